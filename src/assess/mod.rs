@@ -1,0 +1,432 @@
+//! Assess: compare each record with its person, check each record on its own, and check
+//! the registry as a whole (duplicates), emitting discrepancies with their codes.
+//!
+//! Takes the population, one registry's records with their links, and its rejected
+//! rows; gives one [`RecordOutcome`] per input row (what scoring needs) and the
+//! [`Discrepancy`] rows (what agencies receive), sorted deterministically.
+
+pub mod codes;
+
+use crate::config::Cardinality;
+use crate::ingest::Rejected;
+use crate::link::{Link, Outcome, Tier};
+use crate::normalize::id::{self, IdKind, IdProblem};
+use crate::normalize::name::{self, NameRelation};
+use crate::normalize::{Event, Person, Record};
+pub use codes::{Code, Dimension, Severity};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// Commune code used when neither the record nor its person has one.
+pub const UNKNOWN_COMMUNE: &str = "unknown";
+
+/// One discrepancy row (SPEC §5). Run, agency and newness are added when publishing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discrepancy {
+    /// The registry's record ID (or `line:N` for a rejected row without one).
+    pub record_id: String,
+    /// Line number in the input.
+    pub line: u64,
+    /// 2025 commune code (record's own, else the person's), or `unknown`.
+    pub commune: String,
+    /// The code.
+    pub code: Code,
+    /// The canonical field concerned.
+    pub field: &'static str,
+    /// The value in the registry.
+    pub registry_value: String,
+    /// The population's value (only compared or suggested fields).
+    pub population_value: String,
+    /// The suggested fix.
+    pub suggested_value: String,
+    /// The linked person's personal ID.
+    pub person_id: String,
+    /// Link tier, if linked.
+    pub tier: Option<Tier>,
+    /// Link score, if linked.
+    pub score: Option<f64>,
+    /// Why, in a few words (variant kind, reason of a rejection, …).
+    pub note: String,
+}
+
+impl Discrepancy {
+    /// Stable discrepancy ID: hash of agency, record ID, code and field.
+    pub fn stable_id(&self, agency: &str) -> String {
+        let mut h = Sha256::new();
+        for part in [agency, &self.record_id, self.code.name(), self.field] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        h.finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// What scoring needs to know of one input row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordOutcome {
+    /// Commune (as for discrepancies).
+    pub commune: String,
+    /// Outcome for conservation.
+    pub outcome: Outcome,
+    /// Every required field present.
+    pub complete: bool,
+    /// Dimensions with at least one discrepancy (đúng: errors only).
+    pub flagged: [bool; 4],
+}
+
+/// The assessment of one registry.
+#[derive(Debug, Default)]
+pub struct Assessment {
+    /// One per input row: records first (input order), then rejected rows.
+    pub outcomes: Vec<RecordOutcome>,
+    /// All discrepancies, sorted by commune, record ID, code, field.
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+struct Finding {
+    code: Code,
+    field: &'static str,
+    registry_value: String,
+    population_value: String,
+    suggested_value: String,
+    note: String,
+}
+
+fn finding(code: Code, field: &'static str, registry: &str) -> Finding {
+    Finding {
+        code,
+        field,
+        registry_value: registry.to_string(),
+        population_value: String::new(),
+        suggested_value: String::new(),
+        note: String::new(),
+    }
+}
+
+fn date_text(d: Option<&crate::normalize::date::PartialDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// Checks of the record on its own: the ID.
+fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Finding>) {
+    let suggested_pid = person
+        .filter(|p| p.pid.kind == IdKind::Personal)
+        .map(|p| p.pid.digits.clone())
+        .unwrap_or_default();
+    match r.id.kind {
+        IdKind::Missing => {
+            let mut f = finding(Code::IdMissing, "id", "");
+            f.suggested_value = suggested_pid;
+            out.push(f);
+        }
+        IdKind::Malformed => {
+            let mut f = finding(Code::IdMalformed, "id", &r.id_raw);
+            f.note = r.id.note.unwrap_or_default().to_string();
+            f.suggested_value = suggested_pid;
+            out.push(f);
+        }
+        IdKind::Legacy => {
+            let mut f = finding(Code::IdLegacy, "id", &r.id_raw);
+            f.population_value = suggested_pid.clone();
+            f.suggested_value = suggested_pid;
+            out.push(f);
+        }
+        IdKind::Personal => {
+            if let Some(note) = r.id.note {
+                // Excel damage that could be repaired: the written value is malformed.
+                let mut f = finding(Code::IdMalformed, "id", &r.id_raw);
+                f.note = note.to_string();
+                f.suggested_value = r.id.digits.clone();
+                out.push(f);
+            }
+            for p in id::check_personal(&r.id.digits, r.sex, r.dob.as_ref()) {
+                let (code, note) = match p {
+                    IdProblem::ProvinceInvalid(code) => (
+                        Code::IdProvinceInvalid,
+                        format!("{code} is no province code"),
+                    ),
+                    IdProblem::SexCenturyConflict(d, says) => {
+                        (Code::IdSexCenturyConflict, format!("digit 4 = {d}: {says}"))
+                    }
+                    IdProblem::BirthYearConflict(yy, year) => (
+                        Code::IdBirthYearConflict,
+                        format!("digits 5-6 = {yy}, born {year}"),
+                    ),
+                };
+                let mut f = finding(code, "id", &r.id_raw);
+                f.note = note;
+                if person.is_some_and(|p| p.pid.digits != r.id.digits) {
+                    f.suggested_value = suggested_pid.clone();
+                }
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// Comparisons of a linked record with its person.
+fn compare(r: &Record, p: &Person, out: &mut Vec<Finding>) {
+    if let Some(n) = &r.name {
+        match name::compare(&r.name_raw, n, &p.name) {
+            NameRelation::Same => {}
+            NameRelation::Variant(kind) => {
+                let mut f = finding(Code::NameVariant, "full_name", &r.name_raw);
+                f.population_value = p.name.display.clone();
+                f.suggested_value = p.name.display.clone();
+                f.note = kind.label().to_string();
+                out.push(f);
+            }
+            NameRelation::Mismatch => {
+                let mut f = finding(Code::NameMismatch, "full_name", &r.name_raw);
+                f.population_value = p.name.display.clone();
+                f.suggested_value = p.name.display.clone();
+                out.push(f);
+            }
+        }
+    }
+    let dob_field = if r.year_only_by_design {
+        "birth_year"
+    } else {
+        "dob"
+    };
+    if let (Some(a), Some(b)) = (&r.dob, &p.dob) {
+        let code = if a.is_swap_of(b) {
+            Some(Code::DobDayMonthSwapped)
+        } else if a.compatible_with(b) {
+            (a.precision() < b.precision() && !r.year_only_by_design).then_some(Code::DobPartial)
+        } else {
+            Some(Code::DobMismatch)
+        };
+        if let Some(code) = code {
+            let mut f = finding(code, dob_field, &r.dob_raw);
+            // A year-only registry gets the year; others the full date.
+            let shown = if r.year_only_by_design {
+                b.year.to_string()
+            } else {
+                b.to_string()
+            };
+            f.population_value = shown.clone();
+            f.suggested_value = shown;
+            f.note = format!("registry precision {}", a.precision().label());
+            out.push(f);
+        }
+    }
+    if let (Some(a), Some(b)) = (r.sex, p.sex) {
+        if a != b {
+            let mut f = finding(Code::SexMismatch, "sex", &r.sex_raw);
+            f.population_value = b.label().to_string();
+            f.suggested_value = b.label().to_string();
+            out.push(f);
+        }
+    }
+    if !p.alive && r.active == Some(true) && r.event != Some(Event::Death) {
+        let mut f = finding(Code::DeceasedActive, "status", "active");
+        f.population_value = format!("deceased {}", date_text(p.death_date.as_ref()))
+            .trim_end()
+            .to_string();
+        f.suggested_value = "inactive".into();
+        out.push(f);
+    }
+    if r.event == Some(Event::Death) && p.alive {
+        let mut f = finding(Code::DeathNotInPopulation, "event_type", "death");
+        f.population_value = "alive".into();
+        f.note = "the population must record this death".into();
+        out.push(f);
+    }
+}
+
+fn commune_of(r: &Record, person: Option<&Person>) -> String {
+    r.commune
+        .as_ref()
+        .map(|c| c.code.clone())
+        .or_else(|| person.and_then(|p| p.commune.as_ref().map(|c| c.code.clone())))
+        .unwrap_or_else(|| UNKNOWN_COMMUNE.to_string())
+}
+
+/// Assesses one registry.
+pub fn assess(
+    people: &[Person],
+    records: &[Record],
+    links: &[Link],
+    rejected: &[Rejected],
+    cardinality: Cardinality,
+) -> Assessment {
+    let per_record: Vec<(RecordOutcome, Vec<Discrepancy>)> = records
+        .par_iter()
+        .zip(links.par_iter())
+        .map(|(r, l)| {
+            let person = l.person.map(|i| &people[i as usize]);
+            let mut found = Vec::new();
+            id_findings(r, person, &mut found);
+            if l.other_person.is_some() {
+                let mut f = finding(Code::IdOtherPerson, "id", &r.id_raw);
+                f.note =
+                    "the ID belongs to a person whose name and date of birth clearly differ".into();
+                found.push(f);
+            }
+            match person {
+                Some(p) => compare(r, p, &mut found),
+                None => found.push(finding(Code::NotInPopulation, "record_id", &r.record_id)),
+            }
+            let commune = commune_of(r, person);
+            let rows = found
+                .into_iter()
+                .map(|f| Discrepancy {
+                    record_id: r.record_id.clone(),
+                    line: r.line,
+                    commune: commune.clone(),
+                    code: f.code,
+                    field: f.field,
+                    registry_value: f.registry_value,
+                    population_value: f.population_value,
+                    suggested_value: f.suggested_value,
+                    person_id: person.map(|p| p.pid.digits.clone()).unwrap_or_default(),
+                    tier: l.person.and(l.tier),
+                    score: l.person.map(|_| l.score),
+                    note: f.note,
+                })
+                .collect();
+            let outcome = RecordOutcome {
+                commune,
+                outcome: l.outcome,
+                complete: r.missing_required.is_empty(),
+                flagged: [false; 4],
+            };
+            (outcome, rows)
+        })
+        .collect();
+    let mut a = Assessment::default();
+    for (o, rows) in per_record {
+        a.outcomes.push(o);
+        a.discrepancies.extend(rows);
+    }
+    duplicates(
+        people,
+        records,
+        links,
+        cardinality,
+        &a.outcomes,
+        &mut a.discrepancies,
+    );
+    for rj in rejected {
+        a.outcomes.push(RecordOutcome {
+            commune: UNKNOWN_COMMUNE.into(),
+            outcome: Outcome::Rejected,
+            complete: false,
+            flagged: [false; 4],
+        });
+        a.discrepancies.push(Discrepancy {
+            record_id: if rj.record_id.is_empty() {
+                format!("line:{}", rj.line)
+            } else {
+                rj.record_id.clone()
+            },
+            line: rj.line,
+            commune: UNKNOWN_COMMUNE.into(),
+            code: Code::RejectedRow,
+            field: "row",
+            registry_value: String::new(),
+            population_value: String::new(),
+            suggested_value: String::new(),
+            person_id: String::new(),
+            tier: None,
+            score: None,
+            note: if rj.column.is_empty() {
+                rj.reason.clone()
+            } else {
+                format!("column '{}': {}", rj.column, rj.reason)
+            },
+        });
+    }
+    // Flag dimensions per row for scoring: records are indexed by line within the file.
+    let mut by_line: HashMap<u64, usize> = HashMap::with_capacity(a.outcomes.len());
+    for (i, r) in records.iter().enumerate() {
+        by_line.insert(r.line, i);
+    }
+    for (k, rj) in rejected.iter().enumerate() {
+        by_line.insert(rj.line, records.len() + k);
+    }
+    for d in &a.discrepancies {
+        let counts = d.code.dimension() != Dimension::Dung || d.code.severity() == Severity::Error;
+        if counts {
+            if let Some(&i) = by_line.get(&d.line) {
+                a.outcomes[i].flagged[d.code.dimension() as usize] = true;
+            }
+        }
+    }
+    a.discrepancies.sort_by(|x, y| {
+        (&x.commune, &x.record_id, x.line, x.code, x.field).cmp(&(
+            &y.commune,
+            &y.record_id,
+            y.line,
+            y.code,
+            y.field,
+        ))
+    });
+    a
+}
+
+/// `DUPLICATE_RECORD`: several records linked to one person where the registry allows
+/// one (per event type for civil status; marriages may repeat). The record kept is the
+/// most recently updated one, then the smallest record ID; every other is flagged with
+/// the kept record's ID as the suggestion.
+fn duplicates(
+    people: &[Person],
+    records: &[Record],
+    links: &[Link],
+    cardinality: Cardinality,
+    outcomes: &[RecordOutcome],
+    out: &mut Vec<Discrepancy>,
+) {
+    if cardinality == Cardinality::Many {
+        return;
+    }
+    let mut groups: HashMap<(u32, Option<Event>), Vec<usize>> = HashMap::new();
+    for (i, (r, l)) in records.iter().zip(links).enumerate() {
+        let Some(p) = l.person else { continue };
+        let key = match cardinality {
+            Cardinality::OnePerEvent if r.event == Some(Event::Marriage) => continue,
+            Cardinality::OnePerEvent => (p, r.event),
+            _ => (p, None),
+        };
+        groups.entry(key).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort();
+    for mut g in groups {
+        g.sort_by(|&a, &b| {
+            let (ra, rb) = (&records[a], &records[b]);
+            rb.updated_at
+                .cmp(&ra.updated_at)
+                .then_with(|| ra.record_id.cmp(&rb.record_id))
+                .then(ra.line.cmp(&rb.line))
+        });
+        let keep = &records[g[0]];
+        for &i in &g[1..] {
+            let r = &records[i];
+            let l = &links[i];
+            out.push(Discrepancy {
+                record_id: r.record_id.clone(),
+                line: r.line,
+                commune: outcomes[i].commune.clone(),
+                code: Code::DuplicateRecord,
+                field: "record_id",
+                registry_value: r.record_id.clone(),
+                population_value: String::new(),
+                suggested_value: keep.record_id.clone(),
+                person_id: l
+                    .person
+                    .map(|p| people[p as usize].pid.digits.clone())
+                    .unwrap_or_default(),
+                tier: l.tier,
+                score: Some(l.score),
+                note: format!("same person as record {}", keep.record_id),
+            });
+        }
+    }
+}

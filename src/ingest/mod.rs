@@ -1,0 +1,321 @@
+//! Ingest: input files → rows of raw text for the mapped columns, plus rejected rows.
+//!
+//! Takes a file (CSV or Parquet) and its rules; gives a [`Table`] whose rows hold the raw
+//! text of every mapped column (identity numbers stay text, leading zeros kept), and the
+//! rows that could not be read, each with its line number, the column concerned and a
+//! reason. A bad row never stops the file; a file that cannot be read at all is an error
+//! naming the file.
+//!
+//! CSV is read with the `csv` crate's byte records rather than polars' reader because a
+//! row must be judged on its own (field count, UTF-8) and keep its line number; polars
+//! reads Parquet. Encodings other than UTF-8 (with or without BOM) arrive with the
+//! normalization work; a UTF-16 file is refused with a clear message until then.
+
+use crate::config::{Field, Rules};
+use crate::error::{Error, Result};
+use crate::normalize::text;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// One readable row: its line number and the raw text of each mapped field.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Line number in the file (CSV: the header is line 1; Parquet: row index + 1).
+    pub line: u64,
+    values: Vec<String>,
+}
+
+/// A row that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Line number in the file.
+    pub line: u64,
+    /// The record ID as written, if it could be read.
+    pub record_id: String,
+    /// The column concerned (empty for the whole row).
+    pub column: String,
+    /// Why the row was rejected.
+    pub reason: String,
+}
+
+/// The positions of mapped fields in a [`Row`].
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    index: HashMap<Field, usize>,
+    columns: Vec<(Field, String)>,
+}
+
+impl Layout {
+    fn new(rules: &Rules) -> Layout {
+        let mut layout = Layout::default();
+        for (column, field) in &rules.columns {
+            layout.index.insert(*field, layout.columns.len());
+            layout.columns.push((*field, column.clone()));
+        }
+        layout
+    }
+
+    /// The column header mapped to a field.
+    pub fn column(&self, field: Field) -> &str {
+        self.index
+            .get(&field)
+            .map(|&i| self.columns[i].1.as_str())
+            .unwrap_or("")
+    }
+}
+
+impl Row {
+    /// The raw text of a field ("" when not mapped or empty).
+    pub fn get<'a>(&'a self, layout: &Layout, field: Field) -> &'a str {
+        layout
+            .index
+            .get(&field)
+            .map(|&i| self.values[i].as_str())
+            .unwrap_or("")
+    }
+}
+
+/// A read input file.
+#[derive(Debug)]
+pub struct Table {
+    /// The file.
+    pub path: PathBuf,
+    /// Field positions.
+    pub layout: Layout,
+    /// Readable rows.
+    pub rows: Vec<Row>,
+    /// Unreadable rows.
+    pub rejected: Vec<Rejected>,
+    /// Data rows in the file (readable + rejected).
+    pub rows_read: u64,
+}
+
+/// How headers are compared: NFC, trimmed, single-spaced, lower case.
+pub fn header_key(h: &str) -> String {
+    text::clean(h).to_lowercase()
+}
+
+fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Error::Input {
+            path: path.into(),
+            message: "UTF-16 input is not supported yet; save as UTF-8".into(),
+        });
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    Ok(bytes)
+}
+
+/// The delimiter of a CSV file: whichever of `,` `;` tab occurs most in the header line.
+fn delimiter(bytes: &[u8]) -> u8 {
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let count = |d: u8| first.iter().filter(|&&b| b == d).count();
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|&d| (count(d), d == b','))
+        .unwrap_or(b',')
+}
+
+fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter(bytes))
+        .from_reader(bytes)
+}
+
+/// The header row of an input file.
+pub fn read_headers(path: &Path) -> Result<Vec<String>> {
+    if is_parquet(path) {
+        return Ok(parquet_frame(path)?
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect());
+    }
+    let bytes = read_bytes(path)?;
+    let mut reader = csv_reader(&bytes);
+    let mut record = csv::ByteRecord::new();
+    let got = reader
+        .read_byte_record(&mut record)
+        .map_err(|e| Error::Input {
+            path: path.into(),
+            message: format!("cannot read the header row: {e}"),
+        })?;
+    if !got {
+        return Err(Error::Input {
+            path: path.into(),
+            message: "the file is empty (no header row)".into(),
+        });
+    }
+    record
+        .iter()
+        .map(|f| {
+            std::str::from_utf8(f)
+                .map(str::to_string)
+                .map_err(|_| Error::Input {
+                    path: path.into(),
+                    message: "the header row is not valid UTF-8".into(),
+                })
+        })
+        .collect()
+}
+
+/// Reads an input file with its rules.
+pub fn read(path: &Path, rules: &Rules) -> Result<Table> {
+    if is_parquet(path) {
+        read_parquet(path, rules)
+    } else {
+        read_csv(path, rules)
+    }
+}
+
+/// Column positions of the mapped fields, matched by [`header_key`].
+fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usize>> {
+    let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
+    layout
+        .columns
+        .iter()
+        .map(|(_, column)| {
+            let want = header_key(column);
+            keys.iter()
+                .position(|k| *k == want)
+                .ok_or_else(|| Error::Input {
+                    path: path.into(),
+                    message: format!("column '{column}' is not in the header"),
+                })
+        })
+        .collect()
+}
+
+fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
+    let bytes = read_bytes(path)?;
+    let layout = Layout::new(rules);
+    let headers = read_headers(path)?;
+    let pos = positions(path, &headers, &layout)?;
+    let id_pos = layout.index.get(&Field::RecordId).map(|&i| pos[i]);
+    let mut reader = csv_reader(&bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut table = Table {
+        path: path.into(),
+        layout,
+        rows: Vec::new(),
+        rejected: Vec::new(),
+        rows_read: 0,
+    };
+    let mut first = true;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                return Err(Error::Input {
+                    path: path.into(),
+                    message: format!("unreadable CSV after row {}: {e}", table.rows_read + 1),
+                })
+            }
+        }
+        if first {
+            first = false;
+            continue;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        table.rows_read += 1;
+        let record_id = id_pos
+            .and_then(|i| record.get(i))
+            .map(|b| String::from_utf8_lossy(b).trim().to_string())
+            .unwrap_or_default();
+        if record.len() != headers.len() {
+            table.rejected.push(Rejected {
+                line,
+                record_id,
+                column: String::new(),
+                reason: format!("expected {} fields, found {}", headers.len(), record.len()),
+            });
+            continue;
+        }
+        let mut values = Vec::with_capacity(pos.len());
+        let mut bad = None;
+        for (k, &i) in pos.iter().enumerate() {
+            match std::str::from_utf8(&record[i]) {
+                Ok(s) => values.push(s.to_string()),
+                Err(_) => {
+                    bad = Some(k);
+                    break;
+                }
+            }
+        }
+        match bad {
+            Some(k) => table.rejected.push(Rejected {
+                line,
+                record_id,
+                column: table.layout.columns[k].1.clone(),
+                reason: "not valid UTF-8".into(),
+            }),
+            None => table.rows.push(Row { line, values }),
+        }
+    }
+    Ok(table)
+}
+
+fn parquet_frame(path: &Path) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    ParquetReader::new(file).finish().map_err(|e| Error::Input {
+        path: path.into(),
+        message: format!("not a readable Parquet file: {e}"),
+    })
+}
+
+fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
+    use polars::prelude::*;
+    let df = parquet_frame(path)?;
+    let layout = Layout::new(rules);
+    let headers: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let pos = positions(path, &headers, &layout)?;
+    let mut columns = Vec::with_capacity(pos.len());
+    for &i in &pos {
+        let c = df.columns()[i]
+            .cast(&DataType::String)
+            .map_err(|e| Error::Input {
+                path: path.into(),
+                message: format!("column '{}' cannot be read as text: {e}", headers[i]),
+            })?;
+        columns.push(c);
+    }
+    let strs: Vec<&StringChunked> = columns
+        .iter()
+        .map(|c| c.str())
+        .collect::<PolarsResult<_>>()?;
+    let n = df.height();
+    let mut rows = Vec::with_capacity(n);
+    for r in 0..n {
+        let values = strs
+            .iter()
+            .map(|s| s.get(r).unwrap_or("").to_string())
+            .collect();
+        rows.push(Row {
+            line: r as u64 + 1,
+            values,
+        });
+    }
+    Ok(Table {
+        path: path.into(),
+        layout,
+        rows,
+        rejected: Vec::new(),
+        rows_read: n as u64,
+    })
+}

@@ -1,0 +1,36 @@
+//! # doisoat — đối soát: registry reconciliation against the population register
+//!
+//! A nightly batch that reconciles a Vietnamese province's sectoral registries (civil
+//! status, insurance, land, education) against its population-register extract and tells
+//! each agency which of its records are wrong, missing, duplicated or out of date.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//!
+//! ```text
+//! config ─▶ ingest ─▶ normalize ─▶ link ─▶ assess ─▶ score ─▶ publish
+//! ```
+//!
+//! - [`config`]: job and rules files → a checked [`config::Config`];
+//! - [`ingest`]: CSV / Parquet → raw rows and rejected rows;
+//! - [`normalize`]: names, dates, sex, IDs, communes → typed records with match keys;
+//! - [`link`]: ID tiers (personal ID, legacy CMND) through polars joins;
+//! - [`assess`]: discrepancy codes (SPEC §5);
+//! - [`score`]: đúng / đủ / sạch / sống;
+//! - [`publish`]: the run folder, written atomically, the metrics feed, the gates.
+//!
+//! [`run`] drives them; the library never prints — progress goes to a
+//! [`Progress`] sink and results come back as a [`RunReport`].
+
+pub mod assess;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod ingest;
+pub mod link;
+pub mod normalize;
+pub mod pipeline;
+pub mod publish;
+pub mod score;
+
+pub use error::{Error, Result};
+pub use pipeline::{run, NoProgress, Progress, RunReport};

@@ -1,0 +1,210 @@
+//! Link: each registry record gets at most one person, by ordered tiers (SPEC §3).
+//!
+//! Takes the population and one registry's records; gives one [`Link`] per record.
+//! Tier 1 joins the record's personal ID to the population's; tier 2 joins a legacy CMND
+//! to the population's legacy-ID column. A hit whose person's name *and* date of birth
+//! clearly differ from the record's is not a link: it is recorded as `other_person` (the
+//! `ID_OTHER_PERSON` finding) and the record stays unlinked. The joins are polars joins;
+//! the population side is deduplicated first (the first row of a duplicated ID wins, the
+//! duplicates are reported by [`population_problems`]).
+
+use crate::error::Result;
+use crate::normalize::id::IdKind;
+use crate::normalize::name;
+use crate::normalize::{Person, Record};
+use polars::prelude::*;
+use std::collections::HashSet;
+
+/// Which tier made (or refused) a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    /// Exact personal ID.
+    PersonalId = 1,
+    /// Legacy CMND through the population's legacy-ID column.
+    LegacyId = 2,
+}
+
+/// The outcome of a record (SPEC §3, conservation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// Linked to a person.
+    Linked,
+    /// A probable match waiting for a person to confirm.
+    Review,
+    /// No person found.
+    NotInPopulation,
+    /// The row could not be read.
+    Rejected,
+}
+
+impl Outcome {
+    /// Stable label used in output files.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Linked => "linked",
+            Outcome::Review => "review",
+            Outcome::NotInPopulation => "not_in_population",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// The link decision of one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// The linked person (index into the population).
+    pub person: Option<u32>,
+    /// The tier that linked, or that found the other person.
+    pub tier: Option<Tier>,
+    /// Match probability (1.0 for ID tiers).
+    pub score: f64,
+    /// The person an ID pointed to whose name and DOB clearly differ.
+    pub other_person: Option<u32>,
+    /// The outcome.
+    pub outcome: Outcome,
+}
+
+/// Exact-key join of (record index, key) against (person index, key), through polars.
+/// Gives (record index, person index) pairs; population keys must be unique.
+fn join(
+    records: Vec<u32>,
+    record_keys: Vec<&str>,
+    people: Vec<u32>,
+    people_keys: Vec<&str>,
+) -> Result<Vec<(u32, u32)>> {
+    if records.is_empty() || people.is_empty() {
+        return Ok(Vec::new());
+    }
+    let left = df!("ridx" => records, "key" => record_keys)?;
+    let right = df!("pidx" => people, "key" => people_keys)?;
+    let joined = left
+        .lazy()
+        .join(
+            right.lazy(),
+            [col("key")],
+            [col("key")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([col("ridx"), col("pidx")])
+        .collect()?;
+    let r = joined.column("ridx")?.u32()?;
+    let p = joined.column("pidx")?.u32()?;
+    Ok(r.into_no_null_iter().zip(p.into_no_null_iter()).collect())
+}
+
+/// Population-side keys of one kind, first occurrence of each key only.
+fn unique_keys(people: &[Person], kind: IdKind, legacy: bool) -> (Vec<u32>, Vec<&str>) {
+    let mut seen = HashSet::with_capacity(people.len());
+    let mut idx = Vec::with_capacity(people.len());
+    let mut keys = Vec::with_capacity(people.len());
+    for (i, p) in people.iter().enumerate() {
+        let id = if legacy { &p.legacy } else { &p.pid };
+        if id.kind == kind && seen.insert(id.digits.as_str()) {
+            idx.push(i as u32);
+            keys.push(id.digits.as_str());
+        }
+    }
+    (idx, keys)
+}
+
+/// Problems of the population extract itself: IDs held by several rows.
+pub fn population_problems(people: &[Person]) -> Vec<String> {
+    let mut seen = std::collections::HashMap::with_capacity(people.len());
+    let mut out = Vec::new();
+    for p in people {
+        for (id, what) in [(&p.pid, "personal ID"), (&p.legacy, "legacy ID")] {
+            if matches!(id.kind, IdKind::Personal | IdKind::Legacy) {
+                if let Some(first) = seen.insert((what, id.digits.as_str()), p.line) {
+                    out.push(format!(
+                        "line {}: {what} already on line {first}; the first row is used",
+                        p.line
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether the person an ID points to is clearly someone else: name and DOB both differ.
+fn clearly_other(r: &Record, p: &Person) -> bool {
+    let name_differs = match &r.name {
+        Some(n) => name::clearly_differ(n, &p.name),
+        None => false,
+    };
+    let dob_differs = match (&r.dob, &p.dob) {
+        (Some(a), Some(b)) => {
+            !a.compatible_with(b) && !a.is_swap_of(b) && (a.year - b.year).abs() > 1
+        }
+        _ => false,
+    };
+    name_differs && dob_differs
+}
+
+/// Links the records of one registry to the population (tiers 1 and 2).
+pub fn link(people: &[Person], records: &[Record]) -> Result<Vec<Link>> {
+    let mut links = vec![
+        Link {
+            person: None,
+            tier: None,
+            score: 0.0,
+            other_person: None,
+            outcome: Outcome::NotInPopulation
+        };
+        records.len()
+    ];
+    // Tier 1: personal ID.
+    let (ri, rk): (Vec<u32>, Vec<&str>) = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.id.kind == IdKind::Personal)
+        .map(|(i, r)| (i as u32, r.id.digits.as_str()))
+        .unzip();
+    let (pi, pk) = unique_keys(people, IdKind::Personal, false);
+    for (r, p) in join(ri, rk, pi, pk)? {
+        let l = &mut links[r as usize];
+        if clearly_other(&records[r as usize], &people[p as usize]) {
+            l.other_person = Some(p);
+            l.tier = Some(Tier::PersonalId);
+        } else {
+            *l = Link {
+                person: Some(p),
+                tier: Some(Tier::PersonalId),
+                score: 1.0,
+                other_person: None,
+                outcome: Outcome::Linked,
+            };
+        }
+    }
+    // Tier 2: legacy CMND, from the ID column or the legacy column.
+    let (ri, rk): (Vec<u32>, Vec<&str>) = records
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| links[*i].person.is_none() && links[*i].other_person.is_none())
+        .filter_map(|(i, r)| {
+            let legacy = if r.id.kind == IdKind::Legacy {
+                &r.id
+            } else {
+                &r.legacy
+            };
+            (legacy.kind == IdKind::Legacy).then_some((i as u32, legacy.digits.as_str()))
+        })
+        .unzip();
+    let (pi, pk) = unique_keys(people, IdKind::Legacy, true);
+    for (r, p) in join(ri, rk, pi, pk)? {
+        let l = &mut links[r as usize];
+        if clearly_other(&records[r as usize], &people[p as usize]) {
+            l.other_person = Some(p);
+            l.tier = Some(Tier::LegacyId);
+        } else {
+            *l = Link {
+                person: Some(p),
+                tier: Some(Tier::LegacyId),
+                score: 1.0,
+                other_person: None,
+                outcome: Outcome::Linked,
+            };
+        }
+    }
+    Ok(links)
+}

@@ -1,0 +1,293 @@
+//! The `doisoat` command line: clap → checked configuration → library → rendering and
+//! exit codes. Exit codes (SPEC §4): 0 success; 1 the run failed (nothing published);
+//! 2 usage or rules error; 3 published, but a quality gate failed.
+
+use clap::{Parser, Subcommand};
+use doisoat::config::{self, RunOptions};
+use doisoat::normalize::{admin, date, id, name, text};
+use doisoat::pipeline::RunReport;
+use doisoat::{Error, Progress};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "doisoat",
+    version,
+    about = "Reconcile a province's sectoral registries against its population-register extract"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the nightly batch of a job and publish it.
+    ///
+    /// Example: doisoat run --job /data/laichau/job.toml --run-id 2026-11-29
+    Run {
+        /// The job file (TOML).
+        #[arg(long)]
+        job: PathBuf,
+        /// Publish under this run root instead of the job's.
+        #[arg(long)]
+        run_root: Option<PathBuf>,
+        /// Run ID (folder name); default today's date, YYYY-MM-DD.
+        #[arg(long)]
+        run_id: Option<String>,
+    },
+    /// Write the built-in demo province into a folder and run the batch on it.
+    ///
+    /// Example: doisoat demo --out ./doisoat-demo
+    Demo {
+        /// Where to write the demo (default ./doisoat-demo).
+        #[arg(long, default_value = "doisoat-demo")]
+        out: PathBuf,
+        /// Run ID; default today's date.
+        #[arg(long)]
+        run_id: Option<String>,
+    },
+    /// Check a job file (its rules and input headers) or a folder of rules files; report
+    /// every problem at once.
+    ///
+    /// Examples: doisoat check-rules rules/   ·   doisoat check-rules job.toml
+    CheckRules {
+        /// A job file or a folder of rules files (default: rules).
+        #[arg(default_value = "rules")]
+        path: PathBuf,
+    },
+    /// Normalize values given as arguments or on stdin (one per line); prints TSV.
+    ///
+    /// Example: echo "NGUYỄN  VĂN hoà" | doisoat normalize name
+    Normalize {
+        /// What the values are.
+        #[arg(value_enum)]
+        kind: NormalizeKind,
+        /// Values; read from stdin when none are given.
+        values: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum NormalizeKind {
+    Name,
+    Address,
+    Id,
+    Date,
+}
+
+/// Progress on stderr: a spinner on a terminal, plain log lines otherwise.
+struct Render {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Render {
+    fn new() -> Render {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
+        Render { bar }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Render {
+    fn stage(&self, stage: &str, input: &str) {
+        match &self.bar {
+            Some(b) => b.set_message(format!("{stage} {input}")),
+            None => eprintln!("doisoat: {stage} {input}"),
+        }
+    }
+}
+
+fn fmt_score(s: Option<f64>) -> String {
+    s.map(|s| format!("{s:.1}")).unwrap_or_else(|| "–".into())
+}
+
+fn summary(report: &RunReport) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<14} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>7}  top codes\n",
+        "agency", "records", "linked", "reject", "đúng", "đủ", "sạch", "sống", "overall"
+    ));
+    for a in &report.agencies {
+        let top: Vec<String> = a
+            .top_codes
+            .iter()
+            .take(3)
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        out.push_str(&format!(
+            "{:<14} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>7}  {}\n",
+            a.agency,
+            a.counts.rows,
+            a.counts.linked,
+            a.counts.rejected,
+            fmt_score(a.scores.dung.score),
+            fmt_score(a.scores.du.score),
+            fmt_score(a.scores.sach.score),
+            fmt_score(a.scores.song.score),
+            fmt_score(a.scores.overall),
+            top.join(", ")
+        ));
+    }
+    let fixed: u64 = report.agencies.iter().map(|a| a.resolved).sum();
+    let new: u64 = report.agencies.iter().map(|a| a.new).sum();
+    out.push_str(&format!(
+        "population: {} people loaded, {} rows rejected\n",
+        report.population.0, report.population.1
+    ));
+    out.push_str(&format!(
+        "since the previous run: {fixed} discrepancies fixed, {new} new\n"
+    ));
+    out.push_str(&format!("run folder: {}\n", report.run_dir.display()));
+    out
+}
+
+fn run_job(job: &std::path::Path, opts: RunOptions) -> Result<RunReport, Error> {
+    let cfg = config::load(job, &opts)?;
+    let render = Render::new();
+    let result = doisoat::run(&cfg, &render);
+    render.finish();
+    result
+}
+
+fn finish_run(report: RunReport) -> ExitCode {
+    print!("{}", summary(&report));
+    if report.failed_gates.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        for g in &report.failed_gates {
+            eprintln!("doisoat: quality gate failed: {g}");
+        }
+        ExitCode::from(3)
+    }
+}
+
+fn normalize_line(kind: NormalizeKind, value: &str) -> String {
+    let today = config::today();
+    match kind {
+        NormalizeKind::Name => match name::Name::parse(value) {
+            Some(n) => format!(
+                "{value}\t{}\t{}\t{}",
+                n.display,
+                n.folded,
+                if n.has_marks { "" } else { "no_diacritics" }
+            ),
+            None => format!("{value}\t\t\tempty"),
+        },
+        NormalizeKind::Id => {
+            let i = id::parse(value);
+            let checks: Vec<String> = id::check_personal(&i.digits, None, None)
+                .iter()
+                .map(|p| format!("{p:?}"))
+                .collect();
+            format!(
+                "{value}\t{}\t{}\t{}\t{}",
+                i.digits,
+                i.kind.label(),
+                i.note.unwrap_or(""),
+                checks.join(";")
+            )
+        }
+        NormalizeKind::Date => match date::parse(value, date::DayOrder::Dmy, &today) {
+            Ok(Some(d)) => format!("{value}\t{d}\t{}", d.precision().label()),
+            Ok(None) => format!("{value}\t\t\tempty"),
+            Err(e) => format!("{value}\t\t\tinvalid: {e}"),
+        },
+        NormalizeKind::Address => {
+            let a = admin::parse_address(value);
+            let units = admin::AdminUnits::get();
+            let resolved = a
+                .commune
+                .as_deref()
+                .and_then(|c| units.resolve_name(c, a.district.as_deref(), "12"));
+            let (code, era) = match &resolved {
+                Some(c) => (
+                    c.code.clone(),
+                    if c.era == admin::Era::Legacy {
+                        "legacy"
+                    } else {
+                        "2025"
+                    },
+                ),
+                None => (String::new(), ""),
+            };
+            let o = |s: &Option<String>| s.clone().unwrap_or_default();
+            format!(
+                "{value}\t{}\t{}\t{code}\t{era}\t{}\t{}\t{}\t{}",
+                text::clean(value),
+                text::fold(value),
+                o(&a.house),
+                o(&a.hamlet),
+                o(&a.commune),
+                o(&a.district)
+            )
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            job,
+            run_root,
+            run_id,
+        } => run_job(
+            &job,
+            RunOptions {
+                run_root,
+                run_id,
+                today: None,
+            },
+        )
+        .map(finish_run),
+        Command::Demo { out, run_id } => doisoat::demo::write(&out).and_then(|job| {
+            let report = run_job(
+                &job,
+                RunOptions {
+                    run_root: Some(out.join("runs")),
+                    run_id,
+                    today: None,
+                },
+            )?;
+            let code = finish_run(report);
+            Ok(code)
+        }),
+        Command::CheckRules { path } => config::check(&path).map(|n| {
+            println!("{}: {n} file(s) checked, no problems", path.display());
+            ExitCode::SUCCESS
+        }),
+        Command::Normalize { kind, values } => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            let lines: Box<dyn Iterator<Item = String>> = if values.is_empty() {
+                Box::new(std::io::stdin().lock().lines().map_while(Result::ok))
+            } else {
+                Box::new(values.into_iter())
+            };
+            for v in lines {
+                if writeln!(out, "{}", normalize_line(kind, &v)).is_err() {
+                    break; // a closed pipe (| head) is success
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("doisoat: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

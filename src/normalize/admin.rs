@@ -1,0 +1,353 @@
+//! Administrative units: the 2025 communes, the legacy (pre-1 July 2025) communes and
+//! the mapping between them, and the resolution of a written commune to its 2025 code.
+//!
+//! Tables: `admin_units_2025.csv` and `admin_units_legacy_to_2025.csv` from
+//! `../shared/reference/` (vietnamadminunits 1.0.4, MIT; see its README), copied to
+//! `rules/` and embedded in the binary. Codes are reused across eras with different
+//! meanings, so every resolved commune keeps the [`Era`] of what was written; names are
+//! matched only inside one province, and a legacy district disambiguates names that
+//! several old units share.
+
+use super::text;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Which administrative map a written unit belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Era {
+    /// The units in force since 1 July 2025.
+    Current,
+    /// A unit abolished on 1 July 2025.
+    Legacy,
+}
+
+/// A 2025 commune-level unit.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// 5-digit code.
+    pub code: String,
+    /// Full name with its type word, e.g. `Xã Bản Bo`.
+    pub name: String,
+    /// 2-digit province code.
+    pub province: String,
+}
+
+/// A legacy commune and its default 2025 target.
+#[derive(Debug, Clone)]
+struct LegacyUnit {
+    code: String,
+    name: String,
+    district_key: String,
+    target: String,
+    n_targets: u8,
+}
+
+/// A written commune resolved to its 2025 unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commune {
+    /// The 2025 unit code.
+    pub code: String,
+    /// The era of what was written.
+    pub era: Era,
+    /// The legacy unit's full name when the era is legacy, e.g. `Xã Nà Tăm`.
+    pub legacy_name: Option<String>,
+    /// The old unit went to several new ones and the default target was taken.
+    pub ambiguous: bool,
+}
+
+/// The administrative-unit tables, indexed for resolution.
+pub struct AdminUnits {
+    units: HashMap<String, Unit>,
+    /// (province, name key) → 2025 codes.
+    by_name: HashMap<(String, String), Vec<String>>,
+    /// (new province, name key) → legacy units.
+    legacy_by_name: HashMap<(String, String), Vec<LegacyUnit>>,
+    /// legacy code → legacy unit.
+    legacy_by_code: HashMap<String, LegacyUnit>,
+}
+
+const COMMUNE_WORDS: &[&str] = &[
+    "xa", "x", "phuong", "p", "f", "tt", "thi tran", "dac khu", "dk",
+];
+const DISTRICT_WORDS: &[&str] = &["huyen", "h", "thanh pho", "tp", "thi xa", "tx", "quan", "q"];
+const PROVINCE_WORDS: &[&str] = &["tinh", "t", "thanh pho", "tp"];
+
+/// Folded text with dots turned into spaces ("X.Bản Bo" → "x ban bo").
+fn folded_words(s: &str) -> String {
+    text::fold(&s.replace('.', " "))
+}
+
+/// Strips one of `words` from the front of a folded string; gives (matched, rest).
+fn strip_type<'a>(folded: &'a str, words: &[&str]) -> (bool, &'a str) {
+    for w in words {
+        if let Some(rest) = folded.strip_prefix(w) {
+            if let Some(rest) = rest.strip_prefix(' ') {
+                return (true, rest);
+            }
+        }
+    }
+    (false, folded)
+}
+
+/// Name key: folded, type word removed, spaces removed. `"Xã Bản Bo"` → `"banbo"`.
+pub fn name_key(s: &str, words: &[&str]) -> String {
+    let f = folded_words(s);
+    let (_, rest) = strip_type(&f, words);
+    rest.replace(' ', "")
+}
+
+impl AdminUnits {
+    /// The embedded national tables.
+    pub fn get() -> &'static AdminUnits {
+        static UNITS: OnceLock<AdminUnits> = OnceLock::new();
+        UNITS.get_or_init(|| {
+            AdminUnits::from_csv(
+                include_str!("../../rules/admin_units_2025.csv"),
+                include_str!("../../rules/admin_units_legacy_to_2025.csv"),
+            )
+        })
+    }
+
+    fn from_csv(units_2025: &str, legacy: &str) -> AdminUnits {
+        let mut units = HashMap::new();
+        let mut by_name: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for line in units_2025.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (province, code, name) = (f[0], f[2], f[3]);
+            by_name
+                .entry((province.to_string(), name_key(name, COMMUNE_WORDS)))
+                .or_default()
+                .push(code.to_string());
+            units.insert(
+                code.to_string(),
+                Unit {
+                    code: code.into(),
+                    name: name.into(),
+                    province: province.into(),
+                },
+            );
+        }
+        let mut legacy_by_name: HashMap<(String, String), Vec<LegacyUnit>> = HashMap::new();
+        let mut legacy_by_code = HashMap::new();
+        for line in legacy.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            // old_province_code,old_province_name,old_district_code,old_district_name,
+            // old_commune_code,old_commune_name,new_province_code,new_province_name,
+            // new_commune_code,new_commune_name,new_commune_type,n_targets,is_default_target,…
+            if f[4].is_empty() || f[12] != "1" {
+                continue;
+            }
+            let unit = LegacyUnit {
+                code: f[4].into(),
+                name: f[5].into(),
+                district_key: name_key(f[3], DISTRICT_WORDS),
+                target: f[8].into(),
+                n_targets: f[11].parse().unwrap_or(1),
+            };
+            legacy_by_name
+                .entry((f[6].to_string(), name_key(f[5], COMMUNE_WORDS)))
+                .or_default()
+                .push(unit.clone());
+            legacy_by_code.insert(unit.code.clone(), unit);
+        }
+        AdminUnits {
+            units,
+            by_name,
+            legacy_by_name,
+            legacy_by_code,
+        }
+    }
+
+    /// The 2025 unit with this code.
+    pub fn unit(&self, code: &str) -> Option<&Unit> {
+        self.units.get(code)
+    }
+
+    /// The 2025 units of a province, sorted by code.
+    pub fn province_units(&self, province: &str) -> Vec<&Unit> {
+        let mut v: Vec<&Unit> = self
+            .units
+            .values()
+            .filter(|u| u.province == province)
+            .collect();
+        v.sort_by(|a, b| a.code.cmp(&b.code));
+        v
+    }
+
+    fn legacy_target(&self, l: &LegacyUnit) -> Commune {
+        Commune {
+            code: l.target.clone(),
+            era: Era::Legacy,
+            legacy_name: Some(l.name.clone()),
+            ambiguous: l.n_targets > 1,
+        }
+    }
+
+    /// Resolves a 5-digit code of the given era.
+    pub fn resolve_code(&self, code: &str, era: Era) -> Option<Commune> {
+        match era {
+            Era::Current => self.units.get(code).map(|u| Commune {
+                code: u.code.clone(),
+                era: Era::Current,
+                legacy_name: None,
+                ambiguous: false,
+            }),
+            Era::Legacy => self.legacy_by_code.get(code).map(|l| self.legacy_target(l)),
+        }
+    }
+
+    /// Resolves a written commune name inside a 2025 province, with an optional legacy
+    /// district. With a district, a legacy unit of that name in that district wins (the
+    /// address is written the old way); without one, a 2025 unit of that name wins, then
+    /// a legacy unit whose name is unique in the province.
+    pub fn resolve_name(
+        &self,
+        commune: &str,
+        district: Option<&str>,
+        province: &str,
+    ) -> Option<Commune> {
+        let key = name_key(commune, COMMUNE_WORDS);
+        if key.is_empty() {
+            return None;
+        }
+        let pkey = (province.to_string(), key);
+        let legacy = self.legacy_by_name.get(&pkey);
+        if let (Some(d), Some(cands)) = (district, legacy) {
+            let dkey = name_key(d, DISTRICT_WORDS);
+            if let Some(l) = cands.iter().find(|l| l.district_key == dkey) {
+                return Some(self.legacy_target(l));
+            }
+        }
+        if let Some(codes) = self.by_name.get(&pkey) {
+            if codes.len() == 1 {
+                return self.resolve_code(&codes[0], Era::Current);
+            }
+        }
+        match legacy.map(Vec::as_slice) {
+            Some([only]) => Some(self.legacy_target(only)),
+            _ => None,
+        }
+    }
+}
+
+/// A free-text address split into its parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    /// House number (`SN 12`, `Số 12`).
+    pub house: Option<String>,
+    /// Hamlet, village or residential group (`Bản Nà Tăm`, `Tổ 5`).
+    pub hamlet: Option<String>,
+    /// The commune as written.
+    pub commune: Option<String>,
+    /// The legacy district as written.
+    pub district: Option<String>,
+    /// The province as written.
+    pub province: Option<String>,
+}
+
+const HAMLET_WORDS: &[&str] = &[
+    "ban",
+    "b",
+    "thon",
+    "xom",
+    "to dan pho",
+    "tdp",
+    "to",
+    "khu",
+    "kp",
+    "khu pho",
+    "ap",
+    "lang",
+];
+
+/// Splits an address on commas and classifies each part by its type word
+/// (abbreviations with or without dots, any case, with or without diacritics).
+pub fn parse_address(raw: &str) -> Address {
+    let mut a = Address::default();
+    let parts: Vec<&str> = raw
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.iter().enumerate() {
+        let f = folded_words(part);
+        let value = Some(text::clean(part));
+        if i == last && i > 0 && strip_type(&f, PROVINCE_WORDS).0 {
+            a.province = value;
+        } else if strip_type(&f, COMMUNE_WORDS).0 {
+            a.commune = value;
+        } else if strip_type(&f, DISTRICT_WORDS).0 {
+            a.district = value;
+        } else if strip_type(&f, &["so nha", "so", "sn"]).0
+            || f.starts_with(|c: char| c.is_ascii_digit())
+        {
+            a.house = value;
+        } else if strip_type(&f, HAMLET_WORDS).0 {
+            a.hamlet = value;
+        } else if i == last && i > 0 {
+            a.province = value;
+        } else if a.commune.is_none() && a.hamlet.is_some() {
+            a.commune = value;
+        } else if a.hamlet.is_none() {
+            a.hamlet = value;
+        }
+    }
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units() -> &'static AdminUnits {
+        AdminUnits::get()
+    }
+
+    #[test]
+    fn lai_chau_has_38_units() {
+        assert_eq!(units().province_units("12").len(), 38);
+    }
+
+    #[test]
+    fn resolve_current_and_legacy_names() {
+        let c = units().resolve_name("Xã Bản Bo", None, "12").unwrap();
+        assert_eq!((c.code.as_str(), c.era), ("03424", Era::Current));
+        let c = units().resolve_name("X. Nà Tăm", None, "12").unwrap();
+        assert_eq!((c.code.as_str(), c.era), ("03424", Era::Legacy));
+        assert_eq!(c.legacy_name.as_deref(), Some("Xã Nà Tăm"));
+        let c = units()
+            .resolve_name("xa na tam", Some("H. Tam Đường"), "12")
+            .unwrap();
+        assert_eq!(c.code, "03424");
+        // A false friend: old Xã Mường Than (Than Uyên district) went to Xã Than Uyên.
+        let c = units()
+            .resolve_name("Xã Mường Than", Some("Huyện Than Uyên"), "12")
+            .unwrap();
+        assert_eq!((c.code.as_str(), c.era), ("03595", Era::Legacy));
+        let c = units().resolve_name("Xã Mường Than", None, "12").unwrap();
+        assert_eq!((c.code.as_str(), c.era), ("03618", Era::Current));
+        assert!(units().resolve_name("Xã Không Có", None, "12").is_none());
+    }
+
+    #[test]
+    fn resolve_codes_by_era() {
+        let c = units().resolve_code("03388", Era::Current).unwrap();
+        assert_eq!(c.code, "03388");
+        let c = units().resolve_code("03427", Era::Legacy).unwrap();
+        assert_eq!(c.code, "03424");
+    }
+
+    #[test]
+    fn address_parts() {
+        let a = parse_address("SN 12, Bản Nà Tăm, X. Nà Tăm, H. Tam Đường, T. Lai Châu");
+        assert_eq!(a.house.as_deref(), Some("SN 12"));
+        assert_eq!(a.hamlet.as_deref(), Some("Bản Nà Tăm"));
+        assert_eq!(a.commune.as_deref(), Some("X. Nà Tăm"));
+        assert_eq!(a.district.as_deref(), Some("H. Tam Đường"));
+        assert_eq!(a.province.as_deref(), Some("T. Lai Châu"));
+        let a = parse_address("Bản Nà Tăm, Xã Bản Bo, Tỉnh Lai Châu");
+        assert_eq!(a.commune.as_deref(), Some("Xã Bản Bo"));
+        assert_eq!(a.district, None);
+    }
+}

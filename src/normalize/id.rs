@@ -1,0 +1,222 @@
+//! Identity numbers: the 12-digit personal ID (*số định danh cá nhân*) and the legacy
+//! 9-digit CMND.
+//!
+//! Takes a raw value; gives an [`Id`] with the digits, its kind, and what was repaired.
+//! The personal ID's structure (province of birth registration, century/sex digit,
+//! birth-year digits, no check digit) is from `../shared/reference/id_number_rules.md`;
+//! the province codes from `province_id_codes.csv`, copied to `rules/`.
+
+use super::date::PartialDate;
+use super::sex::Sex;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// What kind of identity number a value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdKind {
+    /// Nothing written.
+    Missing,
+    /// 12 digits: a personal ID (CCCD / số định danh cá nhân).
+    Personal,
+    /// 9 digits: a legacy CMND.
+    Legacy,
+    /// Anything else.
+    Malformed,
+}
+
+impl IdKind {
+    /// Stable label used in output files.
+    pub fn label(self) -> &'static str {
+        match self {
+            IdKind::Missing => "missing",
+            IdKind::Personal => "personal",
+            IdKind::Legacy => "legacy",
+            IdKind::Malformed => "malformed",
+        }
+    }
+}
+
+/// A normalized identity number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Id {
+    /// Digits only (empty when missing; the cleaned text when malformed).
+    pub digits: String,
+    /// The kind.
+    pub kind: IdKind,
+    /// What was repaired or why it is malformed.
+    pub note: Option<&'static str>,
+}
+
+/// Normalizes an ID: spaces, dots and dashes removed; 11 digits are a personal ID whose
+/// leading zero a spreadsheet dropped (every province code starts with 0); scientific
+/// notation (`1.23457E+11`) lost digits and cannot be recovered.
+pub fn parse(raw: &str) -> Id {
+    let s: String = raw
+        .trim()
+        .trim_start_matches('\'')
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '\u{a0}'))
+        .collect();
+    if s.is_empty() {
+        return Id {
+            digits: s,
+            kind: IdKind::Missing,
+            note: None,
+        };
+    }
+    if s.contains(['E', 'e'])
+        && s.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && raw.contains('.')
+    {
+        return Id {
+            digits: raw.trim().to_string(),
+            kind: IdKind::Malformed,
+            note: Some("scientific notation: digits lost in a spreadsheet, not recoverable"),
+        };
+    }
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Id {
+            digits: s,
+            kind: IdKind::Malformed,
+            note: Some("contains characters other than digits"),
+        };
+    }
+    match s.len() {
+        12 => Id {
+            digits: s,
+            kind: IdKind::Personal,
+            note: None,
+        },
+        9 => Id {
+            digits: s,
+            kind: IdKind::Legacy,
+            note: None,
+        },
+        11 => Id {
+            digits: format!("0{s}"),
+            kind: IdKind::Personal,
+            note: Some("leading zero restored (dropped by a spreadsheet)"),
+        },
+        _ => Id {
+            digits: s,
+            kind: IdKind::Malformed,
+            note: Some("neither 12 nor 9 digits"),
+        },
+    }
+}
+
+/// The 3-digit province codes of birth registration (`rules/province_id_codes.csv`).
+pub fn province_codes() -> &'static HashSet<String> {
+    static CODES: OnceLock<HashSet<String>> = OnceLock::new();
+    CODES.get_or_init(|| {
+        include_str!("../../rules/province_id_codes.csv")
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+/// A problem found in a personal ID by its own structure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdProblem {
+    /// Digits 1–3 are no province code.
+    ProvinceInvalid(String),
+    /// Digit 4 disagrees with the sex or the birth century: (digit, what it says).
+    SexCenturyConflict(u8, String),
+    /// Digits 5–6 disagree with the birth year: (digits, year).
+    BirthYearConflict(String, i32),
+}
+
+/// Century/sex digit as (first year of the century, sex).
+fn decode_digit4(d: u8) -> (i32, Sex) {
+    let century = 1900 + 100 * i32::from(d / 2);
+    let sex = if d.is_multiple_of(2) {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
+    (century, sex)
+}
+
+/// The personal ID's structural checks against the record's own sex and birth date.
+pub fn check_personal(digits: &str, sex: Option<Sex>, dob: Option<&PartialDate>) -> Vec<IdProblem> {
+    let mut problems = Vec::new();
+    if digits.len() != 12 {
+        return problems;
+    }
+    let province = &digits[..3];
+    if !province_codes().contains(province) {
+        problems.push(IdProblem::ProvinceInvalid(province.to_string()));
+    }
+    let d4 = digits.as_bytes()[3] - b'0';
+    let (century, id_sex) = decode_digit4(d4);
+    let sex_conflict = sex.is_some_and(|s| s != id_sex);
+    let century_conflict = dob.is_some_and(|d| d.year / 100 * 100 != century);
+    if sex_conflict || century_conflict {
+        let says = format!("{} born {}–{}", id_sex.label(), century, century + 99);
+        problems.push(IdProblem::SexCenturyConflict(d4, says));
+    }
+    if let Some(d) = dob {
+        let yy = &digits[4..6];
+        if !century_conflict && format!("{:02}", d.year % 100) != yy {
+            problems.push(IdProblem::BirthYearConflict(yy.to_string(), d.year));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_table() {
+        let cases = [
+            ("012087000123", IdKind::Personal, "012087000123"),
+            ("012 087 000 123", IdKind::Personal, "012087000123"),
+            ("'012087000123", IdKind::Personal, "012087000123"),
+            ("12087000123", IdKind::Personal, "012087000123"),
+            ("040123456", IdKind::Legacy, "040123456"),
+            ("", IdKind::Missing, ""),
+            ("1.20870E+11", IdKind::Malformed, "1.20870E+11"),
+            ("01208700012", IdKind::Personal, "001208700012"),
+            ("0120870001", IdKind::Malformed, "0120870001"),
+            ("01208700012A", IdKind::Malformed, "01208700012A"),
+        ];
+        for (raw, kind, digits) in cases {
+            let id = parse(raw);
+            assert_eq!((id.kind, id.digits.as_str()), (kind, digits), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn province_table_loaded() {
+        assert_eq!(province_codes().len(), 63);
+        assert!(province_codes().contains("012"));
+        assert!(!province_codes().contains("003"));
+    }
+
+    #[test]
+    fn personal_checks() {
+        let dob = PartialDate::new(1987, 3, 5).unwrap();
+        assert!(check_personal("012087000123", Some(Sex::Male), Some(&dob)).is_empty());
+        assert_eq!(
+            check_personal("003087000123", Some(Sex::Male), Some(&dob)),
+            vec![IdProblem::ProvinceInvalid("003".into())]
+        );
+        assert!(matches!(
+            check_personal("012187000123", Some(Sex::Male), Some(&dob))[..],
+            [IdProblem::SexCenturyConflict(1, _)]
+        ));
+        assert!(matches!(
+            check_personal("012287000123", None, Some(&dob))[..],
+            [IdProblem::SexCenturyConflict(2, _)]
+        ));
+        assert!(matches!(
+            check_personal("012088000123", Some(Sex::Male), Some(&dob))[..],
+            [IdProblem::BirthYearConflict(_, 1987)]
+        ));
+    }
+}

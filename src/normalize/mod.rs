@@ -1,0 +1,353 @@
+//! Normalize: raw rows → typed people and registry records with their matching keys.
+//!
+//! Takes a [`Table`](crate::ingest::Table) and its rules; gives [`Person`]s (population)
+//! or [`Record`]s (registries), keeping the raw text of every compared field next to the
+//! parsed value. A value that is present but unreadable in a *required* field (an
+//! impossible date, an unknown sex) rejects the row with the column and reason; in an
+//! optional field it is treated as absent. The kernels live in the submodules as plain
+//! functions with their own tests; this module only applies them to rows.
+
+pub mod admin;
+pub mod date;
+pub mod id;
+pub mod name;
+pub mod sex;
+pub mod text;
+
+use crate::config::{CodeEra, Field, Rules};
+use crate::ingest::{Layout, Rejected, Row, Table};
+use admin::{AdminUnits, Commune, Era};
+use date::PartialDate;
+use id::Id;
+use name::Name;
+use rayon::prelude::*;
+use sex::Sex;
+
+/// A civil-status event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Event {
+    /// Birth registration.
+    Birth,
+    /// Death registration.
+    Death,
+    /// Marriage registration.
+    Marriage,
+}
+
+/// A normalized registry record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Line number in the input.
+    pub line: u64,
+    /// The registry's record key.
+    pub record_id: String,
+    /// Name as written.
+    pub name_raw: String,
+    /// Normalized name.
+    pub name: Option<Name>,
+    /// ID as written.
+    pub id_raw: String,
+    /// Normalized ID (from the ID column, else the legacy column).
+    pub id: Id,
+    /// Legacy CMND from its own column, when the ID column holds the personal ID.
+    pub legacy: Id,
+    /// Date of birth as written.
+    pub dob_raw: String,
+    /// Parsed date of birth.
+    pub dob: Option<PartialDate>,
+    /// The registry keeps only the birth year, by design (no `DOB_PARTIAL`).
+    pub year_only_by_design: bool,
+    /// Sex as written.
+    pub sex_raw: String,
+    /// Parsed sex.
+    pub sex: Option<Sex>,
+    /// Commune (or address) as written.
+    pub commune_raw: String,
+    /// Resolved commune.
+    pub commune: Option<Commune>,
+    /// Active per the rules' status values (`None` when the registry has no status).
+    pub active: Option<bool>,
+    /// Civil-status event.
+    pub event: Option<Event>,
+    /// Last update.
+    pub updated_at: Option<PartialDate>,
+    /// Required fields that are empty.
+    pub missing_required: Vec<Field>,
+}
+
+/// A normalized person of the population extract.
+#[derive(Debug, Clone)]
+pub struct Person {
+    /// Line number in the extract.
+    pub line: u64,
+    /// Personal ID.
+    pub pid: Id,
+    /// Legacy CMND.
+    pub legacy: Id,
+    /// Name.
+    pub name: Name,
+    /// Date of birth.
+    pub dob: Option<PartialDate>,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Residence commune.
+    pub commune: Option<Commune>,
+    /// Alive (false when the vital status says deceased or a death date is set).
+    pub alive: bool,
+    /// Date of death.
+    pub death_date: Option<PartialDate>,
+    /// Last update.
+    pub updated_at: Option<PartialDate>,
+}
+
+/// Context shared by the row normalizers.
+pub struct Context<'a> {
+    /// Rules of the input.
+    pub rules: &'a Rules,
+    /// Field positions.
+    pub layout: &'a Layout,
+    /// 2025 province code for commune names.
+    pub province: &'a str,
+    /// Reference day.
+    pub today: &'a PartialDate,
+}
+
+fn folded_list(values: &[String]) -> Vec<String> {
+    values.iter().map(|v| text::fold(v)).collect()
+}
+
+impl Context<'_> {
+    fn reject(&self, row: &Row, field: Field, reason: String) -> Rejected {
+        Rejected {
+            line: row.line,
+            record_id: row.get(self.layout, Field::RecordId).trim().to_string(),
+            column: self.layout.column(field).to_string(),
+            reason,
+        }
+    }
+
+    /// A date field: unreadable is a rejection when required, absent otherwise.
+    fn date(&self, row: &Row, field: Field) -> Result<Option<PartialDate>, Rejected> {
+        let raw = row.get(self.layout, field);
+        let parsed = if field == Field::BirthYear {
+            let t = raw.trim();
+            if t.is_empty() {
+                Ok(None)
+            } else {
+                date::parse(t, self.rules.dates.order, self.today).and_then(|d| match d {
+                    Some(d) if d.month == 0 => Ok(Some(d)),
+                    _ => Err(format!("'{t}' is not a birth year")),
+                })
+            }
+        } else {
+            date::parse(raw, self.rules.dates.order, self.today)
+        };
+        match parsed {
+            Ok(d) => Ok(d),
+            Err(reason) if self.rules.required.contains(&field) => {
+                Err(self.reject(row, field, reason))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn sex(&self, row: &Row) -> Result<Option<Sex>, Rejected> {
+        let s = &self.rules.sex;
+        match sex::parse(
+            row.get(self.layout, Field::Sex),
+            &folded_list(&s.male),
+            &folded_list(&s.female),
+        ) {
+            Ok(v) => Ok(v),
+            Err(reason) if self.rules.required.contains(&Field::Sex) => {
+                Err(self.reject(row, Field::Sex, reason))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn commune(
+        &self,
+        row: &Row,
+        commune_field: Field,
+        address_field: Field,
+    ) -> (String, Option<Commune>) {
+        let units = AdminUnits::get();
+        let written = row.get(self.layout, commune_field).trim();
+        let district = row.get(self.layout, Field::District).trim();
+        let district = (!district.is_empty()).then_some(district);
+        if !written.is_empty() {
+            let resolved = if written.len() == 5 && written.bytes().all(|b| b.is_ascii_digit()) {
+                let era = match self.rules.commune_code_era {
+                    CodeEra::Current => Era::Current,
+                    CodeEra::Legacy => Era::Legacy,
+                };
+                units.resolve_code(written, era)
+            } else {
+                units.resolve_name(written, district, self.province)
+            };
+            return (written.to_string(), resolved);
+        }
+        let address = row.get(self.layout, address_field).trim();
+        if address.is_empty() {
+            return (String::new(), None);
+        }
+        let parts = admin::parse_address(address);
+        let resolved = parts.commune.as_deref().and_then(|c| {
+            units.resolve_name(c, parts.district.as_deref().or(district), self.province)
+        });
+        (address.to_string(), resolved)
+    }
+
+    fn in_list(&self, raw: &str, list: &[String]) -> bool {
+        let f = text::fold(raw);
+        !f.is_empty() && list.iter().any(|v| text::fold(v) == f)
+    }
+
+    /// Normalizes one registry row.
+    pub fn record(&self, row: &Row) -> Result<Record, Rejected> {
+        let get = |f| row.get(self.layout, f);
+        let record_id = get(Field::RecordId).trim().to_string();
+        if record_id.is_empty() {
+            return Err(self.reject(row, Field::RecordId, "the record ID is empty".into()));
+        }
+        let year_only = self.rules.has(Field::BirthYear);
+        let dob_field = if year_only {
+            Field::BirthYear
+        } else {
+            Field::Dob
+        };
+        let dob = self.date(row, dob_field)?;
+        let sex = self.sex(row)?;
+        let updated_at = self.date(row, Field::UpdatedAt)?;
+        self.date(row, Field::EventDate)?;
+        let id_raw = get(Field::Id);
+        let legacy = id::parse(get(Field::LegacyId));
+        let (id_raw, id) = match id::parse(id_raw) {
+            i if i.kind == id::IdKind::Missing && legacy.kind != id::IdKind::Missing => {
+                (get(Field::LegacyId), legacy.clone())
+            }
+            i => (id_raw, i),
+        };
+        let (commune_raw, commune) = self.commune(row, Field::Commune, Field::Address);
+        let active = self
+            .rules
+            .has(Field::Status)
+            .then(|| self.in_list(get(Field::Status), &self.rules.status.active));
+        let ev = get(Field::EventType);
+        let e = &self.rules.events;
+        let event = if self.in_list(ev, &e.birth) {
+            Some(Event::Birth)
+        } else if self.in_list(ev, &e.death) {
+            Some(Event::Death)
+        } else if self.in_list(ev, &e.marriage) {
+            Some(Event::Marriage)
+        } else {
+            None
+        };
+        let missing_required = self
+            .rules
+            .required
+            .iter()
+            .copied()
+            .filter(|f| get(*f).trim().is_empty())
+            .collect();
+        Ok(Record {
+            line: row.line,
+            record_id,
+            name_raw: get(Field::FullName).trim().to_string(),
+            name: Name::parse(get(Field::FullName)),
+            id_raw: id_raw.trim().to_string(),
+            id,
+            legacy,
+            dob_raw: get(dob_field).trim().to_string(),
+            dob,
+            year_only_by_design: year_only,
+            sex_raw: get(Field::Sex).trim().to_string(),
+            sex,
+            commune_raw,
+            commune,
+            active,
+            event,
+            updated_at,
+            missing_required,
+        })
+    }
+
+    /// Normalizes one population row. A person needs a name; the rest may be missing.
+    pub fn person(&self, row: &Row) -> Result<Person, Rejected> {
+        let get = |f| row.get(self.layout, f);
+        let name = Name::parse(get(Field::FullName))
+            .ok_or_else(|| self.reject(row, Field::FullName, "the name is empty".into()))?;
+        let dob = self.date(row, Field::Dob)?;
+        let sex = self.sex(row)?;
+        let death_date = self.date(row, Field::DeathDate)?;
+        let updated_at = self.date(row, Field::UpdatedAt)?;
+        let deceased = self.in_list(get(Field::VitalStatus), &self.rules.vital.deceased)
+            || death_date.is_some();
+        let (_, current) = self.commune(row, Field::CurrentCommune, Field::CurrentAddress);
+        let (_, permanent) = self.commune(row, Field::Commune, Field::Address);
+        Ok(Person {
+            line: row.line,
+            pid: id::parse(get(Field::Id)),
+            legacy: id::parse(get(Field::LegacyId)),
+            name,
+            dob,
+            sex,
+            commune: current.or(permanent),
+            alive: !deceased,
+            death_date,
+            updated_at,
+        })
+    }
+}
+
+/// Normalizes every row of a table in parallel; row order is kept. Gives the records and
+/// the table's rejected rows plus those rejected here, sorted by line.
+pub fn records(
+    table: &Table,
+    rules: &Rules,
+    province: &str,
+    today: &PartialDate,
+) -> (Vec<Record>, Vec<Rejected>) {
+    let ctx = Context {
+        rules,
+        layout: &table.layout,
+        province,
+        today,
+    };
+    let results: Vec<Result<Record, Rejected>> =
+        table.rows.par_iter().map(|r| ctx.record(r)).collect();
+    split(results, &table.rejected)
+}
+
+/// Normalizes the population extract.
+pub fn people(
+    table: &Table,
+    rules: &Rules,
+    province: &str,
+    today: &PartialDate,
+) -> (Vec<Person>, Vec<Rejected>) {
+    let ctx = Context {
+        rules,
+        layout: &table.layout,
+        province,
+        today,
+    };
+    let results: Vec<Result<Person, Rejected>> =
+        table.rows.par_iter().map(|r| ctx.person(r)).collect();
+    split(results, &table.rejected)
+}
+
+fn split<T>(results: Vec<Result<T, Rejected>>, already: &[Rejected]) -> (Vec<T>, Vec<Rejected>) {
+    let mut ok = Vec::with_capacity(results.len());
+    let mut rejected = already.to_vec();
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(e) => rejected.push(e),
+        }
+    }
+    rejected.sort_by_key(|r| r.line);
+    (ok, rejected)
+}

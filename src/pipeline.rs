@@ -1,0 +1,222 @@
+//! The nightly batch: `ingest → normalize → link → assess → score → publish`.
+//!
+//! [`run`] takes a checked [`Config`] and a [`Progress`] sink and gives a [`RunReport`];
+//! it never prints. Each stage is one call into its module; this file only sequences
+//! them, times them and carries their results to publishing.
+
+use crate::assess::{self, Assessment};
+use crate::config::{Config, Input};
+use crate::error::Result;
+use crate::ingest::{self, Rejected};
+use crate::link::{self, Link};
+use crate::normalize::{self, Person, Record};
+use crate::publish;
+use crate::score::{self, AgencyScores, Counts};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Receives progress from a run. The binary renders it; the library never prints.
+pub trait Progress: Sync {
+    /// A stage starts (`ingest`, `normalize`, …) for an input (agency key or `population`).
+    fn stage(&self, stage: &str, input: &str);
+}
+
+/// A progress sink that ignores everything.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn stage(&self, _: &str, _: &str) {}
+}
+
+/// An input file as recorded in the manifest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileInfo {
+    /// Path as given (resolved against the job file).
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// Data rows read.
+    pub rows: u64,
+}
+
+/// SHA-256 and size of a file.
+pub fn hash_file(path: &Path) -> Result<(u64, String)> {
+    let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
+    let digest = Sha256::digest(&bytes);
+    Ok((
+        bytes.len() as u64,
+        digest.iter().map(|b| format!("{b:02x}")).collect(),
+    ))
+}
+
+/// Everything one registry produced.
+pub struct AgencyRun {
+    /// The input and its rules.
+    pub input: Input,
+    /// The file as read.
+    pub file: FileInfo,
+    /// Normalized records (input order).
+    pub records: Vec<Record>,
+    /// One link per record.
+    pub links: Vec<Link>,
+    /// Rejected rows.
+    pub rejected: Vec<Rejected>,
+    /// Discrepancies and per-row outcomes.
+    pub assessment: Assessment,
+    /// Scores.
+    pub scores: AgencyScores,
+    /// Conservation counts.
+    pub counts: Counts,
+}
+
+/// Everything a run produced, handed to publishing.
+pub struct RunData {
+    /// The configuration.
+    pub config: Config,
+    /// The population file.
+    pub population_file: FileInfo,
+    /// People loaded.
+    pub people: Vec<Person>,
+    /// Rejected population rows.
+    pub population_rejected: Vec<Rejected>,
+    /// Problems of the extract itself (duplicate IDs, …).
+    pub population_problems: Vec<String>,
+    /// Per registry.
+    pub agencies: Vec<AgencyRun>,
+    /// (stage, milliseconds), in order.
+    pub timings: Vec<(String, u64)>,
+}
+
+/// What a run tells its caller.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The published run folder.
+    pub run_dir: PathBuf,
+    /// Per agency: key, name, counts, scores, top codes (code, count).
+    pub agencies: Vec<AgencySummary>,
+    /// Gates that failed, as sentences.
+    pub failed_gates: Vec<String>,
+    /// Population rows loaded and rejected.
+    pub population: (u64, u64),
+}
+
+/// One agency's line in the run summary.
+#[derive(Debug, Clone)]
+pub struct AgencySummary {
+    /// Agency key.
+    pub agency: String,
+    /// Display name.
+    pub name: String,
+    /// Conservation counts.
+    pub counts: Counts,
+    /// Scores.
+    pub scores: score::Scores,
+    /// Codes by count, most frequent first.
+    pub top_codes: Vec<(String, u64)>,
+    /// Discrepancies resolved since the previous run.
+    pub resolved: u64,
+    /// Discrepancies new since the previous run.
+    pub new: u64,
+}
+
+struct Timer {
+    timings: Vec<(String, u64)>,
+}
+
+impl Timer {
+    fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        let ms = start.elapsed().as_millis() as u64;
+        match self.timings.iter_mut().find(|(n, _)| n == name) {
+            Some((_, t)) => *t += ms,
+            None => self.timings.push((name.to_string(), ms)),
+        }
+        out
+    }
+}
+
+/// Runs the batch and publishes it.
+pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
+    let mut timer = Timer {
+        timings: Vec::new(),
+    };
+    let province = config.province.as_str();
+    let today = config.today;
+
+    progress.stage("ingest", "population");
+    let pop = &config.population;
+    let pop_table = timer.time("ingest", || ingest::read(&pop.path, &pop.rules))?;
+    let (size, sha256) = timer.time("ingest", || hash_file(&pop.path))?;
+    let population_file = FileInfo {
+        path: pop.path.clone(),
+        size,
+        sha256,
+        rows: pop_table.rows_read,
+    };
+    progress.stage("normalize", "population");
+    let (people, population_rejected) = timer.time("normalize", || {
+        normalize::people(&pop_table, &pop.rules, province, &today)
+    });
+    drop(pop_table);
+    let population_problems = link::population_problems(&people);
+
+    let mut agencies = Vec::new();
+    for input in &config.registries {
+        progress.stage("ingest", &input.agency);
+        let table = timer.time("ingest", || ingest::read(&input.path, &input.rules))?;
+        let (size, sha256) = timer.time("ingest", || hash_file(&input.path))?;
+        let file = FileInfo {
+            path: input.path.clone(),
+            size,
+            sha256,
+            rows: table.rows_read,
+        };
+        progress.stage("normalize", &input.agency);
+        let (records, rejected) = timer.time("normalize", || {
+            normalize::records(&table, &input.rules, province, &today)
+        });
+        drop(table);
+        progress.stage("link", &input.agency);
+        let links = timer.time("link", || link::link(&people, &records))?;
+        progress.stage("assess", &input.agency);
+        let assessment = timer.time("assess", || {
+            assess::assess(
+                &people,
+                &records,
+                &links,
+                &rejected,
+                input.rules.cardinality,
+            )
+        });
+        progress.stage("score", &input.agency);
+        let scores = timer.time("score", || {
+            score::score(&assessment.outcomes, &input.rules.weights)
+        });
+        let counts = Counts::of(&assessment.outcomes);
+        agencies.push(AgencyRun {
+            input: input.clone(),
+            file,
+            records,
+            links,
+            rejected,
+            assessment,
+            scores,
+            counts,
+        });
+    }
+    progress.stage("publish", "run");
+    let data = RunData {
+        config: config.clone(),
+        population_file,
+        people,
+        population_rejected,
+        population_problems,
+        agencies,
+        timings: timer.timings,
+    };
+    publish::publish(data)
+}

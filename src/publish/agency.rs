@@ -1,0 +1,252 @@
+//! One agency's folder: `discrepancies.{parquet,csv}`, `links.parquet`, `rejected.csv`.
+//! Only the agency's own records, and for linked ones only the population fields that
+//! were compared or suggested (they are already in the discrepancy rows).
+
+use super::writers::{write_csv, write_parquet};
+use crate::assess::Discrepancy;
+use crate::error::{Error, Result};
+use crate::link::Tier;
+use crate::normalize::Person;
+use crate::pipeline::AgencyRun;
+use polars::prelude::*;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// Discrepancy IDs new and resolved since the previous run.
+pub struct Written {
+    /// New IDs, sorted.
+    pub new: Vec<String>,
+    /// Resolved IDs (in the previous run, not in this one), sorted.
+    pub resolved: Vec<String>,
+}
+
+/// Column names of the discrepancy files.
+pub const DISCREPANCY_COLUMNS: [&str; 19] = [
+    "run_id",
+    "agency",
+    "record_id",
+    "line",
+    "commune_code",
+    "commune_name",
+    "code",
+    "dimension",
+    "severity",
+    "field",
+    "registry_value",
+    "population_value",
+    "suggested_value",
+    "person_id",
+    "link_tier",
+    "link_score",
+    "discrepancy_id",
+    "is_new",
+    "note",
+];
+
+/// The discrepancy IDs of a previous run's `discrepancies.csv` (empty if unreadable).
+pub fn discrepancy_ids(path: &Path) -> HashSet<String> {
+    let Ok(mut reader) = csv::Reader::from_path(path) else {
+        return HashSet::new();
+    };
+    let Ok(headers) = reader.headers().cloned() else {
+        return HashSet::new();
+    };
+    let Some(col) = headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == "discrepancy_id")
+    else {
+        return HashSet::new();
+    };
+    reader
+        .records()
+        .filter_map(|r| r.ok())
+        .filter_map(|r| r.get(col).map(str::to_string))
+        .collect()
+}
+
+fn tier_label(t: Option<Tier>) -> String {
+    t.map(|t| (t as u8).to_string()).unwrap_or_default()
+}
+
+fn score_text(s: Option<f64>) -> String {
+    s.map(|s| format!("{s:.4}")).unwrap_or_default()
+}
+
+/// Writes an agency folder.
+pub fn write(
+    run_id: &str,
+    a: &AgencyRun,
+    people: &[Person],
+    dir: &Path,
+    previous: Option<&HashSet<String>>,
+) -> Result<Written> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let agency = a.input.agency.as_str();
+    let ds: &[Discrepancy] = &a.assessment.discrepancies;
+    let ids: Vec<String> = ds.iter().map(|d| d.stable_id(agency)).collect();
+    let is_new: Vec<bool> = ids
+        .iter()
+        .map(|id| previous.is_none_or(|p| !p.contains(id)))
+        .collect();
+    let names: Vec<String> = ds.iter().map(|d| super::commune_name(&d.commune)).collect();
+
+    let rows = ds.iter().enumerate().map(|(i, d)| {
+        vec![
+            run_id.to_string(),
+            agency.to_string(),
+            d.record_id.clone(),
+            d.line.to_string(),
+            d.commune.clone(),
+            names[i].clone(),
+            d.code.name().to_string(),
+            d.code.dimension().key().to_string(),
+            d.code.severity().label().to_string(),
+            d.field.to_string(),
+            d.registry_value.clone(),
+            d.population_value.clone(),
+            d.suggested_value.clone(),
+            d.person_id.clone(),
+            tier_label(d.tier),
+            score_text(d.score),
+            ids[i].clone(),
+            is_new[i].to_string(),
+            d.note.clone(),
+        ]
+    });
+    write_csv(
+        &dir.join("discrepancies.csv"),
+        &DISCREPANCY_COLUMNS,
+        rows,
+        true,
+    )?;
+
+    let s = |f: &dyn Fn(&Discrepancy) -> String| ds.iter().map(f).collect::<Vec<String>>();
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("run_id".into(), vec![run_id; ds.len()]),
+        Column::new("agency".into(), vec![agency; ds.len()]),
+        Column::new("record_id".into(), s(&|d| d.record_id.clone())),
+        Column::new(
+            "line".into(),
+            ds.iter().map(|d| d.line).collect::<Vec<u64>>(),
+        ),
+        Column::new("commune_code".into(), s(&|d| d.commune.clone())),
+        Column::new("commune_name".into(), names),
+        Column::new("code".into(), s(&|d| d.code.name().to_string())),
+        Column::new(
+            "dimension".into(),
+            s(&|d| d.code.dimension().key().to_string()),
+        ),
+        Column::new(
+            "severity".into(),
+            s(&|d| d.code.severity().label().to_string()),
+        ),
+        Column::new("field".into(), s(&|d| d.field.to_string())),
+        Column::new("registry_value".into(), s(&|d| d.registry_value.clone())),
+        Column::new(
+            "population_value".into(),
+            s(&|d| d.population_value.clone()),
+        ),
+        Column::new("suggested_value".into(), s(&|d| d.suggested_value.clone())),
+        Column::new("person_id".into(), s(&|d| d.person_id.clone())),
+        Column::new(
+            "link_tier".into(),
+            ds.iter()
+                .map(|d| d.tier.map(|t| t as u8 as i32))
+                .collect::<Vec<Option<i32>>>(),
+        ),
+        Column::new(
+            "link_score".into(),
+            ds.iter().map(|d| d.score).collect::<Vec<Option<f64>>>(),
+        ),
+        Column::new("discrepancy_id".into(), ids.clone()),
+        Column::new("is_new".into(), is_new.clone()),
+        Column::new("note".into(), s(&|d| d.note.clone())),
+    ])?;
+    write_parquet(&dir.join("discrepancies.parquet"), &mut df)?;
+
+    // links.parquet: every readable record, linked or not.
+    let n = a.records.len();
+    let person_id: Vec<Option<String>> = a
+        .links
+        .iter()
+        .map(|l| l.person.map(|p| people[p as usize].pid.digits.clone()))
+        .collect();
+    let rule: Vec<Option<&str>> = a
+        .links
+        .iter()
+        .map(|l| {
+            l.person.and(l.tier).map(|t| match t {
+                Tier::PersonalId => "personal_id_exact",
+                Tier::LegacyId => "legacy_id_exact",
+            })
+        })
+        .collect();
+    let mut links = DataFrame::new_infer_height(vec![
+        Column::new(
+            "record_id".into(),
+            a.records
+                .iter()
+                .map(|r| r.record_id.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "line".into(),
+            a.records.iter().map(|r| r.line).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "outcome".into(),
+            a.links
+                .iter()
+                .map(|l| l.outcome.label())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("person_id".into(), person_id),
+        Column::new(
+            "link_tier".into(),
+            a.links
+                .iter()
+                .map(|l| l.person.and(l.tier).map(|t| t as u8 as i32))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "link_score".into(),
+            a.links
+                .iter()
+                .map(|l| l.person.map(|_| l.score))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("rule".into(), rule),
+    ])?;
+    debug_assert_eq!(links.height(), n);
+    write_parquet(&dir.join("links.parquet"), &mut links)?;
+
+    let rejected = a.rejected.iter().map(|r| {
+        vec![
+            r.line.to_string(),
+            r.record_id.clone(),
+            r.column.clone(),
+            r.reason.clone(),
+        ]
+    });
+    write_csv(
+        &dir.join("rejected.csv"),
+        &["line", "record_id", "column", "reason"],
+        rejected,
+        true,
+    )?;
+
+    let current: HashSet<&String> = ids.iter().collect();
+    let mut new: Vec<String> = ids
+        .iter()
+        .zip(&is_new)
+        .filter(|(_, n)| **n)
+        .map(|(i, _)| i.clone())
+        .collect();
+    new.sort();
+    new.dedup();
+    let mut resolved: Vec<String> = previous
+        .map(|p| p.iter().filter(|i| !current.contains(i)).cloned().collect())
+        .unwrap_or_default();
+    resolved.sort();
+    Ok(Written { new, resolved })
+}

@@ -1,0 +1,355 @@
+//! Publish: write a run folder atomically (SPEC §7).
+//!
+//! Takes everything a run produced ([`RunData`]); checks conservation first, then writes
+//! every file into a staging folder `RUN_ROOT/.staging-<id>` and renames it into place
+//! only when complete, so a failed run publishes nothing and leaves earlier runs as they
+//! were. One run at a time holds `RUN_ROOT/.lock`; a lock left by a dead process is taken
+//! over. After the rename it appends the metrics feed (idempotently per run ID) and
+//! evaluates the job's quality gates.
+
+mod agency;
+mod lock;
+pub mod writers;
+
+use crate::error::{Error, Result};
+use crate::normalize::admin::AdminUnits;
+use crate::pipeline::{AgencySummary, RunData, RunReport};
+use crate::score::Scores;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use writers::write_json;
+
+/// Name of the metrics feed folder inside the run root.
+pub const FEED_DIR: &str = "feed";
+
+/// Checks conservation for every input: each row ends in exactly one outcome.
+pub fn check_conservation(data: &RunData) -> Result<()> {
+    let mut problems = Vec::new();
+    let pop_rows = data.people.len() as u64 + data.population_rejected.len() as u64;
+    if pop_rows != data.population_file.rows {
+        problems.push(format!(
+            "population: {} rows read but {} people + {} rejected",
+            data.population_file.rows,
+            data.people.len(),
+            data.population_rejected.len()
+        ));
+    }
+    for a in &data.agencies {
+        let c = &a.counts;
+        if !c.conserved() || c.rows != a.file.rows {
+            problems.push(format!(
+                "{}: {} rows read, outcomes {} linked + {} review + {} not in population + {} rejected = {}",
+                a.input.agency,
+                a.file.rows,
+                c.linked,
+                c.review,
+                c.not_in_population,
+                c.rejected,
+                c.linked + c.review + c.not_in_population + c.rejected
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Conservation(problems.join("; ")))
+    }
+}
+
+/// Published runs in a run root, sorted by run ID.
+pub fn published_runs(run_root: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(run_root) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("manifest.json").is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| !n.starts_with('.') && n != FEED_DIR)
+        .collect();
+    runs.sort();
+    runs
+}
+
+/// The run published before `run_id` (the greatest ID below it), if any.
+pub fn previous_run(run_root: &Path, run_id: &str) -> Option<PathBuf> {
+    published_runs(run_root)
+        .into_iter()
+        .rfind(|r| r.as_str() < run_id)
+        .map(|r| run_root.join(r))
+}
+
+fn scores_json(s: &Scores) -> Value {
+    json!({
+        "counts": s.counts,
+        "dung": s.dung, "du": s.du, "sach": s.sach, "song": s.song,
+        "overall": s.overall,
+    })
+}
+
+fn commune_name(code: &str) -> String {
+    AdminUnits::get()
+        .unit(code)
+        .map(|u| u.name.clone())
+        .unwrap_or_default()
+}
+
+/// Publishes a run. Gives the report with the run folder and failed gates.
+pub fn publish(data: RunData) -> Result<RunReport> {
+    let start = Instant::now();
+    check_conservation(&data)?;
+    let cfg = &data.config;
+    std::fs::create_dir_all(&cfg.run_root).map_err(|e| Error::io(&cfg.run_root, e))?;
+    let _lock = lock::RunLock::acquire(&cfg.run_root)?;
+    let staging = cfg.run_root.join(format!(".staging-{}", cfg.run_id));
+    let target = cfg.run_root.join(&cfg.run_id);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    }
+    std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    let previous = previous_run(&cfg.run_root, &cfg.run_id);
+    let result = write_run(&data, &staging, previous.as_deref(), start);
+    let summaries = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    // Swap into place: the old folder (same run ID re-run) is moved aside first.
+    let replaced = cfg.run_root.join(format!(".replaced-{}", cfg.run_id));
+    if target.exists() {
+        std::fs::rename(&target, &replaced).map_err(|e| Error::io(&target, e))?;
+    }
+    std::fs::rename(&staging, &target).map_err(|e| Error::io(&target, e))?;
+    if replaced.exists() {
+        std::fs::remove_dir_all(&replaced).map_err(|e| Error::io(&replaced, e))?;
+    }
+    append_feed(&cfg.run_root, &cfg.run_id, &data)?;
+    let failed_gates = evaluate_gates(&data, previous.as_deref());
+    Ok(RunReport {
+        run_dir: target,
+        agencies: summaries,
+        failed_gates,
+        population: (
+            data.people.len() as u64,
+            data.population_rejected.len() as u64,
+        ),
+    })
+}
+
+fn write_run(
+    data: &RunData,
+    dir: &Path,
+    previous: Option<&Path>,
+    start: Instant,
+) -> Result<Vec<AgencySummary>> {
+    let cfg = &data.config;
+    let mut summaries = Vec::new();
+    let mut metrics_agencies = Vec::new();
+    let mut changes = BTreeMap::new();
+    for a in &data.agencies {
+        let previous_ids = previous
+            .map(|p| agency::discrepancy_ids(&p.join(&a.input.agency).join("discrepancies.csv")));
+        let written = agency::write(
+            &cfg.run_id,
+            a,
+            &data.people,
+            &dir.join(&a.input.agency),
+            previous_ids.as_ref(),
+        )?;
+        let mut codes: BTreeMap<&str, u64> = BTreeMap::new();
+        for d in &a.assessment.discrepancies {
+            *codes.entry(d.code.name()).or_default() += 1;
+        }
+        let mut top: Vec<(String, u64)> = codes.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+        top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        summaries.push(AgencySummary {
+            agency: a.input.agency.clone(),
+            name: a.input.name.clone(),
+            counts: a.counts,
+            scores: a.scores.total.clone(),
+            top_codes: top,
+            resolved: written.resolved.len() as u64,
+            new: written.new.len() as u64,
+        });
+        changes.insert(
+            a.input.agency.clone(),
+            json!({ "previous_run": previous.and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()),
+                    "new": written.new, "resolved": written.resolved }),
+        );
+        let communes: Vec<Value> = a
+            .scores
+            .communes
+            .iter()
+            .map(|(code, s)| {
+                let mut v = scores_json(s);
+                v["commune"] = json!(code);
+                v["commune_name"] = json!(commune_name(code));
+                v
+            })
+            .collect();
+        let mut v = scores_json(&a.scores.total);
+        v["agency"] = json!(a.input.agency);
+        v["name"] = json!(a.input.name);
+        v["codes"] = json!(codes);
+        v["communes"] = json!(communes);
+        metrics_agencies.push(v);
+    }
+    write_json(
+        &dir.join("metrics.json"),
+        &json!({ "run_id": cfg.run_id, "province": cfg.province, "agencies": metrics_agencies }),
+    )?;
+    write_json(
+        &dir.join("changes.json"),
+        &json!({ "run_id": cfg.run_id, "agencies": changes }),
+    )?;
+    let mut timings: Vec<Value> = data
+        .timings
+        .iter()
+        .map(|(s, ms)| json!({"stage": s, "ms": ms}))
+        .collect();
+    timings.push(json!({"stage": "publish", "ms": start.elapsed().as_millis() as u64}));
+    let mut inputs = vec![json!({
+        "role": "population", "path": data.population_file.path, "size": data.population_file.size,
+        "sha256": data.population_file.sha256, "rows": data.population_file.rows,
+        "rules": cfg.population.rules_path,
+        "conservation": {"rows": data.population_file.rows, "loaded": data.people.len(), "rejected": data.population_rejected.len()},
+    })];
+    for a in &data.agencies {
+        inputs.push(json!({
+            "role": "registry", "agency": a.input.agency, "path": a.file.path, "size": a.file.size,
+            "sha256": a.file.sha256, "rows": a.file.rows, "rules": a.input.rules_path,
+            "conservation": a.counts,
+        }));
+    }
+    let rules_version: Vec<Value> = std::iter::once(&cfg.population)
+        .chain(&cfg.registries)
+        .map(|i| {
+            let sha = crate::pipeline::hash_file(&i.rules_path)
+                .map(|(_, h)| h)
+                .unwrap_or_default();
+            json!({"agency": i.agency, "version": i.rules.version, "sha256": sha})
+        })
+        .collect();
+    let manifest = json!({
+        "run_id": cfg.run_id,
+        "job": cfg.job_path,
+        "tool": {"name": "doisoat", "version": env!("CARGO_PKG_VERSION")},
+        "created_at": chrono::Local::now().to_rfc3339(),
+        "reference_date": format!("{:04}-{:02}-{:02}", cfg.today.year, cfg.today.month, cfg.today.day),
+        "province": cfg.province,
+        "seed": cfg.seed,
+        "thresholds": cfg.thresholds,
+        "rules": rules_version,
+        "inputs": inputs,
+        "population_problems": data.population_problems,
+        "stage_timings": timings,
+        "peak_memory_bytes": peak_memory_bytes(),
+        "conservation_holds": true,
+    });
+    write_json(&dir.join("manifest.json"), &manifest)?;
+    Ok(summaries)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), if known.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Appends one line per agency × commune × dimension to `feed/metrics.jsonl`; lines of
+/// the same run ID from an earlier attempt are replaced, never duplicated.
+fn append_feed(run_root: &Path, run_id: &str, data: &RunData) -> Result<()> {
+    let dir = run_root.join(FEED_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let path = dir.join("metrics.jsonl");
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut out = String::with_capacity(existing.len() + 4096);
+    for line in existing.lines() {
+        let same_run = serde_json::from_str::<Value>(line)
+            .ok()
+            .is_some_and(|v| v["run_id"] == run_id);
+        if !same_run && !line.trim().is_empty() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    for a in &data.agencies {
+        let all = std::iter::once(("all", &a.scores.total))
+            .chain(a.scores.communes.iter().map(|(c, s)| (c.as_str(), s)));
+        for (commune, s) in all {
+            for d in crate::assess::Dimension::ALL {
+                let sc = s.dimension(d);
+                let line = json!({"run_id": run_id, "agency": a.input.agency, "commune": commune, "dimension": d.key(),
+                                  "score": sc.score, "passed": sc.passed, "total": sc.total});
+                out.push_str(&line.to_string());
+                out.push('\n');
+            }
+            let line = json!({"run_id": run_id, "agency": a.input.agency, "commune": commune, "dimension": "overall",
+                              "score": s.overall, "passed": null, "total": s.counts.rows});
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+    }
+    let tmp = dir.join(".metrics.jsonl.tmp");
+    std::fs::write(&tmp, out).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+}
+
+/// Evaluates the job's gates against this run's and the previous run's scores.
+fn evaluate_gates(data: &RunData, previous: Option<&Path>) -> Vec<String> {
+    let prev: Option<Value> = previous
+        .and_then(|p| std::fs::read_to_string(p.join("metrics.json")).ok())
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let prev_score = |agency: &str, dim: &str| -> Option<f64> {
+        let agencies = prev.as_ref()?["agencies"].as_array()?;
+        let a = agencies.iter().find(|a| a["agency"] == agency)?;
+        if dim == "overall" {
+            a["overall"].as_f64()
+        } else {
+            a[dim]["score"].as_f64()
+        }
+    };
+    let agencies: BTreeSet<&str> = data
+        .agencies
+        .iter()
+        .map(|a| a.input.agency.as_str())
+        .collect();
+    let mut failed = Vec::new();
+    for g in &data.config.gates {
+        for a in &data.agencies {
+            if g.agency.as_deref().is_some_and(|x| x != a.input.agency)
+                || !agencies.contains(a.input.agency.as_str())
+            {
+                continue;
+            }
+            let Some(score) = a.scores.total.get(&g.dimension) else {
+                continue;
+            };
+            if let Some(min) = g.min {
+                if score < min {
+                    failed.push(format!(
+                        "{} {} is {score:.2}, below the gate's minimum {min:.2}",
+                        a.input.agency, g.dimension
+                    ));
+                }
+            }
+            if let (Some(max_drop), Some(before)) =
+                (g.max_drop, prev_score(&a.input.agency, &g.dimension))
+            {
+                if before - score > max_drop {
+                    failed.push(format!(
+                        "{} {} fell from {before:.2} to {score:.2}, more than the gate's {max_drop:.2} points",
+                        a.input.agency, g.dimension
+                    ));
+                }
+            }
+        }
+    }
+    failed
+}
