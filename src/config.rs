@@ -542,11 +542,13 @@ pub fn safe_key(s: &str) -> bool {
 }
 
 /// Reads the header row of an input (CSV or Parquet) to check mapped columns.
-fn check_columns(input: &Input, out: &mut Vec<Problem>) {
+/// An input that cannot be read is not a rules problem: it goes to `unreadable` and
+/// fails the run (exit 1) once the rules themselves are sound.
+fn check_columns(input: &Input, out: &mut Vec<Problem>, unreadable: &mut Vec<Error>) {
     let headers = match crate::ingest::read_headers(&input.path) {
         Ok(h) => h,
         Err(e) => {
-            out.push(problem(&input.path, "file", e.to_string()));
+            unreadable.push(e);
             return;
         }
     };
@@ -633,12 +635,13 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
             "need 0 ≤ review ≤ link ≤ 1",
         ));
     }
-    let make_input = |agency: &str,
-                      name: &str,
-                      file: &Path,
-                      rules: &Path,
-                      kind: Kind,
-                      out: &mut Vec<Problem>| {
+    let mut unreadable = Vec::new();
+    let mut make_input = |agency: &str,
+                          name: &str,
+                          file: &Path,
+                          rules: &Path,
+                          kind: Kind,
+                          out: &mut Vec<Problem>| {
         let rules_path = resolve(rules);
         let rules = load_rules(&rules_path, out)?;
         if rules.kind != kind {
@@ -663,7 +666,7 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
             rules_path,
             rules,
         };
-        check_columns(&input, out);
+        check_columns(&input, out, &mut unreadable);
         Some(input)
     };
     let population = make_input(
@@ -737,6 +740,9 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
     }
     if !out.is_empty() {
         return Err(Error::Rules(Problems(out)));
+    }
+    if let Some(e) = unreadable.into_iter().next() {
+        return Err(e);
     }
     let run_root = opts
         .run_root

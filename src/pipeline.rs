@@ -141,6 +141,13 @@ impl Timer {
 
 /// Runs the batch and publishes it.
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
+    let data = prepare(config, progress)?;
+    progress.stage("publish", "run");
+    publish::publish(data)
+}
+
+/// Runs every stage but publishing: what [`publish::publish`] takes.
+pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
     let mut timer = Timer {
         timings: Vec::new(),
     };
@@ -208,8 +215,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
             counts,
         });
     }
-    progress.stage("publish", "run");
-    let data = RunData {
+    Ok(RunData {
         config: config.clone(),
         population_file,
         people,
@@ -217,6 +223,5 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
         population_problems,
         agencies,
         timings: timer.timings,
-    };
-    publish::publish(data)
+    })
 }

@@ -202,6 +202,8 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
     let headers = read_headers(path)?;
     let pos = positions(path, &headers, &layout)?;
     let id_pos = layout.index.get(&Field::RecordId).map(|&i| pos[i]);
+    let mut by_file_order: Vec<usize> = (0..pos.len()).collect();
+    by_file_order.sort_by_key(|&k| pos[k]);
     let mut reader = csv_reader(&bytes);
     let mut record = csv::ByteRecord::new();
     let mut table = Table {
@@ -242,25 +244,24 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
             });
             continue;
         }
-        let mut values = Vec::with_capacity(pos.len());
-        let mut bad = None;
-        for (k, &i) in pos.iter().enumerate() {
-            match std::str::from_utf8(&record[i]) {
-                Ok(s) => values.push(s.to_string()),
-                Err(_) => {
-                    bad = Some(k);
-                    break;
-                }
-            }
-        }
+        // The first mapped column (in file order) that is not UTF-8 rejects the row.
+        let bad = by_file_order
+            .iter()
+            .find(|&&k| std::str::from_utf8(&record[pos[k]]).is_err());
         match bad {
-            Some(k) => table.rejected.push(Rejected {
+            Some(&k) => table.rejected.push(Rejected {
                 line,
                 record_id,
                 column: table.layout.columns[k].1.clone(),
                 reason: "not valid UTF-8".into(),
             }),
-            None => table.rows.push(Row { line, values }),
+            None => {
+                let values = pos
+                    .iter()
+                    .map(|&i| String::from_utf8_lossy(&record[i]).into_owned())
+                    .collect();
+                table.rows.push(Row { line, values });
+            }
         }
     }
     Ok(table)

@@ -353,3 +353,50 @@ fn evaluate_gates(data: &RunData, previous: Option<&Path>) -> Vec<String> {
     }
     failed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{load, RunOptions};
+    use crate::pipeline::{prepare, NoProgress};
+
+    fn demo_data(dir: &Path) -> RunData {
+        let job = crate::demo::write(dir).unwrap();
+        let opts = RunOptions {
+            run_id: Some("2026-11-29".into()),
+            ..RunOptions::default()
+        };
+        prepare(&load(&job, &opts).unwrap(), &NoProgress).unwrap()
+    }
+
+    #[test]
+    fn counts_that_do_not_add_up_fail_the_run_and_publish_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut data = demo_data(dir.path());
+        data.agencies[1].counts.linked += 1;
+        let root = data.config.run_root.clone();
+        let err = publish(data).unwrap_err();
+        assert!(matches!(err, Error::Conservation(_)), "{err}");
+        assert!(published_runs(&root).is_empty());
+        assert!(!root.join("2026-11-29").exists());
+    }
+
+    #[test]
+    fn a_row_without_outcome_fails_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut data = demo_data(dir.path());
+        data.agencies[0].assessment.outcomes.pop();
+        data.agencies[0].counts = crate::score::Counts::of(&data.agencies[0].assessment.outcomes);
+        let root = data.config.run_root.clone();
+        assert!(matches!(publish(data), Err(Error::Conservation(_))));
+        assert!(!root.join("2026-11-29").exists());
+    }
+
+    #[test]
+    fn conserved_counts_publish() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = demo_data(dir.path());
+        let report = publish(data).unwrap();
+        assert!(report.run_dir.join("manifest.json").is_file());
+    }
+}

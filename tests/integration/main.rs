@@ -1,1 +1,108 @@
+//! One integration-test binary that runs the real `doisoat` executable.
+//!
+//! Each test gets its own working directory ([`Work`]). Golden outputs live under
+//! `fixtures/<scenario>/expected/`; regenerate them with `DOISOAT_BLESS=1 cargo test
+//! --test integration` and review the diff — never edit them by hand.
 
+mod cli;
+mod golden;
+mod runs;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary working directory for one test.
+pub struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Work {
+    fn default() -> Self {
+        Work::new()
+    }
+}
+
+impl Work {
+    pub fn new() -> Work {
+        Work {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs doisoat with arguments in this directory.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_doisoat"))
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .expect("run doisoat")
+    }
+
+    /// Writes the demo province (without running it) into `sub`; gives the job path.
+    pub fn demo_job(&self, sub: &str) -> PathBuf {
+        doisoat::demo::write(&self.path().join(sub)).expect("demo files")
+    }
+}
+
+/// Exit code of a finished process.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// All files below a folder, relative paths sorted, with their bytes.
+pub fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The manifest of a run as JSON.
+pub fn manifest(run_dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run_dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// Checks that every input's four outcomes add up to its rows.
+pub fn assert_conserved(run_dir: &Path) {
+    let m = manifest(run_dir);
+    for input in m["inputs"].as_array().unwrap() {
+        let c = &input["conservation"];
+        let rows = input["rows"].as_u64().unwrap();
+        let sum = if input["role"] == "population" {
+            c["loaded"].as_u64().unwrap() + c["rejected"].as_u64().unwrap()
+        } else {
+            ["linked", "review", "not_in_population", "rejected"]
+                .iter()
+                .map(|k| c[k].as_u64().unwrap())
+                .sum()
+        };
+        assert_eq!(sum, rows, "conservation of {}", input["path"]);
+    }
+}

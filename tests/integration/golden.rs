@@ -1,0 +1,157 @@
+//! Golden scenarios: one per discrepancy code under `fixtures/scenarios/<code>/`, plus
+//! bad input and the demo. Compares every agency's `discrepancies.csv`, `rejected.csv`
+//! and the run's `metrics.json` with `expected/`.
+
+use crate::{assert_conserved, code, files, root, stderr, Work};
+use std::path::Path;
+
+const RUN_ID: &str = "golden";
+
+fn bless() -> bool {
+    std::env::var_os("DOISOAT_BLESS").is_some()
+}
+
+/// Compares (or, when blessing, writes) the golden files of a run.
+fn compare(run_dir: &Path, expected: &Path) -> Vec<String> {
+    let mut diffs = Vec::new();
+    for (rel, bytes) in files(run_dir) {
+        let name = rel.file_name().unwrap().to_str().unwrap();
+        if !matches!(name, "discrepancies.csv" | "rejected.csv" | "metrics.json") {
+            continue;
+        }
+        let want_path = expected.join(&rel);
+        if bless() {
+            std::fs::create_dir_all(want_path.parent().unwrap()).unwrap();
+            std::fs::write(&want_path, &bytes).unwrap();
+            continue;
+        }
+        match std::fs::read(&want_path) {
+            Ok(want) if want == bytes => {}
+            Ok(want) => diffs.push(format!(
+                "{} differs:\n--- expected\n{}\n--- got\n{}",
+                rel.display(),
+                String::from_utf8_lossy(&want),
+                String::from_utf8_lossy(&bytes)
+            )),
+            Err(_) => diffs.push(format!(
+                "{} has no expected file {}",
+                rel.display(),
+                want_path.display()
+            )),
+        }
+    }
+    diffs
+}
+
+fn run_scenario(dir: &Path) -> (Work, std::path::PathBuf) {
+    let work = Work::new();
+    let job = dir.join("job.toml");
+    let out = work.run(&[
+        "run",
+        "--job",
+        job.to_str().unwrap(),
+        "--run-root",
+        "runs",
+        "--run-id",
+        RUN_ID,
+    ]);
+    assert_eq!(code(&out), 0, "{}: {}", dir.display(), stderr(&out));
+    let run_dir = work.path().join("runs").join(RUN_ID);
+    (work, run_dir)
+}
+
+#[test]
+fn every_code_scenario_matches_its_golden_files() {
+    let base = root().join("fixtures/scenarios");
+    let mut dirs: Vec<_> = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 19, "expected a scenario per code");
+    let mut failures = Vec::new();
+    for dir in dirs {
+        let (_work, run_dir) = run_scenario(&dir);
+        assert_conserved(&run_dir);
+        failures.extend(compare(&run_dir, &dir.join("expected")));
+        // The scenario named after a code must report that code.
+        let name = dir.file_name().unwrap().to_str().unwrap().to_uppercase();
+        if doisoat::assess::Code::from_name(&name).is_some() {
+            let found = files(&run_dir).iter().any(|(rel, bytes)| {
+                rel.ends_with("discrepancies.csv")
+                    && String::from_utf8_lossy(bytes).contains(&format!(",{name},"))
+            });
+            if !found {
+                failures.push(format!("scenario {name} does not report {name}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn demo_matches_its_golden_files_and_reports_every_backbone_code() {
+    let work = Work::new();
+    let out = work.run(&["demo", "--out", "demo", "--run-id", RUN_ID]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("run folder:"), "{stdout}");
+    let run_dir = work.path().join("demo/runs").join(RUN_ID);
+    assert_conserved(&run_dir);
+    let diffs = compare(&run_dir, &root().join("fixtures/demo/expected"));
+    assert!(diffs.is_empty(), "{}", diffs.join("\n\n"));
+    let all: String = files(&run_dir)
+        .iter()
+        .filter(|(rel, _)| rel.ends_with("discrepancies.csv"))
+        .map(|(_, b)| String::from_utf8_lossy(b).to_string())
+        .collect();
+    for code in [
+        "ID_MISSING",
+        "ID_MALFORMED",
+        "ID_LEGACY",
+        "ID_PROVINCE_INVALID",
+        "ID_SEX_CENTURY_CONFLICT",
+        "ID_BIRTH_YEAR_CONFLICT",
+        "ID_OTHER_PERSON",
+        "NOT_IN_POPULATION",
+        "NAME_MISMATCH",
+        "NAME_VARIANT",
+        "DOB_MISMATCH",
+        "DOB_DAY_MONTH_SWAPPED",
+        "DOB_PARTIAL",
+        "SEX_MISMATCH",
+        "DECEASED_ACTIVE",
+        "DEATH_NOT_IN_POPULATION",
+        "DUPLICATE_RECORD",
+        "REJECTED_ROW",
+    ] {
+        assert!(all.contains(&format!(",{code},")), "demo lacks {code}");
+    }
+}
+
+#[test]
+fn bad_rows_are_rejected_with_reasons_and_the_rest_linked() {
+    let (_work, run_dir) = run_scenario(&root().join("fixtures/scenarios/bad_input"));
+    let rejected = std::fs::read_to_string(run_dir.join("insurance/rejected.csv")).unwrap();
+    assert!(
+        rejected.contains("1201000030,,\"expected 8 fields, found 3\""),
+        "{rejected}"
+    );
+    assert!(
+        rejected.contains("1201000031,Họ và tên,not valid UTF-8"),
+        "{rejected}"
+    );
+    assert!(
+        rejected.contains("1201000032,Ngày sinh,31/02/1990 does not exist"),
+        "{rejected}"
+    );
+    assert_eq!(rejected.lines().count(), 4, "{rejected}");
+    let m = crate::manifest(&run_dir);
+    let c = &m["inputs"][1]["conservation"];
+    assert_eq!(c["rows"], 6);
+    assert_eq!(c["rejected"], 3);
+    // The readable rows, the quoted newline with CRLF among them, are all linked.
+    assert_eq!(c["linked"], 3);
+}
