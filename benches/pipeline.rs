@@ -1,1 +1,223 @@
-fn main() {}
+//! End-to-end pipeline bench: a population of 1 M people and four registries of 1 M
+//! ID-bearing records in total, written as CSV, then the real `doisoat run` in release
+//! mode, timed as a whole process. Prints wall time, the stage timings and peak memory
+//! from the run's manifest.
+//!
+//! `cargo bench --bench pipeline`; `DOISOAT_BENCH_PEOPLE=200000` for a smaller size
+//! (registries are sized to the same total as the population).
+//!
+//! The data is simple on purpose (this is a speed bench, not an accuracy one): names
+//! drawn from short lists, IDs with the real structure, Lai Châu communes, and a little
+//! damage (upper case, legacy IDs, day/month swaps) so every stage does real work.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+const SURNAMES: &[&str] = &[
+    "Nguyễn", "Giàng", "Vàng", "Lò", "Sùng", "Tẩn", "Lường", "Quàng", "Chu", "Lý", "Trần", "Hoàng",
+    "Phàn", "Chảo", "Thào",
+];
+const MIDDLE_M: &[&str] = &["Văn", "A", "Seo", "Đức", "Minh"];
+const MIDDLE_F: &[&str] = &["Thị", "Thị", "Ngọc", "Thanh"];
+const GIVEN: &[&str] = &[
+    "Páo", "Mỷ", "Ánh", "Xuân", "Hòa", "Thủy", "Lở", "Xá", "Dình", "Mai", "Nam", "Chứ", "Hoa",
+    "Kiên", "Lan", "Minh", "Phúc", "Mẩy", "Sềnh", "Tươi", "Hạnh", "Tả", "Hương", "Pâng", "Sính",
+    "Chà", "Dế", "Vần", "Lìn", "Tủa",
+];
+const COMMUNES: &[&str] = &[
+    "03388", "03390", "03394", "03405", "03408", "03424", "03430", "03433", "03434", "03439",
+    "03442", "03445", "03451", "03460", "03463", "03466", "03472", "03478", "03487", "03503",
+    "03508", "03517", "03529", "03532", "03538", "03544", "03549", "03562", "03571", "03583",
+    "03595", "03598", "03601", "03613", "03616", "03618", "03637", "03640",
+];
+
+struct Person {
+    pid: String,
+    cmnd: String,
+    name: String,
+    dob: (u32, u32, u32),
+    male: bool,
+    commune: &'static str,
+}
+
+fn people(n: usize, rng: &mut Rng) -> Vec<Person> {
+    (0..n)
+        .map(|i| {
+            let male = rng.below(2) == 0;
+            let year = 1940 + rng.below(85) as u32;
+            let dob = (1 + rng.below(28) as u32, 1 + rng.below(12) as u32, year);
+            let d4 = (if year >= 2000 { 2 } else { 0 }) + u32::from(!male);
+            let pid = format!("012{d4}{:02}{:06}", year % 100, i % 1_000_000);
+            let cmnd = if year < 2000 && rng.below(3) == 0 {
+                format!("04{:07}", i)
+            } else {
+                String::new()
+            };
+            let middle = if male {
+                rng.pick(MIDDLE_M)
+            } else {
+                rng.pick(MIDDLE_F)
+            };
+            let name = format!("{} {} {}", rng.pick(SURNAMES), middle, rng.pick(GIVEN));
+            Person {
+                pid,
+                cmnd,
+                name,
+                dob,
+                male,
+                commune: COMMUNES[rng.below(COMMUNES.len() as u64) as usize],
+            }
+        })
+        .collect()
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::File::create(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .expect("write bench file");
+}
+
+fn sex(male: bool) -> &'static str {
+    if male {
+        "Nam"
+    } else {
+        "Nữ"
+    }
+}
+
+fn generate(dir: &Path, n: usize) {
+    let mut rng = Rng(0x5eed_d015_0a77);
+    let pop = people(n, &mut rng);
+    let mut s = String::with_capacity(n * 120);
+    s.push_str("Số định danh cá nhân,Số CMND,Họ và tên,Ngày sinh,Giới tính,Dân tộc,Mã xã thường trú,Họ tên cha,Họ tên mẹ,Tình trạng,Ngày mất,Ngày cập nhật\n");
+    for p in &pop {
+        let dead = rng.below(50) == 0;
+        let (st, dd) = if dead {
+            ("Đã chết", "01/01/2024")
+        } else {
+            ("Còn sống", "")
+        };
+        let (d, m, y) = p.dob;
+        writeln!(
+            s,
+            "{},{},{},{d:02}/{m:02}/{y},{},Mông,{},,,{st},{dd},01/01/2024",
+            p.pid,
+            p.cmnd,
+            p.name,
+            sex(p.male),
+            p.commune
+        )
+        .unwrap();
+    }
+    write(&dir.join("population.csv"), &s);
+
+    // The record's ID: mostly the personal ID, some legacy CMND, a little damage.
+    let record = |p: &Person, rng: &mut Rng| -> (String, String, String) {
+        let id = if !p.cmnd.is_empty() && rng.below(4) == 0 {
+            p.cmnd.clone()
+        } else {
+            p.pid.clone()
+        };
+        let name = if rng.below(10) == 0 {
+            p.name.to_uppercase()
+        } else {
+            p.name.clone()
+        };
+        let (d, m, y) = p.dob;
+        let dob = if rng.below(50) == 0 {
+            format!("{m:02}/{d:02}/{y}")
+        } else {
+            format!("{d:02}/{m:02}/{y}")
+        };
+        (id, name, dob)
+    };
+    let sizes = [
+        ("bhxh.csv", 4 * n / 10),
+        ("dat_dai.csv", 3 * n / 10),
+        ("giao_duc.csv", 2 * n / 10),
+        ("ho_tich.csv", n / 10),
+    ];
+    for (file, size) in sizes {
+        let mut s = String::with_capacity(size * 140);
+        match file {
+            "bhxh.csv" => s.push_str("Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,Số CCCD/CMND,Địa chỉ,Trạng thái thẻ,Ngày cập nhật\n"),
+            "dat_dai.csv" => s.push_str("Mã thửa,Tờ bản đồ,Số thửa,Tên chủ sử dụng,Năm sinh,Số giấy tờ,Địa chỉ chủ sử dụng,Tình trạng GCN\n"),
+            "giao_duc.csv" => s.push_str("Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Mã định danh,Trường,Lớp,Họ tên cha,Họ tên mẹ,Xã/Phường,Trạng thái\n"),
+            _ => s.push_str("Số đăng ký,Loại sự kiện,Ngày đăng ký,Họ và tên,Ngày sinh,Giới tính,Số định danh,Nơi đăng ký,Họ tên cha,Họ tên mẹ\n"),
+        }
+        for k in 0..size {
+            let p = &pop[rng.below(n as u64) as usize];
+            let (id, name, dob) = record(p, &mut rng);
+            let sx = sex(p.male);
+            match file {
+                "bhxh.csv" => writeln!(s, "12{k:08},{name},{dob},{sx},{id},\"Bản Nà, Xã {},Tỉnh Lai Châu\",Còn hiệu lực,01/06/2025", p.commune),
+                "dat_dai.csv" => writeln!(s, "{}-{k},1,{k},{name},{},{id},\"Bản Nà, X. Nà Tăm, H. Tam Đường\",Đã cấp GCN", p.commune, p.dob.2),
+                "giao_duc.csv" => writeln!(s, "HS{k:08},{name},{dob},{sx},{id},TH,5A,,,{},Đang học", p.commune),
+                _ => writeln!(s, "KS-{k},Khai sinh,01/01/2024,{name},{dob},{sx},{id},{},,", p.commune),
+            }
+            .unwrap();
+        }
+        write(&dir.join(file), &s);
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing: do the
+    // work only when benchmarking.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let n: usize = std::env::var("DOISOAT_BENCH_PEOPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let job = doisoat::demo::write(dir.path()).expect("demo layout");
+    let t = Instant::now();
+    generate(dir.path(), n);
+    eprintln!(
+        "generated {n} people and {n} registry records in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
+        .args(["run", "--job", job.to_str().unwrap(), "--run-id", "bench"])
+        .output()
+        .expect("run doisoat");
+    let wall = t.elapsed().as_secs_f64();
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("runs/bench/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let peak = manifest["peak_memory_bytes"].as_f64().unwrap_or(0.0) / 1e9;
+    println!("pipeline/{n} people + {n} records: wall {wall:.2} s, peak memory {peak:.2} GB");
+    for t in manifest["stage_timings"].as_array().unwrap() {
+        println!("  {:<10} {:>8} ms", t["stage"].as_str().unwrap(), t["ms"]);
+    }
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+}

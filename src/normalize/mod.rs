@@ -22,6 +22,7 @@ use id::Id;
 use name::Name;
 use rayon::prelude::*;
 use sex::Sex;
+use std::collections::{HashMap, HashSet};
 
 /// A civil-status event type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,20 +101,126 @@ pub struct Person {
     pub updated_at: Option<PartialDate>,
 }
 
-/// Context shared by the row normalizers.
-pub struct Context<'a> {
-    /// Rules of the input.
-    pub rules: &'a Rules,
-    /// Field positions.
-    pub layout: &'a Layout,
-    /// 2025 province code for commune names.
-    pub province: &'a str,
-    /// Reference day.
-    pub today: &'a PartialDate,
+/// The rules' value lists, folded once (values are compared without diacritics or case).
+struct Lists {
+    male: Vec<String>,
+    female: Vec<String>,
+    active: Vec<String>,
+    birth: Vec<String>,
+    death: Vec<String>,
+    marriage: Vec<String>,
+    deceased: Vec<String>,
 }
 
 fn folded_list(values: &[String]) -> Vec<String> {
     values.iter().map(|v| text::fold(v)).collect()
+}
+
+/// Where a commune is written: (commune column, district column, address column).
+type CommuneKey<'a> = (&'a str, &'a str, &'a str);
+
+/// Context shared by the row normalizers. Names and communes repeat a lot in a
+/// registry (a province has a few hundred thousand distinct names and a few thousand
+/// distinct addresses), so each distinct value is normalized once, in parallel, and
+/// rows look the result up.
+struct Context<'a> {
+    rules: &'a Rules,
+    layout: &'a Layout,
+    today: &'a PartialDate,
+    lists: Lists,
+    names: HashMap<&'a str, Option<Name>>,
+    communes: HashMap<CommuneKey<'a>, Option<Commune>>,
+}
+
+impl<'a> Context<'a> {
+    fn new(
+        table: &'a Table,
+        rules: &'a Rules,
+        province: &'a str,
+        today: &'a PartialDate,
+        commune_fields: &[(Field, Field)],
+    ) -> Context<'a> {
+        let layout = &table.layout;
+        let lists = Lists {
+            male: folded_list(&rules.sex.male),
+            female: folded_list(&rules.sex.female),
+            active: folded_list(&rules.status.active),
+            birth: folded_list(&rules.events.birth),
+            death: folded_list(&rules.events.death),
+            marriage: folded_list(&rules.events.marriage),
+            deceased: folded_list(&rules.vital.deceased),
+        };
+        let distinct: HashSet<&str> = table
+            .rows
+            .iter()
+            .map(|r| r.get(layout, Field::FullName))
+            .collect();
+        let names = distinct
+            .into_par_iter()
+            .map(|n| (n, Name::parse(n)))
+            .collect();
+        let mut keys: HashSet<CommuneKey> = HashSet::new();
+        for r in &table.rows {
+            for &(c, a) in commune_fields {
+                keys.insert(commune_key(r, layout, c, a));
+            }
+        }
+        let communes = keys
+            .into_par_iter()
+            .map(|k| (k, resolve_commune(k, rules.commune_code_era, province)))
+            .collect();
+        Context {
+            rules,
+            layout,
+            today,
+            lists,
+            names,
+            communes,
+        }
+    }
+}
+
+fn commune_key<'a>(
+    row: &'a Row,
+    layout: &Layout,
+    commune: Field,
+    address: Field,
+) -> CommuneKey<'a> {
+    (
+        row.get(layout, commune).trim(),
+        row.get(layout, Field::District).trim(),
+        row.get(layout, address).trim(),
+    )
+}
+
+/// Resolves a commune from its commune column, else from the free-text address; the
+/// district column (or the address's district) disambiguates legacy names.
+fn resolve_commune(
+    (written, district, address): CommuneKey,
+    era: CodeEra,
+    province: &str,
+) -> Option<Commune> {
+    let units = AdminUnits::get();
+    let district = (!district.is_empty()).then_some(district);
+    if !written.is_empty() {
+        return if written.len() == 5 && written.bytes().all(|b| b.is_ascii_digit()) {
+            let era = match era {
+                CodeEra::Current => Era::Current,
+                CodeEra::Legacy => Era::Legacy,
+            };
+            units.resolve_code(written, era)
+        } else {
+            units.resolve_name(written, district, province)
+        };
+    }
+    if address.is_empty() {
+        return None;
+    }
+    let parts = admin::parse_address(address);
+    parts
+        .commune
+        .as_deref()
+        .and_then(|c| units.resolve_name(c, parts.district.as_deref().or(district), province))
 }
 
 impl Context<'_> {
@@ -152,11 +259,10 @@ impl Context<'_> {
     }
 
     fn sex(&self, row: &Row) -> Result<Option<Sex>, Rejected> {
-        let s = &self.rules.sex;
         match sex::parse(
             row.get(self.layout, Field::Sex),
-            &folded_list(&s.male),
-            &folded_list(&s.female),
+            &self.lists.male,
+            &self.lists.female,
         ) {
             Ok(v) => Ok(v),
             Err(reason) if self.rules.required.contains(&Field::Sex) => {
@@ -166,42 +272,31 @@ impl Context<'_> {
         }
     }
 
+    /// The commune of a row (as written, resolved), from the memo.
     fn commune(
         &self,
         row: &Row,
         commune_field: Field,
         address_field: Field,
     ) -> (String, Option<Commune>) {
-        let units = AdminUnits::get();
-        let written = row.get(self.layout, commune_field).trim();
-        let district = row.get(self.layout, Field::District).trim();
-        let district = (!district.is_empty()).then_some(district);
-        if !written.is_empty() {
-            let resolved = if written.len() == 5 && written.bytes().all(|b| b.is_ascii_digit()) {
-                let era = match self.rules.commune_code_era {
-                    CodeEra::Current => Era::Current,
-                    CodeEra::Legacy => Era::Legacy,
-                };
-                units.resolve_code(written, era)
-            } else {
-                units.resolve_name(written, district, self.province)
-            };
-            return (written.to_string(), resolved);
-        }
-        let address = row.get(self.layout, address_field).trim();
-        if address.is_empty() {
-            return (String::new(), None);
-        }
-        let parts = admin::parse_address(address);
-        let resolved = parts.commune.as_deref().and_then(|c| {
-            units.resolve_name(c, parts.district.as_deref().or(district), self.province)
-        });
-        (address.to_string(), resolved)
+        let key = commune_key(row, self.layout, commune_field, address_field);
+        let written = if key.0.is_empty() { key.2 } else { key.0 };
+        (
+            written.to_string(),
+            self.communes.get(&key).cloned().flatten(),
+        )
     }
 
-    fn in_list(&self, raw: &str, list: &[String]) -> bool {
+    fn in_list(&self, raw: &str, folded: &[String]) -> bool {
         let f = text::fold(raw);
-        !f.is_empty() && list.iter().any(|v| text::fold(v) == f)
+        !f.is_empty() && folded.contains(&f)
+    }
+
+    fn name(&self, row: &Row) -> Option<Name> {
+        self.names
+            .get(row.get(self.layout, Field::FullName))
+            .cloned()
+            .flatten()
     }
 
     /// Normalizes one registry row.
@@ -233,14 +328,13 @@ impl Context<'_> {
         let active = self
             .rules
             .has(Field::Status)
-            .then(|| self.in_list(get(Field::Status), &self.rules.status.active));
+            .then(|| self.in_list(get(Field::Status), &self.lists.active));
         let ev = get(Field::EventType);
-        let e = &self.rules.events;
-        let event = if self.in_list(ev, &e.birth) {
+        let event = if self.in_list(ev, &self.lists.birth) {
             Some(Event::Birth)
-        } else if self.in_list(ev, &e.death) {
+        } else if self.in_list(ev, &self.lists.death) {
             Some(Event::Death)
-        } else if self.in_list(ev, &e.marriage) {
+        } else if self.in_list(ev, &self.lists.marriage) {
             Some(Event::Marriage)
         } else {
             None
@@ -256,7 +350,7 @@ impl Context<'_> {
             line: row.line,
             record_id,
             name_raw: get(Field::FullName).trim().to_string(),
-            name: Name::parse(get(Field::FullName)),
+            name: self.name(row),
             id_raw: id_raw.trim().to_string(),
             id,
             legacy,
@@ -277,14 +371,15 @@ impl Context<'_> {
     /// Normalizes one population row. A person needs a name; the rest may be missing.
     pub fn person(&self, row: &Row) -> Result<Person, Rejected> {
         let get = |f| row.get(self.layout, f);
-        let name = Name::parse(get(Field::FullName))
+        let name = self
+            .name(row)
             .ok_or_else(|| self.reject(row, Field::FullName, "the name is empty".into()))?;
         let dob = self.date(row, Field::Dob)?;
         let sex = self.sex(row)?;
         let death_date = self.date(row, Field::DeathDate)?;
         let updated_at = self.date(row, Field::UpdatedAt)?;
-        let deceased = self.in_list(get(Field::VitalStatus), &self.rules.vital.deceased)
-            || death_date.is_some();
+        let deceased =
+            self.in_list(get(Field::VitalStatus), &self.lists.deceased) || death_date.is_some();
         let (_, current) = self.commune(row, Field::CurrentCommune, Field::CurrentAddress);
         let (_, permanent) = self.commune(row, Field::Commune, Field::Address);
         Ok(Person {
@@ -310,12 +405,13 @@ pub fn records(
     province: &str,
     today: &PartialDate,
 ) -> (Vec<Record>, Vec<Rejected>) {
-    let ctx = Context {
+    let ctx = Context::new(
+        table,
         rules,
-        layout: &table.layout,
         province,
         today,
-    };
+        &[(Field::Commune, Field::Address)],
+    );
     let results: Vec<Result<Record, Rejected>> =
         table.rows.par_iter().map(|r| ctx.record(r)).collect();
     split(results, &table.rejected)
@@ -328,12 +424,11 @@ pub fn people(
     province: &str,
     today: &PartialDate,
 ) -> (Vec<Person>, Vec<Rejected>) {
-    let ctx = Context {
-        rules,
-        layout: &table.layout,
-        province,
-        today,
-    };
+    let fields = [
+        (Field::CurrentCommune, Field::CurrentAddress),
+        (Field::Commune, Field::Address),
+    ];
+    let ctx = Context::new(table, rules, province, today, &fields);
     let results: Vec<Result<Person, Rejected>> =
         table.rows.par_iter().map(|r| ctx.person(r)).collect();
     split(results, &table.rejected)
