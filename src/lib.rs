@@ -18,6 +18,19 @@
 //! - [`score`]: đúng / đủ / sạch / sống;
 //! - [`publish`]: the run folder, written atomically, the metrics feed, the gates.
 //!
+//! The normalizers are plain functions, usable on their own:
+//!
+//! ```
+//! use doisoat::normalize::{id, name::Name, text};
+//!
+//! let n = Name::parse("NGUYỄN  VĂN hoà").unwrap();
+//! assert_eq!(n.display, "Nguyễn Văn Hòa");
+//! assert_eq!(n.folded, "nguyen van hoa");
+//! assert_eq!(text::fold("Đặng Thị Thuỷ"), "dang thi thuy");
+//! // A spreadsheet dropped the leading zero of a personal ID:
+//! assert_eq!(id::parse("12088000116").digits, "012088000116");
+//! ```
+//!
 //! [`run`] drives them; the library never prints — progress goes to a
 //! [`Progress`] sink and results come back as a [`RunReport`].
 
