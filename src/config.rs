@@ -289,6 +289,9 @@ pub struct Rules {
     /// Score weights.
     #[serde(default)]
     pub weights: Weights,
+    /// File encoding: `auto` (default), `utf-8`, `utf-16`, `windows-1258`, `tcvn3`, `vni`.
+    #[serde(default)]
+    pub encoding: crate::normalize::encoding::FileEncoding,
 }
 
 impl Rules {
@@ -545,7 +548,7 @@ pub fn safe_key(s: &str) -> bool {
 /// An input that cannot be read is not a rules problem: it goes to `unreadable` and
 /// fails the run (exit 1) once the rules themselves are sound.
 fn check_columns(input: &Input, out: &mut Vec<Problem>, unreadable: &mut Vec<Error>) {
-    let headers = match crate::ingest::read_headers(&input.path) {
+    let headers = match crate::ingest::read_headers(&input.path, input.rules.encoding) {
         Ok(h) => h,
         Err(e) => {
             unreadable.push(e);

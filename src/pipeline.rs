@@ -40,6 +40,8 @@ pub struct FileInfo {
     pub sha256: String,
     /// Data rows read.
     pub rows: u64,
+    /// Encoding the file was decoded from.
+    pub encoding: &'static str,
 }
 
 /// SHA-256 and size of a file.
@@ -163,6 +165,7 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
         size,
         sha256,
         rows: pop_table.rows_read,
+        encoding: pop_table.encoding.label(),
     };
     progress.stage("normalize", "population");
     let (people, population_rejected) = timer.time("normalize", || {
@@ -181,6 +184,7 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
             size,
             sha256,
             rows: table.rows_read,
+            encoding: table.encoding.label(),
         };
         progress.stage("normalize", &input.agency);
         let (records, rejected) = timer.time("normalize", || {

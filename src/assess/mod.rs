@@ -10,6 +10,7 @@ pub mod codes;
 use crate::config::Cardinality;
 use crate::ingest::Rejected;
 use crate::link::{Link, Outcome, Tier};
+use crate::normalize::admin::{AdminUnits, Era};
 use crate::normalize::id::{self, IdKind, IdProblem};
 use crate::normalize::name::{self, NameRelation};
 use crate::normalize::{Event, Person, Record};
@@ -169,16 +170,40 @@ fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Finding>) {
     }
 }
 
+/// `ADDRESS_LEGACY_UNIT`: the record's commune is a unit abolished on 1 July 2025.
+fn address_findings(r: &Record, out: &mut Vec<Finding>) {
+    let Some(c) = r.commune.as_ref().filter(|c| c.era == Era::Legacy) else {
+        return;
+    };
+    let unit = AdminUnits::get()
+        .unit(&c.code)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let mut f = finding(Code::AddressLegacyUnit, "commune", &r.commune_raw);
+    f.suggested_value = unit;
+    f.note = format!(
+        "{} → {}{}",
+        c.legacy_name.as_deref().unwrap_or(""),
+        c.code,
+        if c.ambiguous {
+            " (split unit: default target)"
+        } else {
+            ""
+        }
+    );
+    out.push(f);
+}
+
 /// Comparisons of a linked record with its person.
 fn compare(r: &Record, p: &Person, out: &mut Vec<Finding>) {
     if let Some(n) = &r.name {
-        match name::compare(&r.name_raw, n, &p.name) {
+        match name::compare(&r.name_raw, n, &p.name, r.case_blind) {
             NameRelation::Same => {}
             NameRelation::Variant(kind) => {
                 let mut f = finding(Code::NameVariant, "full_name", &r.name_raw);
                 f.population_value = p.name.display.clone();
                 f.suggested_value = p.name.display.clone();
-                f.note = kind.label().to_string();
+                f.note = kind.label();
                 out.push(f);
             }
             NameRelation::Mismatch => {
@@ -195,8 +220,16 @@ fn compare(r: &Record, p: &Person, out: &mut Vec<Finding>) {
         "dob"
     };
     if let (Some(a), Some(b)) = (&r.dob, &p.dob) {
+        // 01/01/YYYY is the conventional date given to people whose day and month
+        // were unknown (older people in remote communes): against a real date of the
+        // same year it says "year only", not "another date".
+        let placeholder = |d: &crate::normalize::date::PartialDate| d.day == 1 && d.month == 1;
         let code = if a.is_swap_of(b) {
             Some(Code::DobDayMonthSwapped)
+        } else if a.year == b.year && a != b && placeholder(b) {
+            None
+        } else if a.year == b.year && a != b && placeholder(a) && !r.year_only_by_design {
+            Some(Code::DobPartial)
         } else if a.compatible_with(b) {
             (a.precision() < b.precision() && !r.year_only_by_design).then_some(Code::DobPartial)
         } else {
@@ -263,6 +296,7 @@ pub fn assess(
             let person = l.person.map(|i| &people[i as usize]);
             let mut found = Vec::new();
             id_findings(r, person, &mut found);
+            address_findings(r, &mut found);
             if l.other_person.is_some() {
                 let mut f = finding(Code::IdOtherPerson, "id", &r.id_raw);
                 f.note =

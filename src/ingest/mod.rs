@@ -8,11 +8,13 @@
 //!
 //! CSV is read with the `csv` crate's byte records rather than polars' reader because a
 //! row must be judged on its own (field count, UTF-8) and keep its line number; polars
-//! reads Parquet. Encodings other than UTF-8 (with or without BOM) arrive with the
-//! normalization work; a UTF-16 file is refused with a clear message until then.
+//! reads Parquet. Encodings are decoded here, declared in the rules (`encoding`) or
+//! detected: UTF-8 (with or without BOM), UTF-16, Windows-1258, TCVN3 and VNI (tables in
+//! [`crate::normalize::encoding`]).
 
 use crate::config::{Field, Rules};
 use crate::error::{Error, Result};
+use crate::normalize::encoding::{self, FileEncoding};
 use crate::normalize::text;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -88,6 +90,8 @@ pub struct Table {
     pub rejected: Vec<Rejected>,
     /// Data rows in the file (readable + rejected).
     pub rows_read: u64,
+    /// How the file was decoded.
+    pub encoding: FileEncoding,
 }
 
 /// How headers are compared: NFC, trimmed, single-spaced, lower case.
@@ -100,18 +104,91 @@ fn is_parquet(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(Error::Input {
-            path: path.into(),
-            message: "UTF-16 input is not supported yet; save as UTF-8".into(),
+/// An input's text as UTF-8 bytes, and how it was decoded.
+struct Decoded {
+    bytes: Vec<u8>,
+    encoding: FileEncoding,
+}
+
+impl Decoded {
+    /// One field as text: a legacy font encoding is decoded; `None` if not UTF-8.
+    fn field(&self, raw: &[u8]) -> Option<String> {
+        let s = std::str::from_utf8(raw).ok()?;
+        Some(match self.encoding.legacy() {
+            Some(l) => encoding::decode(s, l),
+            None => s.to_string(),
+        })
+    }
+}
+
+/// Reads a file and decodes it to UTF-8: a BOM decides first, then the declared
+/// encoding; `auto` keeps UTF-8 (bad rows are rejected one by one) unless most lines
+/// with non-ASCII bytes are not UTF-8, in which case the file is a legacy one and its
+/// encoding is sniffed. TCVN3 and VNI files become their Windows-1252 surface here and
+/// are decoded field by field ([`Decoded::field`]).
+fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let utf16 = |enc: &'static encoding_rs::Encoding, skip: usize| Decoded {
+        bytes: enc
+            .decode_without_bom_handling(&bytes[skip..])
+            .0
+            .into_owned()
+            .into_bytes(),
+        encoding: FileEncoding::Utf16,
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return Ok(utf16(encoding_rs::UTF_16LE, 2));
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return Ok(utf16(encoding_rs::UTF_16BE, 2));
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return Ok(Decoded {
+            bytes: rest.to_vec(),
+            encoding: FileEncoding::Utf8,
         });
     }
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes.drain(..3);
-    }
-    Ok(bytes)
+    let encoding = match declared {
+        FileEncoding::Auto if std::str::from_utf8(&bytes).is_ok() => FileEncoding::Utf8,
+        FileEncoding::Auto => {
+            let non_ascii = bytes.split(|&b| b == b'\n').filter(|l| !l.is_ascii());
+            let (bad, all) = non_ascii.fold((0usize, 0usize), |(b, a), l| {
+                (b + usize::from(std::str::from_utf8(l).is_err()), a + 1)
+            });
+            if bad * 2 > all {
+                encoding::sniff_legacy_file(&bytes)
+            } else {
+                FileEncoding::Utf8
+            }
+        }
+        e => e,
+    };
+    let text = |enc: &'static encoding_rs::Encoding| {
+        enc.decode_without_bom_handling(&bytes)
+            .0
+            .into_owned()
+            .into_bytes()
+    };
+    let decoded = match encoding {
+        FileEncoding::Utf16 => return Ok(utf16(encoding_rs::UTF_16LE, 0)),
+        // Windows-1258 writes tones as combining marks: compose them (NFC) here, since
+        // that is the encoding's own form, not something the agency typed.
+        FileEncoding::Windows1258 => {
+            use unicode_normalization::UnicodeNormalization;
+            encoding_rs::WINDOWS_1258
+                .decode_without_bom_handling(&bytes)
+                .0
+                .nfc()
+                .collect::<String>()
+                .into_bytes()
+        }
+        FileEncoding::Tcvn3 | FileEncoding::Vni => text(encoding_rs::WINDOWS_1252),
+        FileEncoding::Utf8 | FileEncoding::Auto => bytes,
+    };
+    Ok(Decoded {
+        bytes: decoded,
+        encoding,
+    })
 }
 
 /// The delimiter of a CSV file: whichever of `,` `;` tab occurs most in the header line.
@@ -133,7 +210,7 @@ fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
 }
 
 /// The header row of an input file.
-pub fn read_headers(path: &Path) -> Result<Vec<String>> {
+pub fn read_headers(path: &Path, declared: FileEncoding) -> Result<Vec<String>> {
     if is_parquet(path) {
         return Ok(parquet_frame(path)?
             .get_column_names()
@@ -141,8 +218,11 @@ pub fn read_headers(path: &Path) -> Result<Vec<String>> {
             .map(|s| s.to_string())
             .collect());
     }
-    let bytes = read_bytes(path)?;
-    let mut reader = csv_reader(&bytes);
+    headers_of(path, &decode_file(path, declared)?)
+}
+
+fn headers_of(path: &Path, decoded: &Decoded) -> Result<Vec<String>> {
+    let mut reader = csv_reader(&decoded.bytes);
     let mut record = csv::ByteRecord::new();
     let got = reader
         .read_byte_record(&mut record)
@@ -159,12 +239,10 @@ pub fn read_headers(path: &Path) -> Result<Vec<String>> {
     record
         .iter()
         .map(|f| {
-            std::str::from_utf8(f)
-                .map(str::to_string)
-                .map_err(|_| Error::Input {
-                    path: path.into(),
-                    message: "the header row is not valid UTF-8".into(),
-                })
+            decoded.field(f).ok_or_else(|| Error::Input {
+                path: path.into(),
+                message: "the header row is not valid UTF-8".into(),
+            })
         })
         .collect()
 }
@@ -197,16 +275,18 @@ fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usi
 }
 
 fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
-    let bytes = read_bytes(path)?;
+    let decoded = decode_file(path, rules.encoding)?;
+    let bytes = &decoded.bytes;
     let layout = Layout::new(rules);
-    let headers = read_headers(path)?;
+    let headers = headers_of(path, &decoded)?;
     let pos = positions(path, &headers, &layout)?;
     let id_pos = layout.index.get(&Field::RecordId).map(|&i| pos[i]);
     let mut by_file_order: Vec<usize> = (0..pos.len()).collect();
     by_file_order.sort_by_key(|&k| pos[k]);
-    let mut reader = csv_reader(&bytes);
+    let mut reader = csv_reader(bytes);
     let mut record = csv::ByteRecord::new();
     let mut table = Table {
+        encoding: decoded.encoding,
         path: path.into(),
         layout,
         rows: Vec::new(),
@@ -258,7 +338,7 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
             None => {
                 let values = pos
                     .iter()
-                    .map(|&i| String::from_utf8_lossy(&record[i]).into_owned())
+                    .map(|&i| decoded.field(&record[i]).unwrap_or_default())
                     .collect();
                 table.rows.push(Row { line, values });
             }
@@ -318,5 +398,6 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
         rows,
         rejected: Vec::new(),
         rows_read: n as u64,
+        encoding: FileEncoding::Utf8,
     })
 }

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod date;
+pub mod encoding;
 pub mod id;
 pub mod name;
 pub mod sex;
@@ -74,6 +75,8 @@ pub struct Record {
     pub updated_at: Option<PartialDate>,
     /// Required fields that are empty.
     pub missing_required: Vec<Field>,
+    /// The record came from a TCVN3 file, which cannot write capital toned letters.
+    pub case_blind: bool,
 }
 
 /// A normalized person of the population extract.
@@ -128,6 +131,7 @@ struct Context<'a> {
     layout: &'a Layout,
     today: &'a PartialDate,
     lists: Lists,
+    case_blind: bool,
     names: HashMap<&'a str, Option<Name>>,
     communes: HashMap<CommuneKey<'a>, Option<Commune>>,
 }
@@ -174,6 +178,7 @@ impl<'a> Context<'a> {
             layout,
             today,
             lists,
+            case_blind: table.encoding == crate::normalize::encoding::FileEncoding::Tcvn3,
             names,
             communes,
         }
@@ -365,6 +370,7 @@ impl Context<'_> {
             event,
             updated_at,
             missing_required,
+            case_blind: self.case_blind,
         })
     }
 

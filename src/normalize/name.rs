@@ -1,12 +1,17 @@
 //! Personal names: display form, comparison keys, and the variant/mismatch decision.
 //!
 //! Takes a raw name as written; gives a [`Name`] with its canonical display form
-//! (`Nguyễn Văn Hòa`: NFC, one tone placement, each syllable capitalised, single
-//! spaces), an exact comparison key and a diacritic-folded key. [`compare`] decides
-//! whether two names are the same, the same written differently, or different.
+//! (`Nguyễn Văn Hòa`: legacy encoding or mojibake repaired, NFC, old-style tone
+//! placement, each syllable capitalised, single spaces) and its keys: exact, folded (no
+//! diacritics), i/y-unified, without the middle name, and a phonetic key for minority
+//! spellings. [`compare`] decides whether two names are the same, the same written
+//! differently (and how), or different. Variant facts: `../shared/reference/names_vi.md`
+//! and `vietnamese_text.md` §4.
 
+use super::encoding::{self, Repair};
 use super::text;
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
 
 /// A normalized personal name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -19,12 +24,32 @@ pub struct Name {
     pub folded: String,
     /// Whether the written name carried any diacritic at all.
     pub has_marks: bool,
+    /// Legacy encoding or mojibake repaired in this field.
+    pub repair: Option<Repair>,
 }
+
+/// Sino-Vietnamese and clan-spelling equivalents of minority surnames, folded
+/// (`names_vi.md`: Dao Tẩn = Đặng, Chảo = Triệu, Phàn = Bàn; Thái Quàng = Hoàng,
+/// Lường = Lương, Điêu = Đèo, Vì = Vi; Hà Nhì Lỳ = Lý, Pờ = Bờ). The second is the class.
+const SURNAME_CLASSES: &[(&str, &str)] = &[
+    ("tan", "dang"),
+    ("chao", "trieu"),
+    ("phan", "ban"),
+    ("quang", "hoang"),
+    ("dieu", "deo"),
+    ("vi", "vi"),
+    ("ly", "li"),
+    ("po", "bo"),
+];
+
+/// Middle names that registries drop, add or abbreviate (`names_vi.md`).
+const DROPPABLE_MIDDLES: &[&str] = &["thi", "van", "a", "seo", "mi"];
 
 impl Name {
     /// Normalizes a raw name. An empty or blank input gives `None`.
     pub fn parse(raw: &str) -> Option<Name> {
-        let cleaned = text::clean(raw);
+        let (repaired, repair) = encoding::repair(raw);
+        let cleaned = text::clean(&repaired);
         if cleaned.is_empty() {
             return None;
         }
@@ -37,6 +62,7 @@ impl Name {
             display,
             key,
             folded,
+            repair,
         })
     }
 
@@ -49,6 +75,88 @@ impl Name {
     pub fn surname_folded(&self) -> &str {
         self.folded.split(' ').next().unwrap_or("")
     }
+
+    /// The folded middle syllables (between surname and given name).
+    pub fn middle_folded(&self) -> Vec<&str> {
+        let parts: Vec<&str> = self.folded.split(' ').collect();
+        if parts.len() <= 2 {
+            Vec::new()
+        } else {
+            parts[1..parts.len() - 1].to_vec()
+        }
+    }
+
+    /// Folded surname and given name only: `nguyen hoa` for `Nguyễn Thị Hoa`.
+    pub fn without_middle(&self) -> String {
+        format!("{} {}", self.surname_folded(), self.given_folded())
+    }
+
+    /// Folded, with syllable-final y after a consonant (and in `quy`) written i:
+    /// Lý/Lí, Mỹ/Mĩ, Quý/Quí agree; Huy, Tây, Yên keep their y.
+    pub fn iy_key(&self) -> String {
+        self.folded
+            .split(' ')
+            .map(iy_syllable)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Phonetic key for blocking and the spelling-variant level: folded, surname class,
+    /// i/y, s→x, tr→ch, gi/r→d, k→c, final ng/m→n, doubled vowels collapsed. It merges
+    /// some different names, so it never decides a link alone.
+    pub fn phonetic(&self) -> String {
+        let mut out = Vec::new();
+        for (i, syl) in self.folded.split(' ').enumerate() {
+            let syl = if i == 0 {
+                SURNAME_CLASSES
+                    .iter()
+                    .find(|(a, _)| *a == syl)
+                    .map_or(syl, |(_, b)| *b)
+            } else {
+                syl
+            };
+            out.push(phonetic_syllable(&iy_syllable(syl)));
+        }
+        out.join(" ")
+    }
+}
+
+fn is_vowel(c: u8) -> bool {
+    matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
+}
+
+fn iy_syllable(syl: &str) -> String {
+    let b = syl.as_bytes();
+    let n = b.len();
+    if n >= 2 && b[n - 1] == b'y' && (!is_vowel(b[n - 2]) || syl == "quy") {
+        format!("{}i", &syl[..n - 1])
+    } else {
+        syl.to_string()
+    }
+}
+
+fn phonetic_syllable(syl: &str) -> String {
+    let mut s = syl.to_string();
+    for (from, to) in [("tr", "ch"), ("gi", "d"), ("r", "d"), ("s", "x")] {
+        if let Some(rest) = s.strip_prefix(from) {
+            s = format!("{to}{rest}");
+        }
+    }
+    if s.starts_with('k') && !s.starts_with("kh") {
+        s = format!("c{}", &s[1..]);
+    }
+    if let Some(stem) = s.strip_suffix("ng") {
+        s = format!("{stem}n");
+    } else if let Some(stem) = s.strip_suffix('m') {
+        s = format!("{stem}n");
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !(out.ends_with(c) && is_vowel(c as u8)) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// How a registry name relates to the population's name for the same person.
@@ -67,64 +175,135 @@ pub enum NameRelation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VariantKind {
-    /// Case, spacing, Unicode form (NFD) or a legacy Đ look-alike only.
+    /// Case or spacing only.
     Form,
+    /// Decomposed Unicode (NFD), invisible on screen but not the same text.
+    UnicodeForm,
     /// Tone mark placed on the other vowel (hoà / hòa).
     TonePlacement,
+    /// Stored in a legacy encoding (TCVN3, VNI) or as mojibake; the note says which.
+    LegacyEncoding(&'static str),
     /// Written without any diacritic.
     DiacriticsDropped,
     /// Diacritics present but different on some letters.
     DiacriticsDiffer,
+    /// i written for y or y for i (Lý / Lí).
+    IY,
+    /// The middle name dropped, added or abbreviated (Nguyễn T. Hoa).
+    MiddleName,
+    /// A minority-name spelling variant or surname equivalent (Tẩn / Đặng, s / x).
+    Spelling,
 }
 
 impl VariantKind {
     /// Stable label used in output files.
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            VariantKind::Form => "form",
-            VariantKind::TonePlacement => "tone_placement",
-            VariantKind::DiacriticsDropped => "diacritics_dropped",
-            VariantKind::DiacriticsDiffer => "diacritics_differ",
+            VariantKind::Form => "form".into(),
+            VariantKind::UnicodeForm => "unicode_form".into(),
+            VariantKind::TonePlacement => "tone_placement".into(),
+            VariantKind::LegacyEncoding(e) => format!("legacy_encoding:{e}"),
+            VariantKind::DiacriticsDropped => "diacritics_dropped".into(),
+            VariantKind::DiacriticsDiffer => "diacritics_differ".into(),
+            VariantKind::IY => "i_y".into(),
+            VariantKind::MiddleName => "middle_name".into(),
+            VariantKind::Spelling => "spelling".into(),
         }
     }
 }
 
+/// Whether the middle names agree once droppable ones (Thị, Văn, A) and initials (T.)
+/// are allowed for: `[]` ~ `[thi]`, `[t]` ~ `[thi]`, `[minh]` ≁ `[duc]`.
+fn middles_agree(a: &[&str], b: &[&str]) -> bool {
+    let strip = |v: &[&str]| -> Vec<String> {
+        v.iter()
+            .filter(|m| !DROPPABLE_MIDDLES.contains(m))
+            .map(|m| m.to_string())
+            .collect()
+    };
+    let (a2, b2) = (strip(a), strip(b));
+    if a2 == b2 {
+        return true;
+    }
+    // Initials: each one-letter middle matches the first letter of the other side's.
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x == y || (x.len() == 1 && y.starts_with(*x)) || (y.len() == 1 && x.starts_with(*y))
+        })
+}
+
 /// Compares a registry name (`raw` as written, and parsed) with the population's name.
-pub fn compare(raw: &str, registry: &Name, population: &Name) -> NameRelation {
+/// `case_blind_source`: the field came from a TCVN3 file, which cannot write capital
+/// toned letters, so a difference of case alone is no variant.
+pub fn compare(
+    raw: &str,
+    registry: &Name,
+    population: &Name,
+    case_blind_source: bool,
+) -> NameRelation {
+    use NameRelation::*;
     if raw == population.display {
-        return NameRelation::Same;
+        return Same;
+    }
+    if let Some(r) = registry.repair {
+        if registry.iy_key() == population.iy_key() || registry.phonetic() == population.phonetic()
+        {
+            return Variant(VariantKind::LegacyEncoding(r.label()));
+        }
+        return Mismatch;
     }
     if registry.key == population.key {
-        let cleaned = text::clean(raw).to_lowercase();
-        let kind = if cleaned == population.key {
+        if case_blind_source
+            && raw.nfc().collect::<String>().to_lowercase()
+                == text::clean(&population.display).to_lowercase()
+        {
+            return Same;
+        }
+        let nfc: String = raw.nfc().collect();
+        let kind = if nfc == population.display {
+            VariantKind::UnicodeForm
+        } else if text::clean(raw).to_lowercase() == population.key {
             VariantKind::Form
-        } else if text::canonical_tones(&cleaned) == population.key {
+        } else if text::canonical_tones(&text::clean(raw).to_lowercase()) == population.key {
             VariantKind::TonePlacement
         } else {
             VariantKind::Form
         };
-        return NameRelation::Variant(kind);
+        return Variant(kind);
     }
     if registry.folded == population.folded {
-        let kind = if registry.has_marks {
+        return Variant(if registry.has_marks {
             VariantKind::DiacriticsDiffer
         } else {
             VariantKind::DiacriticsDropped
-        };
-        return NameRelation::Variant(kind);
+        });
     }
-    NameRelation::Mismatch
+    if registry.iy_key() == population.iy_key() {
+        return Variant(VariantKind::IY);
+    }
+    if registry.without_middle() == population.without_middle()
+        && middles_agree(&registry.middle_folded(), &population.middle_folded())
+    {
+        return Variant(VariantKind::MiddleName);
+    }
+    if registry.phonetic() == population.phonetic() {
+        return Variant(VariantKind::Spelling);
+    }
+    Mismatch
 }
 
-/// Whether two names clearly belong to different people: the given names differ and the
-/// folded full names are not close (Jaro–Winkler below 0.85). Used to refuse an ID link.
+/// Whether two names clearly belong to different people: the given names differ even
+/// phonetically and the folded full names are not close (Jaro–Winkler below 0.85).
+/// Used to refuse an ID link.
 pub fn clearly_differ(a: &Name, b: &Name) -> bool {
-    a.given_folded() != b.given_folded() && strsim::jaro_winkler(&a.folded, &b.folded) < 0.85
+    let given = |n: &Name| n.phonetic().rsplit(' ').next().unwrap_or("").to_string();
+    given(a) != given(b) && strsim::jaro_winkler(&a.folded, &b.folded) < 0.85
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_normalization::UnicodeNormalization;
 
     fn n(s: &str) -> Name {
         Name::parse(s).unwrap()
@@ -165,10 +344,41 @@ mod tests {
             ),
             ("Nguyễn Văn Hùng", "Nguyễn Văn Hòa", Mismatch),
             ("Giàng A Páo", "Giàng A Pó", Mismatch),
+            ("Lí Thị Mẩy", "Lý Thị Mẩy", Variant(IY)),
+            ("Nguyễn Hoa", "Nguyễn Thị Hoa", Variant(MiddleName)),
+            ("Nguyễn T. Hoa", "Nguyễn Thị Hoa", Variant(MiddleName)),
+            ("Giàng Páo", "Giàng A Páo", Variant(MiddleName)),
+            ("Nguyễn Minh Hoa", "Nguyễn Đức Hoa", Mismatch),
+            ("Đặng Láo Lở", "Tẩn Láo Lở", Variant(Spelling)),
+            ("Xùng A Chứ", "Sùng A Chứ", Variant(Spelling)),
+            ("Triệu Văn Tả", "Chảo Văn Tả", Variant(Spelling)),
+            (
+                "Nguyễn Văn Hùng",
+                "Nguyễn Văn Hưng",
+                Variant(DiacriticsDiffer),
+            ),
+            ("Lò Văn Ánh", "Lò Văn Tâm", Mismatch),
         ];
         for (raw, pop, want) in cases {
-            assert_eq!(compare(raw, &n(raw), &n(pop)), want, "{raw:?} vs {pop:?}");
+            assert_eq!(
+                compare(raw, &n(raw), &n(pop), false),
+                want,
+                "{raw:?} vs {pop:?}"
+            );
         }
+        let nfd: String = "Nguyễn Văn Hòa".nfd().collect();
+        assert_eq!(
+            compare(&nfd, &n(&nfd), &n("Nguyễn Văn Hòa"), false),
+            Variant(UnicodeForm)
+        );
+        assert_eq!(
+            compare("Giµng A P¸o", &n("Giµng A P¸o"), &n("Giàng A Páo"), false),
+            Variant(LegacyEncoding("tcvn3"))
+        );
+        assert_eq!(
+            compare("Lò Văn ánh", &n("Lò Văn ánh"), &n("Lò Văn Ánh"), true),
+            Same
+        );
     }
 
     #[test]
@@ -176,5 +386,29 @@ mod tests {
         assert!(clearly_differ(&n("Lò Văn Ánh"), &n("Nguyễn Thị Hoa")));
         assert!(!clearly_differ(&n("Lò Văn Ánh"), &n("Lò Văn Anh")));
         assert!(!clearly_differ(&n("Giàng A Páo"), &n("Giàng Páo")));
+    }
+
+    #[test]
+    fn keys_table() {
+        assert_eq!(
+            n("Nguyễn Thị Minh Khai").middle_folded(),
+            vec!["thi", "minh"]
+        );
+        assert_eq!(n("Nguyễn Thị Hoa").without_middle(), "nguyen hoa");
+        assert_eq!(n("Lý Thị Mỹ").iy_key(), "li thi mi");
+        assert_eq!(n("Quý").iy_key(), "qui");
+        assert_eq!(n("Huy").iy_key(), "huy");
+        assert_eq!(n("Tẩn Láo Lở").phonetic(), n("Đặng Láo Lở").phonetic());
+        assert_eq!(n("Sính").phonetic(), n("Xính").phonetic());
+        assert_eq!(n("Hua Bum").phonetic(), n("Hua Bun").phonetic());
+        assert_ne!(n("Khánh").phonetic(), n("Chánh").phonetic());
+    }
+
+    #[test]
+    fn repaired_fields_say_how() {
+        let x = n("NguyÔn V¨n Hïng");
+        assert_eq!(x.display, "Nguyễn Văn Hùng");
+        assert_eq!(x.repair, Some(Repair::Legacy(encoding::Legacy::Tcvn3)));
+        assert_eq!(n("Nguyá»…n VÄƒn HÃ¹ng").repair, Some(Repair::Mojibake));
     }
 }

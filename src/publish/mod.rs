@@ -215,6 +215,7 @@ fn write_run(
     let mut inputs = vec![json!({
         "role": "population", "path": data.population_file.path, "size": data.population_file.size,
         "sha256": data.population_file.sha256, "rows": data.population_file.rows,
+        "encoding": data.population_file.encoding,
         "rules": cfg.population.rules_path,
         "conservation": {"rows": data.population_file.rows, "loaded": data.people.len(), "rejected": data.population_rejected.len()},
     })];
@@ -222,6 +223,7 @@ fn write_run(
         inputs.push(json!({
             "role": "registry", "agency": a.input.agency, "path": a.file.path, "size": a.file.size,
             "sha256": a.file.sha256, "rows": a.file.rows, "rules": a.input.rules_path,
+            "encoding": a.file.encoding,
             "conservation": a.counts,
         }));
     }

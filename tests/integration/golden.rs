@@ -155,3 +155,40 @@ fn bad_rows_are_rejected_with_reasons_and_the_rest_linked() {
     // The readable rows, the quoted newline with CRLF among them, are all linked.
     assert_eq!(c["linked"], 3);
 }
+
+/// Regression: the demo's registries in TCVN3, Windows-1258 and UTF-16 give exactly the
+/// discrepancies of the UTF-8 originals (no spurious name variants from the encoding).
+#[test]
+fn legacy_encoded_registries_match_their_utf8_originals() {
+    let (_work, run_dir) = run_scenario(&root().join("fixtures/scenarios/encodings"));
+    let m = crate::manifest(&run_dir);
+    let encodings: Vec<&str> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["encoding"].as_str().unwrap())
+        .collect();
+    assert_eq!(encodings, ["utf-8", "windows-1258", "tcvn3", "utf-16"]);
+    let demo = Work::new();
+    assert_eq!(
+        code(&demo.run(&["demo", "--out", "d", "--run-id", RUN_ID])),
+        0
+    );
+    for agency in ["insurance", "land", "education"] {
+        let body = |dir: &Path| -> Vec<String> {
+            let text = std::fs::read_to_string(dir.join(agency).join("discrepancies.csv")).unwrap();
+            let mut rows: Vec<String> = text
+                .lines()
+                .skip(1)
+                .map(|l| l.splitn(3, ',').nth(2).unwrap().to_string())
+                .collect();
+            rows.sort();
+            rows
+        };
+        assert_eq!(
+            body(&run_dir),
+            body(&demo.path().join("d/runs").join(RUN_ID)),
+            "{agency}"
+        );
+    }
+}

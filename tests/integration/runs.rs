@@ -60,11 +60,8 @@ fn a_failed_run_leaves_the_previous_run_untouched() {
     assert_eq!(code(&work.run(&["run", "--job", job, "--run-id", "r1"])), 0);
     let before = files(&work.path().join("demo/runs"));
     // The same run ID again, but a registry file has become unreadable.
-    std::fs::write(
-        work.path().join("demo/bhxh.csv"),
-        [0xFFu8, 0xFE, 0x41, 0x00],
-    )
-    .unwrap();
+    std::fs::remove_file(work.path().join("demo/bhxh.csv")).unwrap();
+    std::fs::create_dir(work.path().join("demo/bhxh.csv")).unwrap();
     let out = work.run(&["run", "--job", job, "--run-id", "r1"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("bhxh.csv"), "{}", stderr(&out));

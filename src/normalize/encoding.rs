@@ -1,0 +1,405 @@
+//! Legacy Vietnamese encodings and mojibake: TCVN3 (ABC), VNI-Windows, and UTF-8 that
+//! was read as Windows-1252.
+//!
+//! Tables: `tcvn3_to_unicode.csv` and `vni_to_unicode.csv` from `../shared/reference/`
+//! (Unikey engine tables, checked against viparse; see its README), copied to `rules/`
+//! and embedded. Both are keyed by the *surface* a legacy byte shows when read as
+//! Windows-1252, which is how such text reaches us (an old file decoded as CP1252, or a
+//! field pasted from one). VNI entries marked `viparse_derived_only` are not used (the
+//! reference says they lack evidence).
+//!
+//! [`repair`] fixes one field when a legacy surface or mojibake is detected and says
+//! which; [`decode`] decodes a field known to be in a legacy encoding (file declared or
+//! detected as such).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A legacy 8-bit Vietnamese font encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Legacy {
+    /// TCVN3 / ABC (`.VnTime`).
+    Tcvn3,
+    /// VNI-Windows (`VNI-Times`).
+    Vni,
+}
+
+/// What was repaired in a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Repair {
+    /// UTF-8 that had been read as Windows-1252 (`Nguyá»…n`).
+    Mojibake,
+    /// A TCVN3 or VNI surface decoded to Unicode.
+    Legacy(Legacy),
+}
+
+impl Repair {
+    /// Stable label used in output notes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Repair::Mojibake => "mojibake",
+            Repair::Legacy(Legacy::Tcvn3) => "tcvn3",
+            Repair::Legacy(Legacy::Vni) => "vni",
+        }
+    }
+}
+
+struct Tables {
+    tcvn3: HashMap<char, char>,
+    /// Surface sequence (1 or 2 chars) → letter.
+    vni: HashMap<String, char>,
+}
+
+fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut tcvn3 = HashMap::new();
+        for line in include_str!("../../rules/tcvn3_to_unicode.csv")
+            .lines()
+            .skip(1)
+        {
+            let f: Vec<&str> = line.split(',').collect();
+            if let (Some(s), Some(u)) = (f[1].chars().next(), f[2].chars().next()) {
+                tcvn3.insert(s, u);
+            }
+        }
+        let mut vni = HashMap::new();
+        for line in include_str!("../../rules/vni_to_unicode.csv")
+            .lines()
+            .skip(1)
+        {
+            let f: Vec<&str> = line.split(',').collect();
+            if f[5] == "viparse_derived_only" {
+                continue;
+            }
+            if let Some(u) = f[2].chars().next() {
+                vni.insert(f[1].to_string(), u);
+            }
+        }
+        Tables { tcvn3, vni }
+    })
+}
+
+/// Latin-1 characters that are not Vietnamese letters: their presence in a name or
+/// address betrays a legacy surface.
+fn is_junk(c: char) -> bool {
+    matches!(
+        c,
+        '\u{A1}'
+            ..='\u{BF}'
+                | 'Ä'
+                | 'Å'
+                | 'Æ'
+                | 'Ç'
+                | 'Ë'
+                | 'Î'
+                | 'Ï'
+                | 'Ð'
+                | 'Ñ'
+                | 'Ö'
+                | '×'
+                | 'Ø'
+                | 'Û'
+                | 'Ü'
+                | 'Þ'
+                | 'ß'
+                | 'ä'
+                | 'å'
+                | 'æ'
+                | 'ç'
+                | 'ë'
+                | 'î'
+                | 'ï'
+                | 'ð'
+                | 'ñ'
+                | 'ö'
+                | '÷'
+                | 'ø'
+                | 'û'
+                | 'ü'
+                | 'þ'
+                | 'ÿ'
+    )
+}
+
+/// Vietnamese letters beyond Latin-1 (ă đ ĩ ũ ơ ư ạ … ỹ): real Unicode text has them.
+fn is_unicode_vietnamese(c: char) -> bool {
+    matches!(c, '\u{100}'..='\u{1B0}' | '\u{1EA0}'..='\u{1EF9}')
+}
+
+/// Decodes a TCVN3 surface. TCVN3 has no upper-case toned letters, so a field typed in
+/// capitals decodes to mixed case (`NGUYễN`): it is upper-cased when the ASCII letters
+/// inside its words are all capitals (word-initial letters say nothing: `Lß`, `TÈn`).
+fn decode_tcvn3(s: &str) -> String {
+    let t = &tables().tcvn3;
+    let out: String = s.chars().map(|c| *t.get(&c).unwrap_or(&c)).collect();
+    let inner: Vec<char> = s
+        .split_whitespace()
+        .flat_map(|w| w.chars().skip(1))
+        .filter(char::is_ascii_alphabetic)
+        .collect();
+    if !inner.is_empty() && inner.iter().all(char::is_ascii_uppercase) {
+        out.to_uppercase()
+    } else {
+        out
+    }
+}
+
+/// Decodes a VNI surface, longest sequence first, in one left-to-right pass.
+fn decode_vni(s: &str) -> String {
+    let t = &tables().vni;
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut pair = String::with_capacity(8);
+    while i < chars.len() {
+        if i + 1 < chars.len() {
+            pair.clear();
+            pair.push(chars[i]);
+            pair.push(chars[i + 1]);
+            if let Some(&u) = t.get(&pair) {
+                out.push(u);
+                i += 2;
+                continue;
+            }
+        }
+        let mut one = [0u8; 4];
+        match t.get(chars[i].encode_utf8(&mut one) as &str) {
+            Some(&u) => out.push(u),
+            None => out.push(chars[i]),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Decodes a field known to be in a legacy encoding (its Windows-1252 surface).
+pub fn decode(s: &str, legacy: Legacy) -> String {
+    match legacy {
+        Legacy::Tcvn3 => decode_tcvn3(s),
+        Legacy::Vni => decode_vni(s),
+    }
+}
+
+/// UTF-8 bytes that had been decoded as Windows-1252, decoded back. `None` when the
+/// text is not such mojibake (a character outside CP1252, or bytes that are not UTF-8).
+pub fn unmojibake(s: &str) -> Option<String> {
+    if s.is_ascii() {
+        return None;
+    }
+    let (bytes, _, errors) = encoding_rs::WINDOWS_1252.encode(s);
+    if errors {
+        return None;
+    }
+    match std::str::from_utf8(&bytes) {
+        Ok(fixed) if fixed != s => Some(fixed.to_string()),
+        _ => None,
+    }
+}
+
+fn junk(s: &str) -> usize {
+    s.chars().filter(|&c| is_junk(c)).count()
+}
+
+/// Vowel nuclei of Vietnamese syllables, diacritics folded (`uo` stands for uô and ươ).
+const NUCLEI: &[&str] = &[
+    "a", "e", "i", "o", "u", "y", "ai", "ao", "au", "ay", "eo", "eu", "ia", "iu", "oa", "oe", "oi",
+    "oo", "ua", "ue", "ui", "uo", "uu", "uy", "ie", "ye", "ieu", "yeu", "oai", "oay", "oeo", "uay",
+    "uoi", "uou", "uya", "uye", "uyu",
+];
+
+/// How many words of a decoded text cannot be Vietnamese syllables: a vowel cluster that
+/// is no nucleus, or more than one tone mark. Decodings of the wrong table produce them.
+fn implausible(s: &str) -> usize {
+    use unicode_normalization::UnicodeNormalization;
+    s.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .filter(|w| {
+            let tones = w
+                .nfd()
+                .filter(|c| matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}'))
+                .count();
+            let folded = super::text::fold(w);
+            let mut clusters = folded
+                .split(|c: char| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y'))
+                .filter(|c| !c.is_empty());
+            let bad_cluster = clusters.any(|c| {
+                // The u of "qu" and the i of "gi" belong to the onset.
+                let c = if (folded.starts_with("qu") || folded.starts_with("gi"))
+                    && folded[1..].starts_with(c)
+                {
+                    &c[1..]
+                } else {
+                    c
+                };
+                !c.is_empty() && !NUCLEI.contains(&c)
+            });
+            tones > 1 || bad_cluster
+        })
+        .count()
+}
+
+fn badness(s: &str) -> (usize, usize) {
+    (junk(s), implausible(s))
+}
+
+/// Repairs one field: mojibake first, then a TCVN3 or VNI surface (detected by Latin-1
+/// characters that no Vietnamese letter uses, with no real Vietnamese letter present;
+/// the decoding that leaves the least of them wins). Gives the text and what was done.
+pub fn repair(s: &str) -> (String, Option<Repair>) {
+    if let Some(fixed) = unmojibake(s) {
+        return (fixed, Some(Repair::Mojibake));
+    }
+    if junk(s) == 0 || s.chars().any(is_unicode_vietnamese) {
+        return (s.to_string(), None);
+    }
+    let before = badness(s);
+    let tcvn3 = decode_tcvn3(s);
+    let vni = decode_vni(s);
+    let (bt, bv) = (badness(&tcvn3), badness(&vni));
+    if bt <= bv && bt < before {
+        (tcvn3, Some(Repair::Legacy(Legacy::Tcvn3)))
+    } else if bv < bt && bv < before {
+        (vni, Some(Repair::Legacy(Legacy::Vni)))
+    } else {
+        (s.to_string(), None)
+    }
+}
+
+/// Guesses the encoding of a whole file that is not valid UTF-8: Windows-1258, or a
+/// TCVN3 / VNI surface under Windows-1252. The decoding with the fewest non-Vietnamese
+/// Latin-1 characters wins; ties go to Windows-1258.
+pub fn sniff_legacy_file(bytes: &[u8]) -> FileEncoding {
+    let sample = &bytes[..bytes.len().min(1 << 20)];
+    let cp1258 = encoding_rs::WINDOWS_1258
+        .decode_without_bom_handling(sample)
+        .0;
+    let surface = encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(sample)
+        .0;
+    let scores = [
+        (badness(&cp1258), FileEncoding::Windows1258),
+        (badness(&decode_tcvn3(&surface)), FileEncoding::Tcvn3),
+        (badness(&decode_vni(&surface)), FileEncoding::Vni),
+    ];
+    scores
+        .iter()
+        .min_by_key(|(j, _)| *j)
+        .map(|(_, e)| *e)
+        .unwrap_or(FileEncoding::Windows1258)
+}
+
+/// The encoding of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileEncoding {
+    /// Detect: BOM, then UTF-8, then the legacy encodings.
+    #[default]
+    Auto,
+    /// UTF-8, with or without BOM.
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// UTF-16 (LE or BE, by BOM; LE without one).
+    #[serde(rename = "utf-16")]
+    Utf16,
+    /// Windows-1258.
+    #[serde(rename = "windows-1258")]
+    Windows1258,
+    /// TCVN3 / ABC.
+    Tcvn3,
+    /// VNI-Windows.
+    Vni,
+}
+
+impl FileEncoding {
+    /// Stable label for the manifest.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileEncoding::Auto => "auto",
+            FileEncoding::Utf8 => "utf-8",
+            FileEncoding::Utf16 => "utf-16",
+            FileEncoding::Windows1258 => "windows-1258",
+            FileEncoding::Tcvn3 => "tcvn3",
+            FileEncoding::Vni => "vni",
+        }
+    }
+
+    /// The legacy font encoding whose fields need [`decode`], if any.
+    pub fn legacy(self) -> Option<Legacy> {
+        match self {
+            FileEncoding::Tcvn3 => Some(Legacy::Tcvn3),
+            FileEncoding::Vni => Some(Legacy::Vni),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The surfaces of `../shared/reference/vietnamese_text.md` §2.
+    #[test]
+    fn reference_surfaces_decode() {
+        let cases = [
+            (
+                "NguyÔn V¨n Hïng",
+                "Nguyễn Văn Hùng",
+                Repair::Legacy(Legacy::Tcvn3),
+            ),
+            ("Lai Ch©u", "Lai Châu", Repair::Legacy(Legacy::Tcvn3)),
+            ("Lß ThÞ Xu©n", "Lò Thị Xuân", Repair::Legacy(Legacy::Tcvn3)),
+            ("Giµng A P¸o", "Giàng A Páo", Repair::Legacy(Legacy::Tcvn3)),
+            ("TÈn L¸o Lë", "Tẩn Láo Lở", Repair::Legacy(Legacy::Tcvn3)),
+            ("§oµn KÕt", "Đoàn Kết", Repair::Legacy(Legacy::Tcvn3)),
+            (
+                "NGUYÔN THÞ H¦¥NG",
+                "NGUYỄN THỊ HƯƠNG",
+                Repair::Legacy(Legacy::Tcvn3),
+            ),
+            (
+                "Nguyeãn Vaên Huøng",
+                "Nguyễn Văn Hùng",
+                Repair::Legacy(Legacy::Vni),
+            ),
+            ("Loø Thò Xuaân", "Lò Thị Xuân", Repair::Legacy(Legacy::Vni)),
+            ("Giaøng A Paùo", "Giàng A Páo", Repair::Legacy(Legacy::Vni)),
+            ("Möôøng Teø", "Mường Tè", Repair::Legacy(Legacy::Vni)),
+            ("Ñoaøn Keát", "Đoàn Kết", Repair::Legacy(Legacy::Vni)),
+            ("Nguyá»…n VÄƒn HÃ¹ng", "Nguyễn Văn Hùng", Repair::Mojibake),
+            ("Lai ChÃ¢u", "Lai Châu", Repair::Mojibake),
+        ];
+        for (surface, want, kind) in cases {
+            assert_eq!(
+                repair(surface),
+                (want.to_string(), Some(kind)),
+                "{surface:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn real_text_is_left_alone() {
+        for s in [
+            "Nguyễn Văn Hùng",
+            "Hà Tây",
+            "Lò Thị Xuân",
+            "Giàng A Páo",
+            "Nam",
+            "Tổ 5, Phường Đoàn Kết",
+        ] {
+            assert_eq!(repair(s), (s.to_string(), None), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn whole_files_are_sniffed() {
+        let tcvn3: Vec<u8> = "NguyÔn V¨n Hïng,Lai Ch©u\n"
+            .chars()
+            .map(|c| c as u32 as u8)
+            .collect();
+        assert_eq!(sniff_legacy_file(&tcvn3), FileEncoding::Tcvn3);
+        let (cp1258, _, _) = encoding_rs::WINDOWS_1258.encode("Lò Thị Xuân,Mường Tè\n");
+        assert_eq!(sniff_legacy_file(&cp1258), FileEncoding::Windows1258);
+    }
+}
