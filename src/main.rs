@@ -4,7 +4,7 @@
 
 use clap::{Parser, Subcommand};
 use doisoat::config::{self, RunOptions};
-use doisoat::normalize::{admin, date, id, name, text};
+use doisoat::normalize::describe;
 use doisoat::pipeline::RunReport;
 use doisoat::{Error, Progress};
 use std::io::{BufRead, IsTerminal, Write};
@@ -65,6 +65,12 @@ enum Command {
         /// What the values are.
         #[arg(value_enum)]
         kind: NormalizeKind,
+        /// 2025 province code for commune names (addresses).
+        #[arg(long, default_value = "12")]
+        province: String,
+        /// Print a header line first.
+        #[arg(long)]
+        header: bool,
         /// Values; read from stdin when none are given.
         values: Vec<String>,
     },
@@ -172,69 +178,6 @@ fn finish_run(report: RunReport) -> ExitCode {
     }
 }
 
-fn normalize_line(kind: NormalizeKind, value: &str) -> String {
-    let today = config::today();
-    match kind {
-        NormalizeKind::Name => match name::Name::parse(value) {
-            Some(n) => format!(
-                "{value}\t{}\t{}\t{}",
-                n.display,
-                n.folded,
-                if n.has_marks { "" } else { "no_diacritics" }
-            ),
-            None => format!("{value}\t\t\tempty"),
-        },
-        NormalizeKind::Id => {
-            let i = id::parse(value);
-            let checks: Vec<String> = id::check_personal(&i.digits, None, None)
-                .iter()
-                .map(|p| format!("{p:?}"))
-                .collect();
-            format!(
-                "{value}\t{}\t{}\t{}\t{}",
-                i.digits,
-                i.kind.label(),
-                i.note.unwrap_or(""),
-                checks.join(";")
-            )
-        }
-        NormalizeKind::Date => match date::parse(value, date::DayOrder::Dmy, &today) {
-            Ok(Some(d)) => format!("{value}\t{d}\t{}", d.precision().label()),
-            Ok(None) => format!("{value}\t\t\tempty"),
-            Err(e) => format!("{value}\t\t\tinvalid: {e}"),
-        },
-        NormalizeKind::Address => {
-            let a = admin::parse_address(value);
-            let units = admin::AdminUnits::get();
-            let resolved = a
-                .commune
-                .as_deref()
-                .and_then(|c| units.resolve_name(c, a.district.as_deref(), "12"));
-            let (code, era) = match &resolved {
-                Some(c) => (
-                    c.code.clone(),
-                    if c.era == admin::Era::Legacy {
-                        "legacy"
-                    } else {
-                        "2025"
-                    },
-                ),
-                None => (String::new(), ""),
-            };
-            let o = |s: &Option<String>| s.clone().unwrap_or_default();
-            format!(
-                "{value}\t{}\t{}\t{code}\t{era}\t{}\t{}\t{}\t{}",
-                text::clean(value),
-                text::fold(value),
-                o(&a.house),
-                o(&a.hamlet),
-                o(&a.commune),
-                o(&a.district)
-            )
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -267,16 +210,31 @@ fn main() -> ExitCode {
             println!("{}: {n} file(s) checked, no problems", path.display());
             ExitCode::SUCCESS
         }),
-        Command::Normalize { kind, values } => {
+        Command::Normalize {
+            kind,
+            province,
+            header,
+            values,
+        } => {
+            let kind = match kind {
+                NormalizeKind::Name => describe::Kind::Name,
+                NormalizeKind::Address => describe::Kind::Address,
+                NormalizeKind::Id => describe::Kind::Id,
+                NormalizeKind::Date => describe::Kind::Date,
+            };
+            let today = config::today();
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
+            if header && writeln!(out, "{}", describe::header(kind)).is_err() {
+                return ExitCode::SUCCESS;
+            }
             let lines: Box<dyn Iterator<Item = String>> = if values.is_empty() {
                 Box::new(std::io::stdin().lock().lines().map_while(Result::ok))
             } else {
                 Box::new(values.into_iter())
             };
             for v in lines {
-                if writeln!(out, "{}", normalize_line(kind, &v)).is_err() {
+                if writeln!(out, "{}", describe::describe(kind, &v, &province, &today)).is_err() {
                     break; // a closed pipe (| head) is success
                 }
             }

@@ -296,6 +296,83 @@ pub fn parse_address(raw: &str) -> Address {
     a
 }
 
+/// Full type words by their folded abbreviations, longest first (`vietnamese_text.md` §5).
+const TYPE_NAMES: &[(&str, &str)] = &[
+    ("to dan pho", "Tổ dân phố"),
+    ("thanh pho", "Thành phố"),
+    ("thi tran", "Thị trấn"),
+    ("khu pho", "Khu phố"),
+    ("dac khu", "Đặc khu"),
+    ("so nha", "Số nhà"),
+    ("thi xa", "Thị xã"),
+    ("phuong", "Phường"),
+    ("huyen", "Huyện"),
+    ("tinh", "Tỉnh"),
+    ("quan", "Quận"),
+    ("thon", "Thôn"),
+    ("lang", "Làng"),
+    ("ban", "Bản"),
+    ("xom", "Xóm"),
+    ("khu", "Khu"),
+    ("tdp", "Tổ dân phố"),
+    ("xa", "Xã"),
+    ("tt", "Thị trấn"),
+    ("tp", "Thành phố"),
+    ("tx", "Thị xã"),
+    ("kp", "Khu phố"),
+    ("sn", "Số nhà"),
+    ("so", "Số"),
+    ("to", "Tổ"),
+    ("ap", "Ấp"),
+    ("dk", "Đặc khu"),
+    ("x", "Xã"),
+    ("p", "Phường"),
+    ("f", "Phường"),
+    ("h", "Huyện"),
+    ("q", "Quận"),
+    ("t", "Tỉnh"),
+    ("b", "Bản"),
+];
+
+/// One address part with its type word expanded: `X.Nà Tăm` → `Xã Nà Tăm`,
+/// `tdp 5` → `Tổ dân phố 5`. `TP.` is a city either way; a bare `T.` is a province.
+fn expand(part: &str) -> String {
+    let cleaned = text::clean(part);
+    let tokens: Vec<&str> = cleaned
+        .split([' ', '.'])
+        .filter(|t| !t.is_empty())
+        .collect();
+    let folded: Vec<String> = tokens.iter().map(|t| text::fold(t)).collect();
+    for (abbr, full) in TYPE_NAMES {
+        let words: Vec<&str> = abbr.split(' ').collect();
+        if folded.len() > words.len() && folded.iter().zip(&words).all(|(f, w)| f == w) {
+            let rest = tokens[words.len()..].join(" ");
+            return format!("{full} {}", text::title_case(&text::canonical_tones(&rest)));
+        }
+    }
+    text::canonical_tones(&cleaned)
+}
+
+impl Address {
+    /// The address written out in full, parts in order, abbreviations expanded:
+    /// `SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường` → `Số nhà 12, Bản Nà Tăm, Xã Nà Tăm,
+    /// Huyện Tam Đường`.
+    pub fn canonical(&self) -> String {
+        [
+            &self.house,
+            &self.hamlet,
+            &self.commune,
+            &self.district,
+            &self.province,
+        ]
+        .iter()
+        .filter_map(|p| p.as_deref())
+        .map(expand)
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +413,31 @@ mod tests {
         assert_eq!(c.code, "03388");
         let c = units().resolve_code("03427", Era::Legacy).unwrap();
         assert_eq!(c.code, "03424");
+    }
+
+    #[test]
+    fn canonical_addresses() {
+        let cases = [
+            (
+                "SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường, T. Lai Châu",
+                "Số nhà 12, Bản Nà Tăm, Xã Nà Tăm, Huyện Tam Đường, Tỉnh Lai Châu",
+            ),
+            (
+                "tdp 5, P. Đoàn Kết, tinh Lai Chau",
+                "Tổ dân phố 5, Phường Đoàn Kết, Tỉnh Lai Chau",
+            ),
+            (
+                "Bản Mường, TT.Than Uyên, H. Than Uyên",
+                "Bản Mường, Thị trấn Than Uyên, Huyện Than Uyên",
+            ),
+            (
+                "Tổ 5, P. Quyết Tiến, TP. Lai Châu, T. Lai Châu",
+                "Tổ 5, Phường Quyết Tiến, Thành phố Lai Châu, Tỉnh Lai Châu",
+            ),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(parse_address(raw).canonical(), want, "{raw:?}");
+        }
     }
 
     #[test]

@@ -179,6 +179,9 @@ pub fn parse(
     if s.is_empty() {
         return Ok(None);
     }
+    if s.chars().any(|c| c.is_alphabetic() && c != 'T') {
+        return check_range(text_date(s, today)?, today).map(Some);
+    }
     // Drop a time part: "1987-03-05 00:00:00", "05/03/1987 0:00".
     let s = s.split([' ', 'T']).next().unwrap_or(s);
     let date = if s.bytes().all(|b| b.is_ascii_digit()) {
@@ -230,6 +233,11 @@ pub fn parse(
             _ => return Err(format!("'{s}' is not a date")),
         }
     };
+    check_range(date, today).map(Some)
+}
+
+/// Dates are between 1900 and the reference day.
+fn check_range(date: PartialDate, today: &PartialDate) -> Result<PartialDate, String> {
     if date.year < 1900 {
         return Err(format!("year {} is before 1900", date.year));
     }
@@ -241,7 +249,85 @@ pub fn parse(
     if date > cmp_today {
         return Err(format!("{date} is in the future"));
     }
-    Ok(Some(date))
+    Ok(date)
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Dates with words: Vietnamese `ngày 5 tháng 3 năm 1987`, `tháng 3/1987`, `năm 1960`,
+/// and English month names as spreadsheets write them (`05-Mar-1987`, `Mar 5, 1987`).
+fn text_date(s: &str, today: &PartialDate) -> Result<PartialDate, String> {
+    let folded = super::text::fold(&s.replace(['-', '.', '/', ','], " "));
+    let tokens: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let bad = || format!("'{s}' is not a date");
+    let num = |t: &str| t.parse::<i32>().map_err(|_| bad());
+    let (mut day, mut month, mut year) = (0i32, 0i32, None::<i32>);
+    if tokens
+        .iter()
+        .any(|t| matches!(*t, "ngay" | "thang" | "nam"))
+    {
+        let mut numbers = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            match tokens[i] {
+                "ngay" if i + 1 < tokens.len() => day = num(tokens[i + 1])?,
+                "thang" if i + 1 < tokens.len() => month = num(tokens[i + 1])?,
+                "nam" if i + 1 < tokens.len() => year = Some(num(tokens[i + 1])?),
+                "ngay" | "thang" | "nam" => return Err(bad()),
+                t if t.bytes().all(|b| b.is_ascii_digit()) => numbers.push(num(t)?),
+                _ => return Err(bad()),
+            }
+            i += if matches!(tokens[i], "ngay" | "thang" | "nam") {
+                2
+            } else {
+                1
+            };
+        }
+        // "5 tháng 3 năm 1987" (day without its word), "tháng 3/1987" (year without).
+        match numbers.as_slice() {
+            [] => {}
+            [n] if year.is_none() && *n >= 1900 => year = Some(*n),
+            [n] if day == 0 && *n <= 31 => day = *n,
+            _ => return Err(bad()),
+        }
+    } else {
+        let month_at = tokens
+            .iter()
+            .position(|t| t.len() >= 3 && MONTHS.iter().any(|m| t.starts_with(m)))
+            .ok_or_else(bad)?;
+        month = MONTHS
+            .iter()
+            .position(|m| tokens[month_at].starts_with(m))
+            .map_or(0, |i| i as i32 + 1);
+        for (i, t) in tokens.iter().enumerate() {
+            if i == month_at {
+                continue;
+            }
+            let n = num(t)?;
+            if t.len() == 4 {
+                year = Some(n);
+            } else if day == 0
+                && year.is_none()
+                && n <= 31
+                && (i < month_at || tokens.len() > 2 && i == month_at + 1)
+            {
+                day = n;
+            } else if t.len() == 2 {
+                year = Some(two_digit_year(n, today));
+            } else {
+                return Err(bad());
+            }
+        }
+    }
+    let year = year.ok_or_else(bad)?;
+    let month = u8::try_from(month).map_err(|_| bad())?;
+    let day = u8::try_from(day).map_err(|_| bad())?;
+    PartialDate::new(year, month, day)
 }
 
 #[cfg(test)]
@@ -278,6 +364,17 @@ mod tests {
             ("31952", "1987-06-24"),
             ("19870305", "1987-03-05"),
             ("29/02/2000", "2000-02-29"),
+            ("ngày 5 tháng 3 năm 1987", "1987-03-05"),
+            ("Ngày 05 tháng 03 năm 1987", "1987-03-05"),
+            ("5 tháng 3 năm 1987", "1987-03-05"),
+            ("tháng 3/1987", "1987-03"),
+            ("tháng 3 năm 1987", "1987-03"),
+            ("năm 1960", "1960"),
+            ("05-Mar-1987", "1987-03-05"),
+            ("5 March 1987", "1987-03-05"),
+            ("Mar 5, 1987", "1987-03-05"),
+            ("Mar-1987", "1987-03"),
+            ("05-Mar-87", "1987-03-05"),
         ];
         for (input, want) in cases {
             assert_eq!(ok(input), want, "{input:?}");

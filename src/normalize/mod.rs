@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod date;
+pub mod describe;
 pub mod encoding;
 pub mod id;
 pub mod name;

@@ -104,16 +104,64 @@ fn every_problem_is_reported_at_once() {
 #[test]
 fn normalize_prints_tsv() {
     let work = Work::new();
-    let out = work.run(&["normalize", "name", "NGUYỄN  VĂN hoà", "giàng a páo"]);
+    let out = work.run(&[
+        "normalize",
+        "--header",
+        "name",
+        "NGUYỄN  VĂN hoà",
+        "Giµng A P¸o",
+    ]);
     assert_eq!(code(&out), 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("input\tcanonical\tfolded"));
+    assert!(
+        lines[1].starts_with("NGUYỄN  VĂN hoà\tNguyễn Văn Hòa\tnguyen van hoa\tNguyễn\tVăn\tHòa\t"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with("Giµng A P¸o\tGiàng A Páo\t") && lines[2].ends_with("repaired:tcvn3"),
+        "{}",
+        lines[2]
+    );
+    let out = work.run(&["normalize", "id", "12088000116"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.trim_end(), "12088000116\t012088000116\t012088000116\tpersonal\t\tleading zero restored (dropped by a spreadsheet)");
+    let out = work.run(&[
+        "normalize",
+        "address",
+        "SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\tSố nhà 12, Bản Nà Tăm, Xã Nà Tăm, Huyện Tam Đường\t")
+            && text.contains("\t03424\tlegacy\tXã Bản Bo\t"),
+        "{text}"
+    );
+    // Values come from stdin when none are given.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
+        .args(["normalize", "date"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("ngày 5 tháng 3 năm 1987\n31/02/1990\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         text.lines().next().unwrap(),
-        "NGUYỄN  VĂN hoà\tNguyễn Văn Hòa\tnguyen van hoa\t"
+        "ngày 5 tháng 3 năm 1987\t1987-03-05\t1987-03-05\tday\t"
     );
-    assert!(text.contains("Giàng A Páo\tgiang a pao"));
-    let out = work.run(&["normalize", "id", "12088000116"]);
-    assert!(String::from_utf8(out.stdout)
+    assert!(text
+        .lines()
+        .nth(1)
         .unwrap()
-        .starts_with("12088000116\t012088000116\tpersonal\tleading zero restored"));
+        .ends_with("invalid: 31/02/1990 does not exist"));
 }
