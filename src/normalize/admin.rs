@@ -37,6 +37,8 @@ pub struct Unit {
 struct LegacyUnit {
     code: String,
     name: String,
+    /// The unit type, normalized: `xa`, `phuong`, `thi tran`.
+    kind: Option<&'static str>,
     district_key: String,
     target: String,
     n_targets: u8,
@@ -64,6 +66,10 @@ pub struct AdminUnits {
     legacy_by_name: HashMap<(String, String), Vec<LegacyUnit>>,
     /// legacy code → legacy unit.
     legacy_by_code: HashMap<String, LegacyUnit>,
+    /// 2025 province → (name key, legacy unit), for the spelling fallback.
+    legacy_in_province: HashMap<String, Vec<(String, LegacyUnit)>>,
+    /// 2025 province → (name key, 2025 code), for the spelling fallback.
+    current_in_province: HashMap<String, Vec<(String, String)>>,
 }
 
 const COMMUNE_WORDS: &[&str] = &[
@@ -89,6 +95,22 @@ fn strip_type<'a>(folded: &'a str, words: &[&str]) -> (bool, &'a str) {
     (false, folded)
 }
 
+/// The commune type a name is written with, normalized (`X.` → `xa`, `TT` → `thi tran`).
+fn commune_kind(s: &str) -> Option<&'static str> {
+    let f = folded_words(s);
+    for (words, kind) in [
+        (&["xa", "x"][..], "xa"),
+        (&["phuong", "p", "f"][..], "phuong"),
+        (&["thi tran", "tt"][..], "thi tran"),
+        (&["dac khu", "dk"][..], "dac khu"),
+    ] {
+        if strip_type(&f, words).0 {
+            return Some(kind);
+        }
+    }
+    None
+}
+
 /// Name key: folded, type word removed, spaces removed. `"Xã Bản Bo"` → `"banbo"`.
 pub fn name_key(s: &str, words: &[&str]) -> String {
     let f = folded_words(s);
@@ -111,11 +133,17 @@ impl AdminUnits {
     fn from_csv(units_2025: &str, legacy: &str) -> AdminUnits {
         let mut units = HashMap::new();
         let mut by_name: HashMap<(String, String), Vec<String>> = HashMap::new();
+        let mut current_in_province: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for line in units_2025.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             let (province, code, name) = (f[0], f[2], f[3]);
+            let key = name_key(name, COMMUNE_WORDS);
+            current_in_province
+                .entry(province.to_string())
+                .or_default()
+                .push((key.clone(), code.to_string()));
             by_name
-                .entry((province.to_string(), name_key(name, COMMUNE_WORDS)))
+                .entry((province.to_string(), key))
                 .or_default()
                 .push(code.to_string());
             units.insert(
@@ -129,6 +157,7 @@ impl AdminUnits {
         }
         let mut legacy_by_name: HashMap<(String, String), Vec<LegacyUnit>> = HashMap::new();
         let mut legacy_by_code = HashMap::new();
+        let mut legacy_in_province: HashMap<String, Vec<(String, LegacyUnit)>> = HashMap::new();
         for line in legacy.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             // old_province_code,old_province_name,old_district_code,old_district_name,
@@ -140,12 +169,18 @@ impl AdminUnits {
             let unit = LegacyUnit {
                 code: f[4].into(),
                 name: f[5].into(),
+                kind: commune_kind(f[5]),
                 district_key: name_key(f[3], DISTRICT_WORDS),
                 target: f[8].into(),
                 n_targets: f[11].parse().unwrap_or(1),
             };
+            let key = name_key(f[5], COMMUNE_WORDS);
+            legacy_in_province
+                .entry(f[6].to_string())
+                .or_default()
+                .push((key.clone(), unit.clone()));
             legacy_by_name
-                .entry((f[6].to_string(), name_key(f[5], COMMUNE_WORDS)))
+                .entry((f[6].to_string(), key))
                 .or_default()
                 .push(unit.clone());
             legacy_by_code.insert(unit.code.clone(), unit);
@@ -155,6 +190,8 @@ impl AdminUnits {
             by_name,
             legacy_by_name,
             legacy_by_code,
+            legacy_in_province,
+            current_in_province,
         }
     }
 
@@ -212,9 +249,15 @@ impl AdminUnits {
         }
         let pkey = (province.to_string(), key);
         let legacy = self.legacy_by_name.get(&pkey);
+        // Units of one name and district differ by type (Xã Mường Tè ≠ Thị trấn Mường
+        // Tè, which went to different 2025 units): the written type decides.
+        let kind = commune_kind(commune);
+        let same_kind = |l: &&&LegacyUnit| kind.is_none() || l.kind == kind;
         if let (Some(d), Some(cands)) = (district, legacy) {
             let dkey = name_key(d, DISTRICT_WORDS);
-            if let Some(l) = cands.iter().find(|l| l.district_key == dkey) {
+            let in_district: Vec<&LegacyUnit> =
+                cands.iter().filter(|l| l.district_key == dkey).collect();
+            if let Some(l) = in_district.iter().find(same_kind).or(in_district.first()) {
                 return Some(self.legacy_target(l));
             }
         }
@@ -225,9 +268,70 @@ impl AdminUnits {
         }
         match legacy.map(Vec::as_slice) {
             Some([only]) => Some(self.legacy_target(only)),
+            _ => self.resolve_spelling(commune, district, province),
+        }
+    }
+
+    /// Last resort for a name no table spells that way (`Ma Ly Pho`, `Hua Bun`,
+    /// `Lả Nhì Thàng`): the unit of the province (of the district, when one is written)
+    /// whose name has the same phonetic key, else the single closest name by normalized
+    /// Levenshtein similarity ≥ 0.85 (one letter in a short name) with a clear margin.
+    fn resolve_spelling(
+        &self,
+        commune: &str,
+        district: Option<&str>,
+        province: &str,
+    ) -> Option<Commune> {
+        let key = name_key(commune, COMMUNE_WORDS);
+        let phon = phonetic_key(commune);
+        let dkey = district.map(|d| name_key(d, DISTRICT_WORDS));
+        let mut scored: Vec<(f64, Commune)> = Vec::new();
+        for (k, l) in self.legacy_in_province.get(province).into_iter().flatten() {
+            if dkey.as_ref().is_some_and(|d| *d != l.district_key) {
+                continue;
+            }
+            let score = if phonetic_key(&l.name) == phon {
+                1.0
+            } else {
+                strsim::normalized_levenshtein(&key, k)
+            };
+            scored.push((score, self.legacy_target(l)));
+        }
+        if dkey.is_none() {
+            for (k, code) in self.current_in_province.get(province).into_iter().flatten() {
+                let name = self.units.get(code).map(|u| u.name.as_str()).unwrap_or("");
+                let score = if phonetic_key(name) == phon {
+                    1.0
+                } else {
+                    strsim::normalized_levenshtein(&key, k)
+                };
+                if let Some(c) = self.resolve_code(code, Era::Current) {
+                    scored.push((score, c));
+                }
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        match scored.as_slice() {
+            [(best, c), rest @ ..]
+                if *best >= 0.85
+                    && rest
+                        .first()
+                        .is_none_or(|(next, n)| *next < best - 0.03 || n.code == c.code) =>
+            {
+                Some(c.clone())
+            }
             _ => None,
         }
     }
+}
+
+/// Phonetic key of a unit name (type word removed): see [`super::name::Name::phonetic`].
+fn phonetic_key(s: &str) -> String {
+    let f = folded_words(s);
+    let (_, rest) = strip_type(&f, COMMUNE_WORDS);
+    rest.split(' ')
+        .map(|syl| super::name::phonetic_syllable(&super::name::iy_syllable(syl)))
+        .collect()
 }
 
 /// A free-text address split into its parts.
@@ -260,6 +364,32 @@ const HAMLET_WORDS: &[&str] = &[
     "lang",
 ];
 
+/// Whether the last part of an address names a province: `Tỉnh …`/`T. …`, or `Thành
+/// phố …` of a centrally-run city (the former district-level `Thành phố Lai Châu` is
+/// a district, though its name is the province's).
+fn is_province_part(folded: &str) -> bool {
+    static CITIES: OnceLock<Vec<String>> = OnceLock::new();
+    let cities = CITIES.get_or_init(|| {
+        let mut v: Vec<String> = include_str!("../../rules/admin_units_2025.csv")
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[5] == "thành phố trung ương").then(|| name_key(f[1], PROVINCE_WORDS))
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    });
+    match strip_type(folded, PROVINCE_WORDS) {
+        (true, rest) if folded.starts_with("thanh pho ") || folded.starts_with("tp ") => {
+            cities.contains(&rest.replace(' ', ""))
+        }
+        (matched, _) => matched,
+    }
+}
+
 /// Splits an address on commas and classifies each part by its type word
 /// (abbreviations with or without dots, any case, with or without diacritics).
 pub fn parse_address(raw: &str) -> Address {
@@ -273,7 +403,7 @@ pub fn parse_address(raw: &str) -> Address {
     for (i, part) in parts.iter().enumerate() {
         let f = folded_words(part);
         let value = Some(text::clean(part));
-        if i == last && i > 0 && strip_type(&f, PROVINCE_WORDS).0 {
+        if i == last && i > 0 && is_province_part(&f) {
             a.province = value;
         } else if strip_type(&f, COMMUNE_WORDS).0 {
             a.commune = value;
@@ -405,6 +535,16 @@ mod tests {
         let c = units().resolve_name("Xã Mường Than", None, "12").unwrap();
         assert_eq!((c.code.as_str(), c.era), ("03618", Era::Current));
         assert!(units().resolve_name("Xã Không Có", None, "12").is_none());
+        // Spellings of other sources (reference README, "Lai Châu verification").
+        for (written, district, code) in [
+            ("Xã Ma Ly Pho", "Huyện Phong Thổ", "03549"),
+            ("Xã Hua Bun", "Huyện Nậm Nhùn", "03460"),
+            ("Xã Lả Nhì Thàng", "Huyện Phong Thổ", "03388"),
+            ("Xã Tông Qua Lìn", "Huyện Phong Thổ", "03571"),
+        ] {
+            let c = units().resolve_name(written, Some(district), "12");
+            assert_eq!(c.map(|c| c.code), Some(code.to_string()), "{written}");
+        }
     }
 
     #[test]

@@ -201,41 +201,77 @@ fn junk(s: &str) -> usize {
     s.chars().filter(|&c| is_junk(c)).count()
 }
 
-/// Vowel nuclei of Vietnamese syllables, diacritics folded (`uo` stands for uô and ươ).
+/// Vowel nuclei of Vietnamese syllables, tone marks removed: with their modifiers, and
+/// the same without diacritics (names are often typed without).
 const NUCLEI: &[&str] = &[
-    "a", "e", "i", "o", "u", "y", "ai", "ao", "au", "ay", "eo", "eu", "ia", "iu", "oa", "oe", "oi",
-    "oo", "ua", "ue", "ui", "uo", "uu", "uy", "ie", "ye", "ieu", "yeu", "oai", "oay", "oeo", "uay",
-    "uoi", "uou", "uya", "uye", "uyu",
+    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây",
+    "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "ua", "uâ", "uê", "ui", "uô",
+    "uơ", "ưa", "ưi", "ươ", "ưu", "uy", "yê", "oo", "iêu", "yêu", "oai", "oay", "oeo", "uây",
+    "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "eu", "ie", "ye", "uo", "ieu", "yeu", "uoi", "uou",
+    "uye", "ue",
 ];
 
-/// How many words of a decoded text cannot be Vietnamese syllables: a vowel cluster that
-/// is no nucleus, or more than one tone mark. Decodings of the wrong table produce them.
-fn implausible(s: &str) -> usize {
+fn is_vowel_letter(c: char) -> bool {
+    matches!(
+        c,
+        'a' | 'ă' | 'â' | 'e' | 'ê' | 'i' | 'o' | 'ô' | 'ơ' | 'u' | 'ư' | 'y'
+    )
+}
+
+/// Whether a word cannot be a Vietnamese syllable: more than one tone mark, a vowel
+/// cluster that is no nucleus, or a tone on a vowel where neither placement style puts
+/// it (`Maõ`). Decodings with the wrong table produce such words.
+fn implausible_word(w: &str) -> bool {
     use unicode_normalization::UnicodeNormalization;
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let lower = w.to_lowercase();
+    let tones = lower.nfd().filter(|c| TONES.contains(c)).count();
+    if tones > 1 {
+        return true;
+    }
+    let base: Vec<char> = lower
+        .nfd()
+        .filter(|c| !TONES.contains(c))
+        .collect::<String>()
+        .nfc()
+        .collect();
+    let mut start = 0;
+    let mut clusters = Vec::new();
+    while start < base.len() {
+        if !is_vowel_letter(base[start]) {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < base.len() && is_vowel_letter(base[end]) {
+            end += 1;
+        }
+        // The u of "qu" and the i of "gi" belong to the onset.
+        let onset = start > 0
+            && end - start > 1
+            && matches!((base[start - 1], base[start]), ('q', 'u') | ('g', 'i'));
+        clusters.push(
+            base[start + usize::from(onset)..end]
+                .iter()
+                .collect::<String>(),
+        );
+        start = end;
+    }
+    if clusters.iter().any(|c| !NUCLEI.contains(&c.as_str())) {
+        return true;
+    }
+    let folded = super::text::fold(&lower);
+    tones == 1
+        && super::text::canonical_tones(&lower.nfc().collect::<String>())
+            != lower.nfc().collect::<String>()
+        && !["oa", "oe", "uy"].iter().any(|n| folded.contains(n))
+}
+
+/// How many words of a decoded text cannot be Vietnamese syllables.
+fn implausible(s: &str) -> usize {
     s.split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
-        .filter(|w| {
-            let tones = w
-                .nfd()
-                .filter(|c| matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}'))
-                .count();
-            let folded = super::text::fold(w);
-            let mut clusters = folded
-                .split(|c: char| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y'))
-                .filter(|c| !c.is_empty());
-            let bad_cluster = clusters.any(|c| {
-                // The u of "qu" and the i of "gi" belong to the onset.
-                let c = if (folded.starts_with("qu") || folded.starts_with("gi"))
-                    && folded[1..].starts_with(c)
-                {
-                    &c[1..]
-                } else {
-                    c
-                };
-                !c.is_empty() && !NUCLEI.contains(&c)
-            });
-            tones > 1 || bad_cluster
-        })
+        .filter(|w| implausible_word(w))
         .count()
 }
 
@@ -243,17 +279,19 @@ fn badness(s: &str) -> (usize, usize) {
     (junk(s), implausible(s))
 }
 
-/// Repairs one field: mojibake first, then a TCVN3 or VNI surface (detected by Latin-1
-/// characters that no Vietnamese letter uses, with no real Vietnamese letter present;
-/// the decoding that leaves the least of them wins). Gives the text and what was done.
+/// Repairs one field: mojibake first, then a TCVN3 or VNI surface. A field with no
+/// Vietnamese letter beyond Latin-1 that shows Latin-1 characters no Vietnamese letter
+/// uses, or words that cannot be Vietnamese syllables (`Leâ Vaên`), is decoded both
+/// ways; the decoding that leaves the fewest of either wins, if it improves on the
+/// field. Gives the text and what was done.
 pub fn repair(s: &str) -> (String, Option<Repair>) {
     if let Some(fixed) = unmojibake(s) {
         return (fixed, Some(Repair::Mojibake));
     }
-    if junk(s) == 0 || s.chars().any(is_unicode_vietnamese) {
+    let before = badness(s);
+    if before == (0, 0) || s.chars().any(is_unicode_vietnamese) {
         return (s.to_string(), None);
     }
-    let before = badness(s);
     let tcvn3 = decode_tcvn3(s);
     let vni = decode_vni(s);
     let (bt, bv) = (badness(&tcvn3), badness(&vni));
@@ -366,6 +404,11 @@ mod tests {
             ("Giaøng A Paùo", "Giàng A Páo", Repair::Legacy(Legacy::Vni)),
             ("Möôøng Teø", "Mường Tè", Repair::Legacy(Legacy::Vni)),
             ("Ñoaøn Keát", "Đoàn Kết", Repair::Legacy(Legacy::Vni)),
+            (
+                "Leâ Vaên Phong",
+                "Lê Văn Phong",
+                Repair::Legacy(Legacy::Vni),
+            ),
             ("Nguyá»…n VÄƒn HÃ¹ng", "Nguyễn Văn Hùng", Repair::Mojibake),
             ("Lai ChÃ¢u", "Lai Châu", Repair::Mojibake),
         ];

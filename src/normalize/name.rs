@@ -125,7 +125,7 @@ fn is_vowel(c: u8) -> bool {
     matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
 }
 
-fn iy_syllable(syl: &str) -> String {
+pub(crate) fn iy_syllable(syl: &str) -> String {
     let b = syl.as_bytes();
     let n = b.len();
     if n >= 2 && b[n - 1] == b'y' && (!is_vowel(b[n - 2]) || syl == "quy") {
@@ -135,7 +135,7 @@ fn iy_syllable(syl: &str) -> String {
     }
 }
 
-fn phonetic_syllable(syl: &str) -> String {
+pub(crate) fn phonetic_syllable(syl: &str) -> String {
     let mut s = syl.to_string();
     for (from, to) in [("tr", "ch"), ("gi", "d"), ("r", "d"), ("s", "x")] {
         if let Some(rest) = s.strip_prefix(from) {

@@ -6,6 +6,7 @@
 
 mod cli;
 mod golden;
+mod normalize_table;
 mod runs;
 
 use std::path::{Path, PathBuf};
