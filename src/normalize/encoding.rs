@@ -285,11 +285,19 @@ fn badness(s: &str) -> (usize, usize) {
 /// ways; the decoding that leaves the fewest of either wins, if it improves on the
 /// field. Gives the text and what was done.
 pub fn repair(s: &str) -> (String, Option<Repair>) {
+    // Both damages show Latin-1 letters; most real fields have none, or have Vietnamese
+    // letters beyond Latin-1, and cost nothing more here.
+    if !s.chars().any(|c| ('\u{80}'..='\u{FF}').contains(&c)) {
+        return (s.to_string(), None);
+    }
     if let Some(fixed) = unmojibake(s) {
         return (fixed, Some(Repair::Mojibake));
     }
+    if s.chars().any(is_unicode_vietnamese) {
+        return (s.to_string(), None);
+    }
     let before = badness(s);
-    if before == (0, 0) || s.chars().any(is_unicode_vietnamese) {
+    if before == (0, 0) {
         return (s.to_string(), None);
     }
     let tcvn3 = decode_tcvn3(s);

@@ -7,6 +7,7 @@
 mod cli;
 mod golden;
 mod normalize_table;
+mod properties;
 mod runs;
 
 use std::path::{Path, PathBuf};

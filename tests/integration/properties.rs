@@ -1,0 +1,143 @@
+//! Properties of the normalizers: idempotence, NFC and NFD agree, every way of writing
+//! a legacy Lai Châu commune resolves to its 2025 unit, dates round-trip.
+
+use doisoat::normalize::admin::{parse_address, AdminUnits};
+use doisoat::normalize::date::{self, DayOrder, PartialDate};
+use doisoat::normalize::{id, name::Name, text};
+use proptest::prelude::*;
+use unicode_normalization::UnicodeNormalization;
+
+const TODAY: PartialDate = PartialDate {
+    year: 2026,
+    month: 11,
+    day: 29,
+};
+
+/// Syllables drawn from Vietnamese letters, tones and modifiers, in any case.
+fn syllable() -> impl Strategy<Value = String> {
+    let onsets = prop::sample::select(vec![
+        "", "b", "ch", "d", "đ", "g", "gi", "h", "kh", "l", "m", "ng", "nh", "ph", "qu", "s", "t",
+        "th", "tr", "v", "x",
+    ]);
+    let nuclei = prop::sample::select(vec![
+        "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "oa", "oe", "uy", "ai", "ao",
+        "ươ", "uô", "iê", "ua", "ưa",
+    ]);
+    let codas = prop::sample::select(vec!["", "", "n", "ng", "nh", "m", "c", "t", "p"]);
+    let tones = prop::sample::select(vec![
+        "", "\u{300}", "\u{301}", "\u{303}", "\u{309}", "\u{323}",
+    ]);
+    (onsets, nuclei, codas, tones, any::<bool>(), any::<bool>()).prop_map(
+        |(o, n, c, t, first, upper)| {
+            // The tone on the first or the last vowel: either placement style, or neither.
+            let chars: Vec<char> = n.chars().collect();
+            let at = if first { 0 } else { chars.len() - 1 };
+            let mut s: String = o.to_string();
+            for (i, ch) in chars.into_iter().enumerate() {
+                s.push(ch);
+                if i == at {
+                    s.push_str(t);
+                }
+            }
+            s.push_str(c);
+            let s: String = s.nfc().collect();
+            if upper {
+                s.to_uppercase()
+            } else {
+                s
+            }
+        },
+    )
+}
+
+fn full_name() -> impl Strategy<Value = String> {
+    prop::collection::vec(syllable(), 1..5).prop_map(|v| v.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn normalizing_a_name_twice_changes_nothing(s in full_name()) {
+        let once = Name::parse(&s).unwrap();
+        let twice = Name::parse(&once.display).unwrap();
+        prop_assert_eq!(&once.display, &twice.display);
+        prop_assert_eq!(&once.folded, &twice.folded);
+        prop_assert_eq!(text::fold(&once.folded), once.folded.clone());
+    }
+
+    #[test]
+    fn nfc_and_nfd_names_agree(s in full_name()) {
+        let nfd: String = s.nfd().collect();
+        let (a, b) = (Name::parse(&s).unwrap(), Name::parse(&nfd).unwrap());
+        prop_assert_eq!(&a.display, &b.display);
+        prop_assert_eq!(&a.key, &b.key);
+        prop_assert_eq!(a.phonetic(), b.phonetic());
+    }
+
+    #[test]
+    fn dates_round_trip(y in 1900i32..2026, m in 1u8..=12, d in 1u8..=28) {
+        let want = PartialDate::new(y, m, d).unwrap();
+        for written in [format!("{d:02}/{m:02}/{y}"), format!("{d}/{m}/{y}"), format!("{y}-{m:02}-{d:02}")] {
+            prop_assert_eq!(date::parse(&written, DayOrder::Dmy, &TODAY), Ok(Some(want)));
+        }
+    }
+
+    #[test]
+    fn id_normalization_is_idempotent(digits in "[0-9 .-]{0,16}") {
+        let once = id::parse(&digits);
+        let twice = id::parse(&once.digits);
+        prop_assert_eq!(once.digits, twice.digits);
+    }
+
+    /// Every legacy Lai Châu commune, with its district, written with any case, with or
+    /// without diacritics and dots, with the type word abbreviated or not.
+    #[test]
+    fn every_legacy_lai_chau_commune_resolves(
+        pick in 0usize..106,
+        upper in any::<bool>(),
+        fold in any::<bool>(),
+        abbreviate in any::<bool>(),
+        dot_space in prop::sample::select(vec![". ", ".", " "]),
+    ) {
+        let units = legacy_lai_chau();
+        let (commune, district, code) = &units[pick];
+        let write = |name: &str| {
+            let mut s = name.to_string();
+            if abbreviate {
+                for (full, short) in [("Thị trấn ", "TT"), ("Xã ", "X"), ("Phường ", "P"), ("Huyện ", "H"), ("Thành phố ", "TP")] {
+                    if let Some(rest) = s.strip_prefix(full) {
+                        s = format!("{short}{dot_space}{rest}");
+                    }
+                }
+            }
+            if fold {
+                // Diacritics dropped as a typist drops them; punctuation stays.
+                s = s.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).collect::<String>().replace(['đ', 'Đ'], "d");
+            }
+            if upper {
+                s = s.to_uppercase();
+            }
+            s
+        };
+        let address = format!("Bản Nà, {}, {}", write(commune), write(district));
+        let a = parse_address(&address);
+        let got = a.commune.as_deref().and_then(|c| AdminUnits::get().resolve_name(c, a.district.as_deref(), "12"));
+        prop_assert_eq!(got.map(|c| c.code), Some(code.clone()), "{}", address);
+    }
+}
+
+/// (commune, district, 2025 code) of the 106 legacy Lai Châu communes, from the table.
+fn legacy_lai_chau() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(crate::root().join("rules/admin_units_legacy_to_2025.csv"))
+        .unwrap();
+    let v: Vec<(String, String, String)> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[0] == "12" && f[12] == "1")
+        .map(|f| (f[5].to_string(), f[3].to_string(), f[8].to_string()))
+        .collect();
+    assert_eq!(v.len(), 106);
+    v
+}
