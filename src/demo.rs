@@ -1,6 +1,7 @@
-//! The built-in demo province: hand-made Lai Châu records (`fixtures/demo/`) and the
-//! default rules (`rules/`), embedded in the binary so `doisoat demo` works anywhere,
-//! offline. [`write`] lays them out in a folder with their `job.toml`.
+//! The built-in hand-made province (`fixtures/demo/`, a few records of every case) and
+//! the default rules (`rules/`), embedded in the binary so they work anywhere, offline.
+//! [`write`] lays the hand-made province out in a folder with its `job.toml`; `doisoat
+//! demo` itself generates a synthetic province (see [`crate::synth`]).
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,10 @@ const FILES: &[(&str, &str)] = &[
         "giao_duc.csv",
         include_str!("../fixtures/demo/giao_duc.csv"),
     ),
+];
+
+/// The default rules files, by their path inside a job folder.
+pub const RULES: &[(&str, &str)] = &[
     (
         "rules/population.toml",
         include_str!("../rules/population.toml"),
@@ -37,9 +42,9 @@ const FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Writes the demo province into `dir`; gives the path of its `job.toml`.
+/// Writes the hand-made province into `dir`; gives the path of its `job.toml`.
 pub fn write(dir: &Path) -> Result<PathBuf> {
-    for (name, text) in FILES {
+    for (name, text) in FILES.iter().chain(RULES) {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;

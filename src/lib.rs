@@ -38,12 +38,14 @@ pub mod assess;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod evaluate;
 pub mod ingest;
 pub mod link;
 pub mod normalize;
 pub mod pipeline;
 pub mod publish;
 pub mod score;
+pub mod synth;
 
 pub use error::{Error, Result};
 pub use pipeline::{run, NoProgress, Progress, RunReport};

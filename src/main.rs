@@ -38,16 +38,56 @@ enum Command {
         #[arg(long)]
         run_id: Option<String>,
     },
-    /// Write the built-in demo province into a folder and run the batch on it.
+    /// Generate a synthetic province into a folder and run the batch on it.
     ///
-    /// Example: doisoat demo --out ./doisoat-demo
+    /// Example: doisoat demo --people 20000 --out ./doisoat-demo
     Demo {
-        /// Where to write the demo (default ./doisoat-demo).
+        /// People in the synthetic province.
+        #[arg(long, default_value_t = 20_000)]
+        people: usize,
+        /// Where to write it (default ./doisoat-demo).
         #[arg(long, default_value = "doisoat-demo")]
         out: PathBuf,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         /// Run ID; default today's date.
         #[arg(long)]
         run_id: Option<String>,
+    },
+    /// Generate a synthetic province with ground truth: population, four registries in
+    /// their agencies' formats, a job file and truth/.
+    ///
+    /// Example: doisoat generate --people 100000 --seed 7 --out /tmp/laichau
+    Generate {
+        /// People in the population.
+        #[arg(long)]
+        people: usize,
+        /// Seed (same seed, same files).
+        #[arg(long)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Error-model profile (TOML); default rates when absent.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// The day the extract is taken (YYYY-MM-DD); default 2026-11-29, fixed so that a
+        /// seed always gives the same files.
+        #[arg(long, default_value = "2026-11-29")]
+        date: String,
+    },
+    /// Measure a run against the truth of a generated province; writes evaluation.json
+    /// into the run folder.
+    ///
+    /// Example: doisoat evaluate --run /tmp/laichau/runs/2026-11-29 --truth /tmp/laichau/truth
+    Evaluate {
+        /// The run folder.
+        #[arg(long)]
+        run: PathBuf,
+        /// The truth folder.
+        #[arg(long)]
+        truth: PathBuf,
     },
     /// Check a job file (its rules and input headers) or a folder of rules files; report
     /// every problem at once.
@@ -178,6 +218,93 @@ fn finish_run(report: RunReport) -> ExitCode {
     }
 }
 
+fn generate(
+    out: &std::path::Path,
+    people: usize,
+    seed: u64,
+    profile: Option<&std::path::Path>,
+    date: &str,
+) -> Result<doisoat::synth::Summary, Error> {
+    let profile = match profile {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+            toml::from_str(&text)
+                .map_err(|e| Error::Usage(format!("{}: {}", p.display(), e.message())))?
+        }
+        None => doisoat::synth::profile::Profile::default(),
+    };
+    let today = match doisoat::normalize::date::parse(
+        date,
+        doisoat::normalize::date::DayOrder::Dmy,
+        &config::today(),
+    ) {
+        Ok(Some(d)) if d.day != 0 => d,
+        _ => {
+            return Err(Error::Usage(format!(
+                "--date '{date}' is not a date (YYYY-MM-DD)"
+            )))
+        }
+    };
+    if people == 0 {
+        return Err(Error::Usage("--people must be at least 1".into()));
+    }
+    doisoat::synth::generate(
+        out,
+        &doisoat::synth::Options {
+            people,
+            seed,
+            profile,
+            today,
+        },
+    )
+}
+
+fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
+    let mut s = String::new();
+    let line = |name: &str, p: &doisoat::evaluate::Prf| {
+        format!(
+            "{name:<34} {:>8} {:>7} {:>7} {:>9.4} {:>7.4} {:>7.4}\n",
+            p.tp, p.fp, p.fn_, p.precision, p.recall, p.f1
+        )
+    };
+    s.push_str(&format!(
+        "{:<34} {:>8} {:>7} {:>7} {:>9} {:>7} {:>7}\n",
+        "links", "tp", "fp", "fn", "precision", "recall", "f1"
+    ));
+    for (agency, le) in &ev.links {
+        s.push_str(&line(agency, &le.overall));
+        s.push_str(&line(
+            &format!("  {agency}: without usable ID"),
+            &le.without_usable_id,
+        ));
+        for (tier, p) in &le.by_tier {
+            s.push_str(&line(&format!("  {agency}: {tier} (precision)"), p));
+        }
+    }
+    s.push_str(&line("ALL", &ev.links_overall.overall));
+    s.push_str(&line(
+        "ALL: without usable ID",
+        &ev.links_overall.without_usable_id,
+    ));
+    s.push_str(&format!(
+        "\n{:<34} {:>8} {:>7} {:>7} {:>9} {:>7} {:>7}\n",
+        "codes", "tp", "fp", "fn", "precision", "recall", "f1"
+    ));
+    for (code, p) in &ev.codes {
+        s.push_str(&line(code, p));
+    }
+    if !ev.confusion.is_empty() {
+        s.push_str("\nworst codes: what was reported instead on the rows where they were missed\n");
+        for (code, instead) in &ev.confusion {
+            let mut v: Vec<(&String, &u64)> = instead.iter().collect();
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let top: Vec<String> = v.iter().take(4).map(|(c, n)| format!("{c} {n}")).collect();
+            s.push_str(&format!("  {code:<28} {}\n", top.join(", ")));
+        }
+    }
+    s
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -194,9 +321,14 @@ fn main() -> ExitCode {
             },
         )
         .map(finish_run),
-        Command::Demo { out, run_id } => doisoat::demo::write(&out).and_then(|job| {
+        Command::Demo {
+            people,
+            out,
+            seed,
+            run_id,
+        } => generate(&out, people, seed, None, "2026-11-29").and_then(|summary| {
             let report = run_job(
-                &job,
+                &summary.job,
                 RunOptions {
                     run_root: Some(out.join("runs")),
                     run_id,
@@ -205,6 +337,30 @@ fn main() -> ExitCode {
             )?;
             let code = finish_run(report);
             Ok(code)
+        }),
+        Command::Generate {
+            people,
+            seed,
+            out,
+            profile,
+            date,
+        } => generate(&out, people, seed, profile.as_deref(), &date).map(|s| {
+            println!(
+                "{} people; {}",
+                s.people,
+                s.registries
+                    .iter()
+                    .map(|(a, n)| format!("{a} {n} rows"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!("job: {}", s.job.display());
+            ExitCode::SUCCESS
+        }),
+        Command::Evaluate { run, truth } => doisoat::evaluate::evaluate(&run, &truth).map(|ev| {
+            print!("{}", render_evaluation(&ev));
+            println!("written: {}", run.join("evaluation.json").display());
+            ExitCode::SUCCESS
         }),
         Command::CheckRules { path } => config::check(&path).map(|n| {
             println!("{}: {n} file(s) checked, no problems", path.display());

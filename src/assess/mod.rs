@@ -197,7 +197,13 @@ fn address_findings(r: &Record, out: &mut Vec<Finding>) {
 /// Comparisons of a linked record with its person.
 fn compare(r: &Record, p: &Person, out: &mut Vec<Finding>) {
     if let Some(n) = &r.name {
-        match name::compare(&r.name_raw, n, &p.name, r.case_blind) {
+        // Written exactly as the population writes it is no variant, whatever the form.
+        let relation = if r.name_raw == p.name_raw {
+            NameRelation::Same
+        } else {
+            name::compare(&r.name_raw, n, &p.name, r.case_blind)
+        };
+        match relation {
             NameRelation::Same => {}
             NameRelation::Variant(kind) => {
                 let mut f = finding(Code::NameVariant, "full_name", &r.name_raw);

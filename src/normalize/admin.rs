@@ -39,6 +39,7 @@ struct LegacyUnit {
     name: String,
     /// The unit type, normalized: `xa`, `phuong`, `thi tran`.
     kind: Option<&'static str>,
+    district_name: String,
     district_key: String,
     target: String,
     n_targets: u8,
@@ -170,6 +171,7 @@ impl AdminUnits {
                 code: f[4].into(),
                 name: f[5].into(),
                 kind: commune_kind(f[5]),
+                district_name: f[3].into(),
                 district_key: name_key(f[3], DISTRICT_WORDS),
                 target: f[8].into(),
                 n_targets: f[11].parse().unwrap_or(1),
@@ -198,6 +200,25 @@ impl AdminUnits {
     /// The 2025 unit with this code.
     pub fn unit(&self, code: &str) -> Option<&Unit> {
         self.units.get(code)
+    }
+
+    /// The legacy units (full name, district name) that went into a 2025 unit, sorted.
+    pub fn legacy_units_of(&self, code: &str) -> Vec<(String, String)> {
+        let province = self
+            .units
+            .get(code)
+            .map(|u| u.province.as_str())
+            .unwrap_or("");
+        let mut v: Vec<(String, String)> = self
+            .legacy_in_province
+            .get(province)
+            .into_iter()
+            .flatten()
+            .filter(|(_, l)| l.target == code)
+            .map(|(_, l)| (l.name.clone(), l.district_name.clone()))
+            .collect();
+        v.sort();
+        v
     }
 
     /// The 2025 units of a province, sorted by code.

@@ -89,6 +89,8 @@ pub struct Person {
     pub pid: Id,
     /// Legacy CMND.
     pub legacy: Id,
+    /// Name as written (trimmed).
+    pub name_raw: String,
     /// Name.
     pub name: Name,
     /// Date of birth.
@@ -393,6 +395,7 @@ impl Context<'_> {
             line: row.line,
             pid: id::parse(get(Field::Id)),
             legacy: id::parse(get(Field::LegacyId)),
+            name_raw: get(Field::FullName).trim().to_string(),
             name,
             dob,
             sex,

@@ -94,7 +94,7 @@ fn every_code_scenario_matches_its_golden_files() {
 #[test]
 fn demo_matches_its_golden_files_and_reports_every_backbone_code() {
     let work = Work::new();
-    let out = work.run(&["demo", "--out", "demo", "--run-id", RUN_ID]);
+    let out = work.run_demo("demo", RUN_ID);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("run folder:"), "{stdout}");
@@ -170,10 +170,7 @@ fn legacy_encoded_registries_match_their_utf8_originals() {
         .collect();
     assert_eq!(encodings, ["utf-8", "windows-1258", "tcvn3", "utf-16"]);
     let demo = Work::new();
-    assert_eq!(
-        code(&demo.run(&["demo", "--out", "d", "--run-id", RUN_ID])),
-        0
-    );
+    assert_eq!(code(&demo.run_demo("d", RUN_ID)), 0);
     for agency in ["insurance", "land", "education"] {
         let body = |dir: &Path| -> Vec<String> {
             let text = std::fs::read_to_string(dir.join(agency).join("discrepancies.csv")).unwrap();

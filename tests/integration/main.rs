@@ -49,9 +49,15 @@ impl Work {
             .expect("run doisoat")
     }
 
-    /// Writes the demo province (without running it) into `sub`; gives the job path.
+    /// Writes the hand-made province (without running it) into `sub`; gives the job path.
     pub fn demo_job(&self, sub: &str) -> PathBuf {
         doisoat::demo::write(&self.path().join(sub)).expect("demo files")
+    }
+
+    /// Writes the hand-made province into `sub` and runs it as run `id`; gives the output.
+    pub fn run_demo(&self, sub: &str, id: &str) -> Output {
+        let job = self.demo_job(sub);
+        self.run(&["run", "--job", job.to_str().unwrap(), "--run-id", id])
     }
 }
 

@@ -13,8 +13,8 @@ fn data_files(run_dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 #[test]
 fn same_inputs_give_byte_identical_data_files() {
     let work = Work::new();
-    let a = work.run(&["demo", "--out", "a", "--run-id", "2026-11-29"]);
-    let b = work.run(&["demo", "--out", "b", "--run-id", "2026-11-29"]);
+    let a = work.run_demo("a", "2026-11-29");
+    let b = work.run_demo("b", "2026-11-29");
     assert_eq!((code(&a), code(&b)), (0, 0));
     let fa = data_files(&work.path().join("a/runs/2026-11-29"));
     let fb = data_files(&work.path().join("b/runs/2026-11-29"));

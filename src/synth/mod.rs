@@ -1,0 +1,328 @@
+//! The synthetic province: a realistic Lai Châu population extract, its four registries
+//! in their agencies' own formats, a job that runs them, and the truth of every row.
+//!
+//! [`generate`] is deterministic for a seed (byte-identical files). The population and
+//! registries come from [`population`] and [`registries`]; the damage rates from a
+//! [`profile::Profile`]. Written into the output folder:
+//! `population.csv`, `ho_tich.csv`, `bhxh.csv` (Windows-1258), `dat_dai.csv` (TCVN3),
+//! `giao_duc.csv`, `rules/*.toml`, `job.toml`, and `truth/` with one CSV per agency
+//! (`record_id, person_id, codes`) and `truth/coverage.csv` (`agency, person_id, code`:
+//! the residents a registry should hold and does not).
+
+pub mod population;
+pub mod profile;
+pub mod registries;
+pub mod rng;
+
+use crate::error::{Error, Result};
+use crate::normalize::date::PartialDate;
+use crate::publish::writers::csv_cell;
+use population::Person;
+use profile::Profile;
+use registries::{Registry, World};
+use rng::Rng;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// People in the population.
+    pub people: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Damage rates and formats.
+    pub profile: Profile,
+    /// The day the extract is taken.
+    pub today: PartialDate,
+}
+
+/// What was generated.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The job file.
+    pub job: PathBuf,
+    /// People.
+    pub people: usize,
+    /// (agency, rows) per registry.
+    pub registries: Vec<(String, usize)>,
+}
+
+fn encode(text: &str, format: &str) -> Result<Vec<u8>> {
+    match format {
+        "utf-8" => Ok(text.as_bytes().to_vec()),
+        "utf-8-bom" => Ok([&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat()),
+        "windows-1258" => Ok(to_cp1258(text)),
+        "tcvn3" => Ok(to_tcvn3(text)),
+        other => Err(Error::Usage(format!(
+            "unknown file format '{other}' in the profile (utf-8, utf-8-bom, windows-1258, tcvn3)"
+        ))),
+    }
+}
+
+/// Windows-1258: letters with modifiers are in the code page, tones are combining marks.
+fn to_cp1258(text: &str) -> Vec<u8> {
+    use unicode_normalization::UnicodeNormalization;
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let mut out = Vec::with_capacity(text.len());
+    for ch in text.chars() {
+        let mut buf = [0u8; 4];
+        let (bytes, _, bad) = encoding_rs::WINDOWS_1258.encode(ch.encode_utf8(&mut buf));
+        if !bad {
+            out.extend_from_slice(&bytes);
+            continue;
+        }
+        let nfd: String = ch.to_string().nfd().collect();
+        let base: String = nfd
+            .chars()
+            .filter(|c| !TONES.contains(c))
+            .collect::<String>()
+            .nfc()
+            .collect();
+        let tones: String = nfd.chars().filter(|c| TONES.contains(c)).collect();
+        out.extend_from_slice(&encoding_rs::WINDOWS_1258.encode(&(base + &tones)).0);
+    }
+    out
+}
+
+/// TCVN3 (ABC): one byte a letter from the reference table; capital toned letters take
+/// the lower-case byte, as TCVN3 has none.
+fn to_tcvn3(text: &str) -> Vec<u8> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static TABLE: OnceLock<HashMap<char, u8>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = HashMap::new();
+        for line in include_str!("../../rules/tcvn3_to_unicode.csv")
+            .lines()
+            .skip(1)
+        {
+            let f: Vec<&str> = line.split(',').collect();
+            let byte = u8::from_str_radix(f[0], 16).expect("hex byte");
+            if let Some(u) = f[2].chars().next() {
+                t.entry(u).or_insert(byte);
+                for up in u.to_uppercase() {
+                    t.entry(up).or_insert(byte);
+                }
+            }
+        }
+        t
+    });
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc()
+        .map(|c| match table.get(&c) {
+            Some(&b) => b,
+            None if c.is_ascii() => c as u8,
+            None => b'?',
+        })
+        .collect()
+}
+
+fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut s = String::with_capacity(rows.len() * 100);
+    s.push_str(
+        &header
+            .iter()
+            .map(|h| csv_cell(h))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    s.push('\n');
+    for r in rows {
+        s.push_str(&r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        s.push('\n');
+    }
+    s
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+}
+
+fn fmt(d: &PartialDate) -> String {
+    match (d.month, d.day) {
+        (0, _) => d.year.to_string(),
+        _ => format!("{:02}/{:02}/{}", d.day, d.month, d.year),
+    }
+}
+
+fn population_csv(people: &[Person]) -> String {
+    let header = [
+        "Số định danh cá nhân",
+        "Số CMND",
+        "Họ và tên",
+        "Ngày sinh",
+        "Giới tính",
+        "Dân tộc",
+        "Mã xã thường trú",
+        "Họ tên cha",
+        "Họ tên mẹ",
+        "Tình trạng hôn nhân",
+        "Tình trạng",
+        "Ngày mất",
+        "Ngày cập nhật",
+    ];
+    let group = |g: &str| {
+        population::GROUPS
+            .iter()
+            .find(|x| x.0 == g)
+            .map_or("Kinh", |x| x.1)
+    };
+    let parent = |i: Option<usize>| i.map(|i| people[i].name()).unwrap_or_default();
+    let rows: Vec<Vec<String>> = people
+        .iter()
+        .map(|p| {
+            vec![
+                p.pid.clone(),
+                p.cmnd.clone(),
+                p.name(),
+                fmt(&p.dob),
+                if p.male { "Nam" } else { "Nữ" }.into(),
+                group(p.group).into(),
+                p.commune.clone(),
+                parent(p.father),
+                parent(p.mother),
+                p.marital.into(),
+                if p.death.is_some() {
+                    "Đã chết"
+                } else {
+                    "Còn sống"
+                }
+                .into(),
+                p.death.as_ref().map(fmt).unwrap_or_default(),
+                fmt(&p.updated),
+            ]
+        })
+        .collect();
+    csv_text(&header, &rows)
+}
+
+const JOB: &str = r#"# A synthetic Lai Châu province written by `doisoat generate`. Paths are relative to
+# this file; the truth of every registry row is in truth/.
+province = "12"
+run_root = "runs"
+seed = SEED
+
+[population]
+file = "population.csv"
+rules = "rules/population.toml"
+
+[[registry]]
+agency = "civil_status"
+name = "Sở Tư pháp — hộ tịch"
+file = "ho_tich.csv"
+rules = "rules/civil_status.toml"
+
+[[registry]]
+agency = "insurance"
+name = "BHXH tỉnh Lai Châu"
+file = "bhxh.csv"
+rules = "rules/insurance.toml"
+
+[[registry]]
+agency = "land"
+name = "Sở Nông nghiệp và Môi trường — đất đai"
+file = "dat_dai.csv"
+rules = "rules/land.toml"
+
+[[registry]]
+agency = "education"
+name = "Sở Giáo dục và Đào tạo"
+file = "giao_duc.csv"
+rules = "rules/education.toml"
+"#;
+
+/// Generates a province into `dir`.
+pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
+    let mut rng = Rng::new(opts.seed);
+    let names = population::Names::load();
+    let communes = population::communes(&mut rng);
+    let p = &opts.profile;
+    let people = population::generate(
+        &mut rng,
+        opts.people,
+        &communes,
+        &names,
+        &opts.today,
+        p.deceased_share.unwrap_or(0.02),
+        p.mover_share.unwrap_or(0.04),
+    );
+    let world = World {
+        people: &people,
+        communes: &communes,
+        names: &names,
+        today: opts.today,
+        pids: people
+            .iter()
+            .map(|p| p.pid.as_str())
+            .collect::<HashSet<_>>(),
+    };
+    let civil = registries::civil_status(
+        &mut rng,
+        &p.civil_status,
+        &world,
+        p.death_not_in_population.unwrap_or(0.01),
+        p.marital_conflict.unwrap_or(0.01),
+    );
+    let insurance = registries::insurance(&mut rng, &p.insurance, &world);
+    let land = registries::land(&mut rng, &p.land, &world);
+    let (education, absent) = registries::education(&mut rng, &p.education, &world);
+
+    write(
+        &dir.join("population.csv"),
+        population_csv(&people).as_bytes(),
+    )?;
+    let formats = [
+        &p.formats.civil_status,
+        &p.formats.insurance,
+        &p.formats.land,
+        &p.formats.education,
+    ];
+    let regs: [&Registry; 4] = [&civil, &insurance, &land, &education];
+    let mut summary = Vec::new();
+    for (reg, format) in regs.iter().zip(formats) {
+        write(
+            &dir.join(reg.file),
+            &encode(&csv_text(&reg.header, &reg.rows), format)?,
+        )?;
+        let truth: Vec<Vec<String>> = reg
+            .truth
+            .iter()
+            .map(|(id, person, codes)| {
+                vec![
+                    id.clone(),
+                    person.clone(),
+                    codes.iter().copied().collect::<Vec<_>>().join(";"),
+                ]
+            })
+            .collect();
+        write(
+            &dir.join("truth").join(format!("{}.csv", reg.agency)),
+            csv_text(&["record_id", "person_id", "codes"], &truth).as_bytes(),
+        )?;
+        summary.push((reg.agency.to_string(), reg.rows.len()));
+    }
+    let coverage: Vec<Vec<String>> = absent
+        .into_iter()
+        .map(|pid| vec!["education".into(), pid, "EXPECTED_ABSENT".into()])
+        .collect();
+    write(
+        &dir.join("truth/coverage.csv"),
+        csv_text(&["agency", "person_id", "code"], &coverage).as_bytes(),
+    )?;
+    for (name, text) in crate::demo::RULES {
+        write(&dir.join(name), text.as_bytes())?;
+    }
+    write(
+        &dir.join("job.toml"),
+        JOB.replace("SEED", &opts.seed.to_string()).as_bytes(),
+    )?;
+    Ok(Summary {
+        job: dir.join("job.toml"),
+        people: people.len(),
+        registries: summary,
+    })
+}
