@@ -133,9 +133,7 @@ fn clearly_other(r: &Record, p: &Person) -> bool {
         None => false,
     };
     let dob_differs = match (&r.dob, &p.dob) {
-        (Some(a), Some(b)) => {
-            !a.compatible_with(b) && !a.is_swap_of(b) && (a.year - b.year).abs() > 1
-        }
+        (Some(a), Some(b)) => !a.compatible_with(b) && !a.is_swap_of(b),
         _ => false,
     };
     name_differs && dob_differs

@@ -293,12 +293,19 @@ pub fn compare(
     Mismatch
 }
 
-/// Whether two names clearly belong to different people: the given names differ even
-/// phonetically and the folded full names are not close (Jaro–Winkler below 0.85).
-/// Used to refuse an ID link.
+/// Whether two names clearly belong to different people: surname or given name differ
+/// even phonetically (surname classes included) and the folded full names are not
+/// close (normalized Levenshtein below 0.85). Used, with the date of birth, to refuse
+/// an ID link.
 pub fn clearly_differ(a: &Name, b: &Name) -> bool {
-    let given = |n: &Name| n.phonetic().rsplit(' ').next().unwrap_or("").to_string();
-    given(a) != given(b) && strsim::jaro_winkler(&a.folded, &b.folded) < 0.85
+    let (pa, pb) = (a.phonetic(), b.phonetic());
+    let ends = |p: &str| {
+        (
+            p.split(' ').next().unwrap_or("").to_string(),
+            p.rsplit(' ').next().unwrap_or("").to_string(),
+        )
+    };
+    ends(&pa) != ends(&pb) && strsim::normalized_levenshtein(&a.folded, &b.folded) < 0.85
 }
 
 #[cfg(test)]
@@ -388,6 +395,8 @@ mod tests {
         assert!(clearly_differ(&n("Lò Văn Ánh"), &n("Nguyễn Thị Hoa")));
         assert!(!clearly_differ(&n("Lò Văn Ánh"), &n("Lò Văn Anh")));
         assert!(!clearly_differ(&n("Giàng A Páo"), &n("Giàng Páo")));
+        assert!(clearly_differ(&n("Cầm Văn Sơn"), &n("Bạc Văn Sơn")));
+        assert!(!clearly_differ(&n("Tẩn Láo Lở"), &n("Đặng Láo Lở")));
     }
 
     #[test]

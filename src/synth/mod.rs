@@ -61,15 +61,31 @@ fn encode(text: &str, format: &str) -> Result<Vec<u8>> {
 }
 
 /// Windows-1258: letters with modifiers are in the code page, tones are combining marks.
+/// The table is the decoder's, inverted (encoding_rs's encoder decomposes letters the
+/// code page does hold, such as ă and ư).
 fn to_cp1258(text: &str) -> Vec<u8> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
     use unicode_normalization::UnicodeNormalization;
     const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    static TABLE: OnceLock<HashMap<char, u8>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0u8..=255)
+            .filter_map(|b| {
+                let bytes = [b];
+                let (s, _, bad) = encoding_rs::WINDOWS_1258.decode(&bytes);
+                let mut chars = s.chars();
+                match (chars.next(), chars.next(), bad) {
+                    (Some(c), None, false) => Some((c, b)),
+                    _ => None,
+                }
+            })
+            .collect()
+    });
     let mut out = Vec::with_capacity(text.len());
     for ch in text.chars() {
-        let mut buf = [0u8; 4];
-        let (bytes, _, bad) = encoding_rs::WINDOWS_1258.encode(ch.encode_utf8(&mut buf));
-        if !bad {
-            out.extend_from_slice(&bytes);
+        if let Some(&b) = table.get(&ch) {
+            out.push(b);
             continue;
         }
         let nfd: String = ch.to_string().nfd().collect();
@@ -79,8 +95,12 @@ fn to_cp1258(text: &str) -> Vec<u8> {
             .collect::<String>()
             .nfc()
             .collect();
-        let tones: String = nfd.chars().filter(|c| TONES.contains(c)).collect();
-        out.extend_from_slice(&encoding_rs::WINDOWS_1258.encode(&(base + &tones)).0);
+        for c in base
+            .chars()
+            .chain(nfd.chars().filter(|c| TONES.contains(c)))
+        {
+            out.push(*table.get(&c).unwrap_or(&b'?'));
+        }
     }
     out
 }
@@ -240,7 +260,20 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let mut rng = Rng::new(opts.seed);
     let names = population::Names::load();
     let communes = population::communes(&mut rng);
-    let p = &opts.profile;
+    // A decomposed name cannot survive a legacy code page: only UTF-8 files get one.
+    let mut profile = opts.profile.clone();
+    let f = profile.formats.clone();
+    for (rates, format) in [
+        (&mut profile.civil_status, &f.civil_status),
+        (&mut profile.insurance, &f.insurance),
+        (&mut profile.land, &f.land),
+        (&mut profile.education, &f.education),
+    ] {
+        if !format.starts_with("utf-8") {
+            rates.decomposed = 0.0;
+        }
+    }
+    let p = &profile;
     let people = population::generate(
         &mut rng,
         opts.people,
@@ -259,6 +292,10 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
             .iter()
             .map(|p| p.pid.as_str())
             .collect::<HashSet<_>>(),
+        current_names: communes
+            .iter()
+            .map(|c| registries::unit_key(&c.name))
+            .collect(),
     };
     let civil = registries::civil_status(
         &mut rng,

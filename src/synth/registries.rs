@@ -46,6 +46,8 @@ pub struct World<'a> {
     pub today: PartialDate,
     /// Personal IDs of the population.
     pub pids: HashSet<&'a str>,
+    /// Names of the 2025 units (folded, without type word).
+    pub current_names: HashSet<String>,
 }
 
 impl World<'_> {
@@ -188,7 +190,9 @@ struct Row {
 }
 
 /// Applies the identity damage of the rates to a person's row.
-fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, year_only: bool) -> Row {
+/// `land_format`: the land file keeps the owner's birth year only and no sex.
+fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bool) -> Row {
+    let year_only = land_format;
     let mut codes = BTreeSet::new();
     // Name.
     let canonical = p.name();
@@ -272,6 +276,9 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, year_only: bool) ->
         }
     } else if draw < r.dob_swap + r.dob_year_only + r.dob_year_off && !placeholder {
         dob.year += if rng.chance(0.5) { 1 } else { -1 };
+        if dob > w.today {
+            dob.year -= 2;
+        }
         if dob.day == 29 && dob.month == 2 {
             dob.day = 28;
         }
@@ -279,7 +286,7 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, year_only: bool) ->
     }
     // Sex.
     let mut male = p.male;
-    if rng.chance(r.sex_flip) {
+    if !land_format && rng.chance(r.sex_flip) {
         male = !male;
         codes.insert("SEX_MISMATCH");
     }
@@ -337,7 +344,12 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, year_only: bool) ->
     } else {
         id.clone()
     };
-    structure_codes(&digits, Some(male), Some(dob.year), &mut codes);
+    structure_codes(
+        &digits,
+        (!land_format).then_some(male),
+        Some(dob.year),
+        &mut codes,
+    );
     if !id_usable {
         codes.insert("LINKED_WITHOUT_ID");
     }
@@ -354,7 +366,7 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, year_only: bool) ->
 /// Where a record says the person lives: the 2025 commune, a mover's old commune, or
 /// the legacy unit in the old style with abbreviations.
 /// Folded unit name without its type word: `Xã Bản Bo` → `ban bo`.
-fn unit_key(name: &str) -> String {
+pub fn unit_key(name: &str) -> String {
     let f = text::fold(name);
     for t in ["thi tran ", "phuong ", "xa "] {
         if let Some(rest) = f.strip_prefix(t) {
@@ -395,11 +407,10 @@ fn address(
         }
     }
     let c = w.commune(&code);
-    let current: HashSet<String> = w.communes.iter().map(|c| unit_key(&c.name)).collect();
     let legacy: Vec<&(String, String)> = c
         .legacy
         .iter()
-        .filter(|(old, _)| !current.contains(&unit_key(old)))
+        .filter(|(old, _)| !w.current_names.contains(&unit_key(old)))
         .collect();
     if !legacy.is_empty() && rng.chance(r.legacy_address) {
         let (old, district) = legacy[rng.below(legacy.len() as u64) as usize];
@@ -513,7 +524,7 @@ fn duplicate(
     rng: &mut Rng,
     rate: f64,
     id_col: usize,
-    new_id: &mut dyn FnMut() -> String,
+    new_id: &mut dyn FnMut(&str) -> String,
     updated_col: Option<usize>,
     reg: &mut Registry,
 ) {
@@ -524,7 +535,7 @@ fn duplicate(
             continue;
         }
         let mut copy = reg.rows[i].clone();
-        let id = new_id();
+        let id = new_id(&reg.truth[i].0);
         copy[id_col] = id.clone();
         if let Some(c) = updated_col {
             copy[c] = "01/01/2019".into();
@@ -615,7 +626,7 @@ pub fn insurance(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
             "01/06/2025".into(),
         ]
     });
-    duplicate(rng, r.duplicate, 0, &mut next_id, Some(7), &mut reg);
+    duplicate(rng, r.duplicate, 0, &mut |_| next_id(), Some(7), &mut reg);
     malform(rng, r.malformed_row, Some(2), &mut reg);
     reg
 }
@@ -890,7 +901,15 @@ pub fn education(rng: &mut Rng, r: &Rates, w: &World) -> (Registry, Vec<String>)
             "Đang học".into(),
         ]
     });
-    duplicate(rng, r.duplicate, 0, &mut next_id, None, &mut reg);
+    // Without an update date the smallest record ID is kept: the copy sorts after.
+    duplicate(
+        rng,
+        r.duplicate,
+        0,
+        &mut |orig| format!("{orig}-2"),
+        None,
+        &mut reg,
+    );
     malform(rng, r.malformed_row, Some(2), &mut reg);
     (reg, absent)
 }
@@ -1075,15 +1094,11 @@ pub fn civil_status(
             ]
         },
     );
-    let mut d = 0u64;
     duplicate(
         rng,
         r.duplicate,
         0,
-        &mut || {
-            d += 1;
-            format!("KS-DUP-{d:07}")
-        },
+        &mut |orig| format!("{orig}-2"),
         None,
         &mut reg,
     );

@@ -9,6 +9,7 @@ mod golden;
 mod normalize_table;
 mod properties;
 mod runs;
+mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
