@@ -27,11 +27,7 @@ fn rows(n: usize) -> Vec<Row> {
     (0..n)
         .map(|i| {
             let male = rng.below(2) == 0;
-            let middle = if male {
-                rng.pick(MIDDLE_M)
-            } else {
-                rng.pick(MIDDLE_F)
-            };
+            let middle = if male { rng.pick(MIDDLE_M) } else { rng.pick(MIDDLE_F) };
             let mut name = format!("{} {} {}", rng.pick(SURNAMES), middle, rng.pick(GIVEN));
             if rng.below(10) == 0 {
                 name = name.to_uppercase();
@@ -42,28 +38,14 @@ fn rows(n: usize) -> Vec<Row> {
                 1 => format!("00/00/{year}"),
                 _ => format!("{:02}/{:02}/{year}", 1 + rng.below(28), 1 + rng.below(12)),
             };
-            let id = format!(
-                "012{}{:02}{:06}",
-                u64::from(!male),
-                year % 100,
-                i % 1_000_000
-            );
+            let id = format!("012{}{:02}{:06}", u64::from(!male), year % 100, i % 1_000_000);
             let commune = COMMUNES[rng.below(COMMUNES.len() as u64) as usize];
             let address = match rng.below(3) {
-                0 => format!(
-                    "Bản Nà {}, X. Nà Tăm, H. Tam Đường, T. Lai Châu",
-                    rng.below(20)
-                ),
+                0 => format!("Bản Nà {}, X. Nà Tăm, H. Tam Đường, T. Lai Châu", rng.below(20)),
                 1 => format!("Tổ {}, Phường Đoàn Kết, Tỉnh Lai Châu", rng.below(20)),
                 _ => format!("Bản Mới, {commune}"),
             };
-            Row {
-                name,
-                dob,
-                sex: if male { "Nam" } else { "Nữ" },
-                id,
-                address,
-            }
+            Row { name, dob, sex: if male { "Nam" } else { "Nữ" }, id, address }
         })
         .collect()
 }
@@ -73,54 +55,30 @@ fn time<T: Send>(label: &str, n: usize, f: impl Fn() -> Vec<T>) {
     let out = f();
     let s = t.elapsed().as_secs_f64();
     assert_eq!(out.len(), n);
-    println!(
-        "  {label:<28} {:>8.0} k rows/s  ({s:.2} s)",
-        n as f64 / s / 1e3
-    );
+    println!("  {label:<28} {:>8.0} k rows/s  ({s:.2} s)", n as f64 / s / 1e3);
 }
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let n: usize = std::env::var("DOISOAT_BENCH_PEOPLE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let n: usize = std::env::var("DOISOAT_BENCH_PEOPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let data = rows(n);
-    let today = date::PartialDate {
-        year: 2026,
-        month: 11,
-        day: 29,
-    };
+    let today = date::PartialDate { year: 2026, month: 11, day: 29 };
     let units = admin::AdminUnits::get();
     let (male, female) = (vec!["nam".to_string()], vec!["nu".to_string()]);
     println!("normalize/{n} rows, each normalizer row by row:");
-    time("name", n, || {
-        data.par_iter().map(|r| Name::parse(&r.name)).collect()
-    });
-    time("date of birth", n, || {
-        data.par_iter()
-            .map(|r| date::parse(&r.dob, date::DayOrder::Dmy, &today))
-            .collect()
-    });
-    time("sex", n, || {
-        data.par_iter()
-            .map(|r| sex::parse(r.sex, &male, &female))
-            .collect()
-    });
+    time("name", n, || data.par_iter().map(|r| Name::parse(&r.name)).collect());
+    time("date of birth", n, || data.par_iter().map(|r| date::parse(&r.dob, date::DayOrder::Dmy, &today)).collect());
+    time("sex", n, || data.par_iter().map(|r| sex::parse(r.sex, &male, &female)).collect());
     time("id (+ structural checks)", n, || {
-        data.par_iter()
-            .map(|r| id::check_personal(&id::parse(&r.id).digits, None, None))
-            .collect()
+        data.par_iter().map(|r| id::check_personal(&id::parse(&r.id).digits, None, None)).collect()
     });
     time("address (parse + resolve)", n, || {
         data.par_iter()
             .map(|r| {
                 let a = admin::parse_address(&r.address);
-                a.commune
-                    .as_deref()
-                    .and_then(|c| units.resolve_name(c, a.district.as_deref(), "12"))
+                a.commune.as_deref().and_then(|c| units.resolve_name(c, a.district.as_deref(), "12"))
             })
             .collect()
     });
@@ -130,12 +88,7 @@ fn main() {
     let mut csv = String::with_capacity(n * 120);
     csv.push_str("Số định danh cá nhân,Họ và tên,Ngày sinh,Giới tính,Nơi thường trú\n");
     for r in &data {
-        writeln!(
-            csv,
-            "{},{},{},{},\"{}\"",
-            r.id, r.name, r.dob, r.sex, r.address
-        )
-        .unwrap();
+        writeln!(csv, "{},{},{},{},\"{}\"", r.id, r.name, r.dob, r.sex, r.address).unwrap();
     }
     let path = dir.path().join("population.csv");
     std::fs::write(&path, csv).unwrap();
@@ -157,5 +110,8 @@ fn main() {
     let (people, rejected) = doisoat::normalize::people(&table, &rules, "12", &today);
     let s = t.elapsed().as_secs_f64();
     assert_eq!(people.len() + rejected.len(), n);
-    println!("pipeline normalize stage:       {s:.2} s for {n} rows ({:.0} k rows/s); CSV read {read:.2} s", n as f64 / s / 1e3);
+    println!(
+        "pipeline normalize stage:       {s:.2} s for {n} rows ({:.0} k rows/s); CSV read {read:.2} s",
+        n as f64 / s / 1e3
+    );
 }

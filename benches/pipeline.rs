@@ -36,33 +36,16 @@ fn people(n: usize, rng: &mut Rng) -> Vec<Person> {
             let dob = (1 + rng.below(28) as u32, 1 + rng.below(12) as u32, year);
             let d4 = (if year >= 2000 { 2 } else { 0 }) + u32::from(!male);
             let pid = format!("012{d4}{:02}{:06}", year % 100, i % 1_000_000);
-            let cmnd = if year < 2000 && rng.below(3) == 0 {
-                format!("04{:07}", i)
-            } else {
-                String::new()
-            };
-            let middle = if male {
-                rng.pick(MIDDLE_M)
-            } else {
-                rng.pick(MIDDLE_F)
-            };
+            let cmnd = if year < 2000 && rng.below(3) == 0 { format!("04{:07}", i) } else { String::new() };
+            let middle = if male { rng.pick(MIDDLE_M) } else { rng.pick(MIDDLE_F) };
             let name = format!("{} {} {}", rng.pick(SURNAMES), middle, rng.pick(GIVEN));
-            Person {
-                pid,
-                cmnd,
-                name,
-                dob,
-                male,
-                commune: COMMUNES[rng.below(COMMUNES.len() as u64) as usize],
-            }
+            Person { pid, cmnd, name, dob, male, commune: COMMUNES[rng.below(COMMUNES.len() as u64) as usize] }
         })
         .collect()
 }
 
 fn write(path: &Path, text: &str) {
-    std::fs::File::create(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .expect("write bench file");
+    std::fs::File::create(path).and_then(|mut f| f.write_all(text.as_bytes())).expect("write bench file");
 }
 
 fn sex(male: bool) -> &'static str {
@@ -80,11 +63,7 @@ fn generate(dir: &Path, n: usize) {
     s.push_str("Số định danh cá nhân,Số CMND,Họ và tên,Ngày sinh,Giới tính,Dân tộc,Mã xã thường trú,Họ tên cha,Họ tên mẹ,Tình trạng,Ngày mất,Ngày cập nhật\n");
     for p in &pop {
         let dead = rng.below(50) == 0;
-        let (st, dd) = if dead {
-            ("Đã chết", "01/01/2024")
-        } else {
-            ("Còn sống", "")
-        };
+        let (st, dd) = if dead { ("Đã chết", "01/01/2024") } else { ("Còn sống", "") };
         let (d, m, y) = p.dob;
         writeln!(
             s,
@@ -101,30 +80,14 @@ fn generate(dir: &Path, n: usize) {
 
     // The record's ID: mostly the personal ID, some legacy CMND, a little damage.
     let record = |p: &Person, rng: &mut Rng| -> (String, String, String) {
-        let id = if !p.cmnd.is_empty() && rng.below(4) == 0 {
-            p.cmnd.clone()
-        } else {
-            p.pid.clone()
-        };
-        let name = if rng.below(10) == 0 {
-            p.name.to_uppercase()
-        } else {
-            p.name.clone()
-        };
+        let id = if !p.cmnd.is_empty() && rng.below(4) == 0 { p.cmnd.clone() } else { p.pid.clone() };
+        let name = if rng.below(10) == 0 { p.name.to_uppercase() } else { p.name.clone() };
         let (d, m, y) = p.dob;
-        let dob = if rng.below(50) == 0 {
-            format!("{m:02}/{d:02}/{y}")
-        } else {
-            format!("{d:02}/{m:02}/{y}")
-        };
+        let dob = if rng.below(50) == 0 { format!("{m:02}/{d:02}/{y}") } else { format!("{d:02}/{m:02}/{y}") };
         (id, name, dob)
     };
-    let sizes = [
-        ("bhxh.csv", 4 * n / 10),
-        ("dat_dai.csv", 3 * n / 10),
-        ("giao_duc.csv", 2 * n / 10),
-        ("ho_tich.csv", n / 10),
-    ];
+    let sizes =
+        [("bhxh.csv", 4 * n / 10), ("dat_dai.csv", 3 * n / 10), ("giao_duc.csv", 2 * n / 10), ("ho_tich.csv", n / 10)];
     for (file, size) in sizes {
         let mut s = String::with_capacity(size * 140);
         match file {
@@ -138,8 +101,16 @@ fn generate(dir: &Path, n: usize) {
             let (id, name, dob) = record(p, &mut rng);
             let sx = sex(p.male);
             match file {
-                "bhxh.csv" => writeln!(s, "12{k:08},{name},{dob},{sx},{id},\"Bản Nà, Xã {},Tỉnh Lai Châu\",Còn hiệu lực,01/06/2025", p.commune),
-                "dat_dai.csv" => writeln!(s, "{}-{k},1,{k},{name},{},{id},\"Bản Nà, X. Nà Tăm, H. Tam Đường\",Đã cấp GCN", p.commune, p.dob.2),
+                "bhxh.csv" => writeln!(
+                    s,
+                    "12{k:08},{name},{dob},{sx},{id},\"Bản Nà, Xã {},Tỉnh Lai Châu\",Còn hiệu lực,01/06/2025",
+                    p.commune
+                ),
+                "dat_dai.csv" => writeln!(
+                    s,
+                    "{}-{k},1,{k},{name},{},{id},\"Bản Nà, X. Nà Tăm, H. Tam Đường\",Đã cấp GCN",
+                    p.commune, p.dob.2
+                ),
                 "giao_duc.csv" => writeln!(s, "HS{k:08},{name},{dob},{sx},{id},TH,5A,,,{},Đang học", p.commune),
                 _ => writeln!(s, "KS-{k},Khai sinh,01/01/2024,{name},{dob},{sx},{id},{},,", p.commune),
             }
@@ -155,33 +126,21 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let n: usize = std::env::var("DOISOAT_BENCH_PEOPLE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let n: usize = std::env::var("DOISOAT_BENCH_PEOPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let job = doisoat::demo::write(dir.path()).expect("demo layout");
     let t = Instant::now();
     generate(dir.path(), n);
-    eprintln!(
-        "generated {n} people and {n} registry records in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    eprintln!("generated {n} people and {n} registry records in {:.1} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
         .args(["run", "--job", job.to_str().unwrap(), "--run-id", "bench"])
         .output()
         .expect("run doisoat");
     let wall = t.elapsed().as_secs_f64();
-    assert!(
-        out.status.code() == Some(0) || out.status.code() == Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("runs/bench/manifest.json")).unwrap(),
-    )
-    .unwrap();
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("runs/bench/manifest.json")).unwrap()).unwrap();
     let peak = manifest["peak_memory_bytes"].as_f64().unwrap_or(0.0) / 1e9;
     println!("pipeline/{n} people + {n} records: wall {wall:.2} s, peak memory {peak:.2} GB");
     for t in manifest["stage_timings"].as_array().unwrap() {

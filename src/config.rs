@@ -215,13 +215,7 @@ pub struct VitalRules {
 impl Default for VitalRules {
     fn default() -> Self {
         VitalRules {
-            deceased: vec![
-                "da chet".into(),
-                "chet".into(),
-                "da mat".into(),
-                "deceased".into(),
-                "tu vong".into(),
-            ],
+            deceased: vec!["da chet".into(), "chet".into(), "da mat".into(), "deceased".into(), "tu vong".into()],
         }
     }
 }
@@ -242,12 +236,7 @@ pub struct Weights {
 
 impl Default for Weights {
     fn default() -> Self {
-        Weights {
-            dung: 1.0,
-            du: 1.0,
-            sach: 1.0,
-            song: 1.0,
-        }
+        Weights { dung: 1.0, du: 1.0, sach: 1.0, song: 1.0 }
     }
 }
 
@@ -297,10 +286,7 @@ pub struct Rules {
 impl Rules {
     /// The header mapped to a field, if any.
     pub fn column_of(&self, field: Field) -> Option<&str> {
-        self.columns
-            .iter()
-            .find(|(_, f)| **f == field)
-            .map(|(c, _)| c.as_str())
+        self.columns.iter().find(|(_, f)| **f == field).map(|(c, _)| c.as_str())
     }
 
     /// Whether a field is mapped.
@@ -345,10 +331,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds {
-            link: 0.95,
-            review: 0.5,
-        }
+        Thresholds { link: 0.95, review: 0.5 }
     }
 }
 
@@ -435,11 +418,7 @@ pub struct Config {
 }
 
 fn problem(file: &Path, key: impl Into<String>, message: impl Into<String>) -> Problem {
-    Problem {
-        file: file.to_path_buf(),
-        key: key.into(),
-        message: message.into(),
-    }
+    Problem { file: file.to_path_buf(), key: key.into(), message: message.into() }
 }
 
 /// Parses a rules file strictly and checks it; problems go to `out`.
@@ -458,11 +437,7 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
                 let line = text[..s.start].lines().count().max(1);
                 format!("line {line}")
             });
-            out.push(problem(
-                path,
-                key.unwrap_or_else(|| "toml".into()),
-                e.message().to_string(),
-            ));
+            out.push(problem(path, key.unwrap_or_else(|| "toml".into()), e.message().to_string()));
             return None;
         }
     };
@@ -490,47 +465,25 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
     };
     for f in must {
         if !rules.has(*f) {
-            out.push(problem(
-                path,
-                "columns",
-                format!("no column is mapped to '{}'", f.name()),
-            ));
+            out.push(problem(path, "columns", format!("no column is mapped to '{}'", f.name())));
         }
     }
     for f in &rules.required {
         if !rules.has(*f) {
-            out.push(problem(
-                path,
-                "required",
-                format!("'{}' is required but no column is mapped to it", f.name()),
-            ));
+            out.push(problem(path, "required", format!("'{}' is required but no column is mapped to it", f.name())));
         }
     }
     if rules.has(Field::Status) && rules.status.active.is_empty() {
-        out.push(problem(
-            path,
-            "status.active",
-            "a status column is mapped but no value is declared active",
-        ));
+        out.push(problem(path, "status.active", "a status column is mapped but no value is declared active"));
     }
     if rules.has(Field::Dob) && rules.has(Field::BirthYear) {
-        out.push(problem(
-            path,
-            "columns",
-            "map either 'dob' or 'birth_year', not both",
-        ));
+        out.push(problem(path, "columns", "map either 'dob' or 'birth_year', not both"));
     }
     let w = rules.weights;
-    if [w.dung, w.du, w.sach, w.song]
-        .iter()
-        .any(|x| !x.is_finite() || *x < 0.0)
+    if [w.dung, w.du, w.sach, w.song].iter().any(|x| !x.is_finite() || *x < 0.0)
         || w.dung + w.du + w.sach + w.song <= 0.0
     {
-        out.push(problem(
-            path,
-            "weights",
-            "weights must be non-negative and not all zero",
-        ));
+        out.push(problem(path, "weights", "weights must be non-negative and not all zero"));
     }
     (out.len() == before).then_some(rules)
 }
@@ -539,8 +492,7 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
 pub fn safe_key(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         && !s.starts_with('-')
 }
 
@@ -555,10 +507,7 @@ fn check_columns(input: &Input, out: &mut Vec<Problem>, unreadable: &mut Vec<Err
             return;
         }
     };
-    let present: HashSet<String> = headers
-        .iter()
-        .map(|h| crate::ingest::header_key(h))
-        .collect();
+    let present: HashSet<String> = headers.iter().map(|h| crate::ingest::header_key(h)).collect();
     for column in input.rules.columns.keys() {
         if !present.contains(&crate::ingest::header_key(column)) {
             out.push(problem(
@@ -585,32 +534,17 @@ pub struct RunOptions {
 pub fn today() -> PartialDate {
     use chrono::Datelike;
     let d = chrono::Local::now().date_naive();
-    PartialDate {
-        year: d.year(),
-        month: d.month() as u8,
-        day: d.day() as u8,
-    }
+    PartialDate { year: d.year(), month: d.month() as u8, day: d.day() as u8 }
 }
 
 /// Loads and checks a job with all its rules and inputs; every problem is reported at once.
 pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
     let mut out = Vec::new();
-    let text = std::fs::read_to_string(job_path).map_err(|e| {
-        Error::Rules(Problems(vec![problem(
-            job_path,
-            "file",
-            format!("cannot read: {e}"),
-        )]))
-    })?;
+    let text = std::fs::read_to_string(job_path)
+        .map_err(|e| Error::Rules(Problems(vec![problem(job_path, "file", format!("cannot read: {e}"))])))?;
     let job: Job = toml::from_str(&text).map_err(|e| {
-        let key = e
-            .span()
-            .map(|s| format!("line {}", text[..s.start].lines().count().max(1)));
-        Error::Rules(Problems(vec![problem(
-            job_path,
-            key.unwrap_or_else(|| "toml".into()),
-            e.message().to_string(),
-        )]))
+        let key = e.span().map(|s| format!("line {}", text[..s.start].lines().count().max(1)));
+        Error::Rules(Problems(vec![problem(job_path, key.unwrap_or_else(|| "toml".into()), e.message().to_string())]))
     })?;
     let base = job_path.parent().unwrap_or(Path::new("."));
     let resolve = |p: &Path| {
@@ -620,55 +554,26 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
             base.join(p)
         }
     };
-    if crate::normalize::admin::AdminUnits::get()
-        .province_units(&job.province)
-        .is_empty()
-    {
-        out.push(problem(
-            job_path,
-            "province",
-            format!("'{}' is no 2025 province code", job.province),
-        ));
+    if crate::normalize::admin::AdminUnits::get().province_units(&job.province).is_empty() {
+        out.push(problem(job_path, "province", format!("'{}' is no 2025 province code", job.province)));
     }
     let t = job.thresholds;
     if !(0.0..=1.0).contains(&t.review) || !(0.0..=1.0).contains(&t.link) || t.review > t.link {
-        out.push(problem(
-            job_path,
-            "thresholds",
-            "need 0 ≤ review ≤ link ≤ 1",
-        ));
+        out.push(problem(job_path, "thresholds", "need 0 ≤ review ≤ link ≤ 1"));
     }
     let mut unreadable = Vec::new();
-    let mut make_input = |agency: &str,
-                          name: &str,
-                          file: &Path,
-                          rules: &Path,
-                          kind: Kind,
-                          out: &mut Vec<Problem>| {
+    let mut make_input = |agency: &str, name: &str, file: &Path, rules: &Path, kind: Kind, out: &mut Vec<Problem>| {
         let rules_path = resolve(rules);
         let rules = load_rules(&rules_path, out)?;
         if rules.kind != kind {
             out.push(problem(
                 &rules_path,
                 "kind",
-                format!(
-                    "expected kind = \"{}\"",
-                    if kind == Kind::Population {
-                        "population"
-                    } else {
-                        "registry"
-                    }
-                ),
+                format!("expected kind = \"{}\"", if kind == Kind::Population { "population" } else { "registry" }),
             ));
             return None;
         }
-        let input = Input {
-            agency: agency.into(),
-            name: name.into(),
-            path: resolve(file),
-            rules_path,
-            rules,
-        };
+        let input = Input { agency: agency.into(), name: name.into(), path: resolve(file), rules_path, rules };
         check_columns(&input, out, &mut unreadable);
         Some(input)
     };
@@ -688,20 +593,9 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
             continue;
         }
         if !agencies.insert(r.agency.clone()) {
-            out.push(problem(
-                job_path,
-                format!("registry.agency \"{}\"", r.agency),
-                "agency listed twice",
-            ));
+            out.push(problem(job_path, format!("registry.agency \"{}\"", r.agency), "agency listed twice"));
         }
-        if let Some(i) = make_input(
-            &r.agency,
-            &r.name,
-            &r.file,
-            &r.rules,
-            Kind::Registry,
-            &mut out,
-        ) {
+        if let Some(i) = make_input(&r.agency, &r.name, &r.file, &r.rules, Kind::Registry, &mut out) {
             registries.push(i);
         }
     }
@@ -718,28 +612,18 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
         }
         if let Some(a) = &g.agency {
             if !job.registries.iter().any(|r| &r.agency == a) {
-                out.push(problem(
-                    job_path,
-                    "gate.agency",
-                    format!("no registry '{a}' in the job"),
-                ));
+                out.push(problem(job_path, "gate.agency", format!("no registry '{a}' in the job")));
             }
         }
     }
     let today = opts.today.unwrap_or_else(today);
-    let run_id = opts
-        .run_id
-        .clone()
-        .unwrap_or_else(|| format!("{:04}-{:02}-{:02}", today.year, today.month, today.day));
-    if !run_id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    let run_id =
+        opts.run_id.clone().unwrap_or_else(|| format!("{:04}-{:02}-{:02}", today.year, today.month, today.day));
+    if !run_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         || run_id.is_empty()
         || run_id.len() > 64
     {
-        return Err(Error::Usage(format!(
-            "run ID '{run_id}' must be letters, digits, '-' or '_'"
-        )));
+        return Err(Error::Usage(format!("run ID '{run_id}' must be letters, digits, '-' or '_'")));
     }
     if !out.is_empty() {
         return Err(Error::Rules(Problems(out)));
@@ -747,10 +631,8 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
     if let Some(e) = unreadable.into_iter().next() {
         return Err(e);
     }
-    let run_root = opts
-        .run_root
-        .clone()
-        .unwrap_or_else(|| resolve(job.run_root.as_deref().unwrap_or(Path::new("runs"))));
+    let run_root =
+        opts.run_root.clone().unwrap_or_else(|| resolve(job.run_root.as_deref().unwrap_or(Path::new("runs"))));
     Ok(Config {
         job_path: job_path.to_path_buf(),
         province: job.province,

@@ -8,38 +8,20 @@ use std::path::{Path, PathBuf};
 
 const FILES: &[(&str, &str)] = &[
     ("job.toml", include_str!("../fixtures/demo/job.toml")),
-    (
-        "population.csv",
-        include_str!("../fixtures/demo/population.csv"),
-    ),
+    ("population.csv", include_str!("../fixtures/demo/population.csv")),
     ("ho_tich.csv", include_str!("../fixtures/demo/ho_tich.csv")),
     ("bhxh.csv", include_str!("../fixtures/demo/bhxh.csv")),
     ("dat_dai.csv", include_str!("../fixtures/demo/dat_dai.csv")),
-    (
-        "giao_duc.csv",
-        include_str!("../fixtures/demo/giao_duc.csv"),
-    ),
+    ("giao_duc.csv", include_str!("../fixtures/demo/giao_duc.csv")),
 ];
 
 /// The default rules files, by their path inside a job folder.
 pub const RULES: &[(&str, &str)] = &[
-    (
-        "rules/population.toml",
-        include_str!("../rules/population.toml"),
-    ),
-    (
-        "rules/civil_status.toml",
-        include_str!("../rules/civil_status.toml"),
-    ),
-    (
-        "rules/insurance.toml",
-        include_str!("../rules/insurance.toml"),
-    ),
+    ("rules/population.toml", include_str!("../rules/population.toml")),
+    ("rules/civil_status.toml", include_str!("../rules/civil_status.toml")),
+    ("rules/insurance.toml", include_str!("../rules/insurance.toml")),
     ("rules/land.toml", include_str!("../rules/land.toml")),
-    (
-        "rules/education.toml",
-        include_str!("../rules/education.toml"),
-    ),
+    ("rules/education.toml", include_str!("../rules/education.toml")),
 ];
 
 /// Writes the hand-made province into `dir`; gives the path of its `job.toml`.

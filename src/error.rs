@@ -80,10 +80,7 @@ pub enum Error {
 impl Error {
     /// Shorthand for an I/O error on a path.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 
     /// The process exit code for this error (SPEC §4).

@@ -33,16 +33,8 @@ pub struct Prf {
 impl Prf {
     fn finish(mut self) -> Prf {
         let r3 = |x: f64| (x * 10_000.0).round() / 10_000.0;
-        self.precision = if self.tp + self.fp == 0 {
-            1.0
-        } else {
-            self.tp as f64 / (self.tp + self.fp) as f64
-        };
-        self.recall = if self.tp + self.fn_ == 0 {
-            1.0
-        } else {
-            self.tp as f64 / (self.tp + self.fn_) as f64
-        };
+        self.precision = if self.tp + self.fp == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fp) as f64 };
+        self.recall = if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 };
         self.f1 = if self.precision + self.recall == 0.0 {
             0.0
         } else {
@@ -92,28 +84,13 @@ struct Predicted {
 }
 
 fn read_truth(path: &Path) -> Result<Vec<(String, String, BTreeSet<String>)>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::Input {
-        path: path.into(),
-        message: e.to_string(),
-    })?;
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| Error::Input { path: path.into(), message: e.to_string() })?;
     let mut out = Vec::new();
     for rec in reader.records() {
-        let rec = rec.map_err(|e| Error::Input {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-        let codes = rec
-            .get(2)
-            .unwrap_or("")
-            .split(';')
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect();
-        out.push((
-            rec.get(0).unwrap_or("").to_string(),
-            rec.get(1).unwrap_or("").to_string(),
-            codes,
-        ));
+        let rec = rec.map_err(|e| Error::Input { path: path.into(), message: e.to_string() })?;
+        let codes = rec.get(2).unwrap_or("").split(';').filter(|c| !c.is_empty()).map(str::to_string).collect();
+        out.push((rec.get(0).unwrap_or("").to_string(), rec.get(1).unwrap_or("").to_string(), codes));
     }
     Ok(out)
 }
@@ -140,48 +117,22 @@ fn read_links(path: &Path) -> Result<HashMap<String, Predicted>> {
 }
 
 fn read_codes(path: &Path) -> Result<HashMap<String, BTreeSet<String>>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::Input {
-        path: path.into(),
-        message: e.to_string(),
-    })?;
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::Input {
-            path: path.into(),
-            message: e.to_string(),
-        })?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}') == name)
-    };
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| Error::Input { path: path.into(), message: e.to_string() })?;
+    let headers = reader.headers().map_err(|e| Error::Input { path: path.into(), message: e.to_string() })?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == name);
     let (Some(rid), Some(code)) = (col("record_id"), col("code")) else {
-        return Err(Error::Input {
-            path: path.into(),
-            message: "no record_id or code column".into(),
-        });
+        return Err(Error::Input { path: path.into(), message: "no record_id or code column".into() });
     };
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
     for rec in reader.records() {
-        let rec = rec.map_err(|e| Error::Input {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-        out.entry(rec.get(rid).unwrap_or("").to_string())
-            .or_default()
-            .insert(rec.get(code).unwrap_or("").to_string());
+        let rec = rec.map_err(|e| Error::Input { path: path.into(), message: e.to_string() })?;
+        out.entry(rec.get(rid).unwrap_or("").to_string()).or_default().insert(rec.get(code).unwrap_or("").to_string());
     }
     Ok(out)
 }
 
-const HARD: [&str; 5] = [
-    "ID_MISSING",
-    "ID_LEGACY",
-    "ID_TYPO",
-    "ID_OTHER_PERSON",
-    "ID_MALFORMED",
-];
+const HARD: [&str; 5] = ["ID_MISSING", "ID_LEGACY", "ID_TYPO", "ID_OTHER_PERSON", "ID_MALFORMED"];
 
 /// Evaluates a run folder against a truth folder.
 pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
@@ -191,20 +142,12 @@ pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
     let mut agencies: Vec<String> = std::fs::read_dir(truth)
         .map_err(|e| Error::io(truth, e))?
         .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()
-                .and_then(|n| n.strip_suffix(".csv"))
-                .map(str::to_string)
-        })
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".csv")).map(str::to_string))
         .filter(|n| n != "coverage")
         .collect();
     agencies.sort();
     if agencies.is_empty() {
-        return Err(Error::Usage(format!(
-            "{} holds no truth files",
-            truth.display()
-        )));
+        return Err(Error::Usage(format!("{} holds no truth files", truth.display())));
     }
     for agency in agencies {
         let rows = read_truth(&truth.join(format!("{agency}.csv")))?;
@@ -213,13 +156,8 @@ pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
         let mut le = LinkEval::default();
         for (rid, person, want) in &rows {
             // Codes.
-            let got: BTreeSet<String> = codes
-                .get(rid)
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|c| c != "REVIEW")
-                .collect();
+            let got: BTreeSet<String> =
+                codes.get(rid).cloned().unwrap_or_default().into_iter().filter(|c| c != "REVIEW").collect();
             for c in want.union(&got) {
                 let e = code_counts.entry(c.clone()).or_default();
                 match (want.contains(c), got.contains(c)) {
@@ -266,23 +204,13 @@ pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
             }
         }
         ev.links_overall.overall.add(&le.overall);
-        ev.links_overall
-            .without_usable_id
-            .add(&le.without_usable_id);
+        ev.links_overall.without_usable_id.add(&le.without_usable_id);
         for (t, p) in &le.by_tier {
-            ev.links_overall
-                .by_tier
-                .entry(t.clone())
-                .or_default()
-                .add(p);
+            ev.links_overall.by_tier.entry(t.clone()).or_default().add(p);
         }
         le.overall = le.overall.finish();
         le.without_usable_id = le.without_usable_id.finish();
-        le.by_tier = le
-            .by_tier
-            .into_iter()
-            .map(|(k, v)| (k, v.finish()))
-            .collect();
+        le.by_tier = le.by_tier.into_iter().map(|(k, v)| (k, v.finish())).collect();
         ev.links.insert(agency, le);
     }
     // Coverage: persons a registry should hold and does not.
@@ -291,22 +219,19 @@ pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
         for line in text.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             if f.len() >= 2 {
-                want.entry(f[0].to_string())
-                    .or_default()
-                    .insert(f[1].to_string());
+                want.entry(f[0].to_string()).or_default().insert(f[1].to_string());
             }
         }
         for (agency, persons) in want {
-            let got: BTreeSet<String> =
-                std::fs::read_to_string(run.join(&agency).join("coverage.csv"))
-                    .map(|t| {
-                        t.lines()
-                            .skip(1)
-                            .filter_map(|l| l.trim_start_matches('\u{feff}').split(',').next())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+            let got: BTreeSet<String> = std::fs::read_to_string(run.join(&agency).join("coverage.csv"))
+                .map(|t| {
+                    t.lines()
+                        .skip(1)
+                        .filter_map(|l| l.trim_start_matches('\u{feff}').split(',').next())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
             let e = code_counts.entry("EXPECTED_ABSENT".into()).or_default();
             e.tp += persons.intersection(&got).count() as u64;
             e.fn_ += persons.difference(&got).count() as u64;
@@ -315,14 +240,9 @@ pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
     }
     ev.links_overall.overall = ev.links_overall.overall.finish();
     ev.links_overall.without_usable_id = ev.links_overall.without_usable_id.finish();
-    ev.links_overall.by_tier = std::mem::take(&mut ev.links_overall.by_tier)
-        .into_iter()
-        .map(|(k, v)| (k, v.finish()))
-        .collect();
-    ev.codes = code_counts
-        .into_iter()
-        .map(|(k, v)| (k, v.finish()))
-        .collect();
+    ev.links_overall.by_tier =
+        std::mem::take(&mut ev.links_overall.by_tier).into_iter().map(|(k, v)| (k, v.finish())).collect();
+    ev.codes = code_counts.into_iter().map(|(k, v)| (k, v.finish())).collect();
     let mut worst: Vec<(&String, &Prf)> = ev.codes.iter().filter(|(_, p)| p.fn_ > 0).collect();
     worst.sort_by(|a, b| a.1.f1.total_cmp(&b.1.f1).then(a.0.cmp(b.0)));
     for (code, _) in worst.into_iter().take(5) {
@@ -342,13 +262,7 @@ mod tests {
 
     #[test]
     fn prf_arithmetic() {
-        let p = Prf {
-            tp: 8,
-            fp: 2,
-            fn_: 2,
-            ..Prf::default()
-        }
-        .finish();
+        let p = Prf { tp: 8, fp: 2, fn_: 2, ..Prf::default() }.finish();
         assert_eq!((p.precision, p.recall, p.f1), (0.8, 0.8, 0.8));
         let empty = Prf::default().finish();
         assert_eq!((empty.precision, empty.recall, empty.f1), (1.0, 1.0, 1.0));

@@ -165,12 +165,7 @@ fn summary(report: &RunReport) -> String {
         "agency", "records", "linked", "reject", "đúng", "đủ", "sạch", "sống", "overall"
     ));
     for a in &report.agencies {
-        let top: Vec<String> = a
-            .top_codes
-            .iter()
-            .take(3)
-            .map(|(c, n)| format!("{c} {n}"))
-            .collect();
+        let top: Vec<String> = a.top_codes.iter().take(3).map(|(c, n)| format!("{c} {n}")).collect();
         out.push_str(&format!(
             "{:<14} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>7}  {}\n",
             a.agency,
@@ -191,9 +186,7 @@ fn summary(report: &RunReport) -> String {
         "population: {} people loaded, {} rows rejected\n",
         report.population.0, report.population.1
     ));
-    out.push_str(&format!(
-        "since the previous run: {fixed} discrepancies fixed, {new} new\n"
-    ));
+    out.push_str(&format!("since the previous run: {fixed} discrepancies fixed, {new} new\n"));
     out.push_str(&format!("run folder: {}\n", report.run_dir.display()));
     out
 }
@@ -228,35 +221,18 @@ fn generate(
     let profile = match profile {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
-            toml::from_str(&text)
-                .map_err(|e| Error::Usage(format!("{}: {}", p.display(), e.message())))?
+            toml::from_str(&text).map_err(|e| Error::Usage(format!("{}: {}", p.display(), e.message())))?
         }
         None => doisoat::synth::profile::Profile::default(),
     };
-    let today = match doisoat::normalize::date::parse(
-        date,
-        doisoat::normalize::date::DayOrder::Dmy,
-        &config::today(),
-    ) {
+    let today = match doisoat::normalize::date::parse(date, doisoat::normalize::date::DayOrder::Dmy, &config::today()) {
         Ok(Some(d)) if d.day != 0 => d,
-        _ => {
-            return Err(Error::Usage(format!(
-                "--date '{date}' is not a date (YYYY-MM-DD)"
-            )))
-        }
+        _ => return Err(Error::Usage(format!("--date '{date}' is not a date (YYYY-MM-DD)"))),
     };
     if people == 0 {
         return Err(Error::Usage("--people must be at least 1".into()));
     }
-    doisoat::synth::generate(
-        out,
-        &doisoat::synth::Options {
-            people,
-            seed,
-            profile,
-            today,
-        },
-    )
+    doisoat::synth::generate(out, &doisoat::synth::Options { people, seed, profile, today })
 }
 
 fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
@@ -273,19 +249,13 @@ fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
     ));
     for (agency, le) in &ev.links {
         s.push_str(&line(agency, &le.overall));
-        s.push_str(&line(
-            &format!("  {agency}: without usable ID"),
-            &le.without_usable_id,
-        ));
+        s.push_str(&line(&format!("  {agency}: without usable ID"), &le.without_usable_id));
         for (tier, p) in &le.by_tier {
             s.push_str(&line(&format!("  {agency}: {tier} (precision)"), p));
         }
     }
     s.push_str(&line("ALL", &ev.links_overall.overall));
-    s.push_str(&line(
-        "ALL: without usable ID",
-        &ev.links_overall.without_usable_id,
-    ));
+    s.push_str(&line("ALL: without usable ID", &ev.links_overall.without_usable_id));
     s.push_str(&format!(
         "\n{:<34} {:>8} {:>7} {:>7} {:>9} {:>7} {:>7}\n",
         "codes", "tp", "fp", "fn", "precision", "recall", "f1"
@@ -308,55 +278,28 @@ fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run {
-            job,
-            run_root,
-            run_id,
-        } => run_job(
-            &job,
-            RunOptions {
-                run_root,
-                run_id,
-                today: None,
-            },
-        )
-        .map(finish_run),
-        Command::Demo {
-            people,
-            out,
-            seed,
-            run_id,
-        } => generate(&out, people, seed, None, "2026-11-29").and_then(|summary| {
-            let report = run_job(
-                &summary.job,
-                RunOptions {
-                    run_root: Some(out.join("runs")),
-                    run_id,
-                    today: None,
-                },
-            )?;
-            let code = finish_run(report);
-            Ok(code)
-        }),
-        Command::Generate {
-            people,
-            seed,
-            out,
-            profile,
-            date,
-        } => generate(&out, people, seed, profile.as_deref(), &date).map(|s| {
-            println!(
-                "{} people; {}",
-                s.people,
-                s.registries
-                    .iter()
-                    .map(|(a, n)| format!("{a} {n} rows"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            println!("job: {}", s.job.display());
-            ExitCode::SUCCESS
-        }),
+        Command::Run { job, run_root, run_id } => {
+            run_job(&job, RunOptions { run_root, run_id, today: None }).map(finish_run)
+        }
+        Command::Demo { people, out, seed, run_id } => {
+            generate(&out, people, seed, None, "2026-11-29").and_then(|summary| {
+                let report =
+                    run_job(&summary.job, RunOptions { run_root: Some(out.join("runs")), run_id, today: None })?;
+                let code = finish_run(report);
+                Ok(code)
+            })
+        }
+        Command::Generate { people, seed, out, profile, date } => {
+            generate(&out, people, seed, profile.as_deref(), &date).map(|s| {
+                println!(
+                    "{} people; {}",
+                    s.people,
+                    s.registries.iter().map(|(a, n)| format!("{a} {n} rows")).collect::<Vec<_>>().join(", ")
+                );
+                println!("job: {}", s.job.display());
+                ExitCode::SUCCESS
+            })
+        }
         Command::Evaluate { run, truth } => doisoat::evaluate::evaluate(&run, &truth).map(|ev| {
             print!("{}", render_evaluation(&ev));
             println!("written: {}", run.join("evaluation.json").display());
@@ -366,12 +309,7 @@ fn main() -> ExitCode {
             println!("{}: {n} file(s) checked, no problems", path.display());
             ExitCode::SUCCESS
         }),
-        Command::Normalize {
-            kind,
-            province,
-            header,
-            values,
-        } => {
+        Command::Normalize { kind, province, header, values } => {
             let kind = match kind {
                 NormalizeKind::Name => describe::Kind::Name,
                 NormalizeKind::Address => describe::Kind::Address,

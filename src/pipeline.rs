@@ -48,10 +48,7 @@ pub struct FileInfo {
 pub fn hash_file(path: &Path) -> Result<(u64, String)> {
     let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
     let digest = Sha256::digest(&bytes);
-    Ok((
-        bytes.len() as u64,
-        digest.iter().map(|b| format!("{b:02x}")).collect(),
-    ))
+    Ok((bytes.len() as u64, digest.iter().map(|b| format!("{b:02x}")).collect()))
 }
 
 /// Everything one registry produced.
@@ -64,6 +61,8 @@ pub struct AgencyRun {
     pub records: Vec<Record>,
     /// One link per record.
     pub links: Vec<Link>,
+    /// The tier-3 model trained on this registry.
+    pub model: link::probabilistic::Model,
     /// Rejected rows.
     pub rejected: Vec<Rejected>,
     /// Discrepancies and per-row outcomes.
@@ -150,9 +149,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
 
 /// Runs every stage but publishing: what [`publish::publish`] takes.
 pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
-    let mut timer = Timer {
-        timings: Vec::new(),
-    };
+    let mut timer = Timer { timings: Vec::new() };
     let province = config.province.as_str();
     let today = config.today;
 
@@ -168,9 +165,8 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
         encoding: pop_table.encoding.label(),
     };
     progress.stage("normalize", "population");
-    let (people, population_rejected) = timer.time("normalize", || {
-        normalize::people(&pop_table, &pop.rules, province, &today)
-    });
+    let (people, population_rejected) =
+        timer.time("normalize", || normalize::people(&pop_table, &pop.rules, province, &today));
     drop(pop_table);
     let population_problems = link::population_problems(&people);
 
@@ -187,32 +183,24 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
             encoding: table.encoding.label(),
         };
         progress.stage("normalize", &input.agency);
-        let (records, rejected) = timer.time("normalize", || {
-            normalize::records(&table, &input.rules, province, &today)
-        });
+        let (records, rejected) =
+            timer.time("normalize", || normalize::records(&table, &input.rules, province, &today));
         drop(table);
         progress.stage("link", &input.agency);
-        let links = timer.time("link", || link::link(&people, &records))?;
+        let (links, model) = timer
+            .time("link", || link::link(&people, &records, &config.thresholds, input.rules.cardinality, config.seed))?;
         progress.stage("assess", &input.agency);
-        let assessment = timer.time("assess", || {
-            assess::assess(
-                &people,
-                &records,
-                &links,
-                &rejected,
-                input.rules.cardinality,
-            )
-        });
+        let assessment =
+            timer.time("assess", || assess::assess(&people, &records, &links, &rejected, input.rules.cardinality));
         progress.stage("score", &input.agency);
-        let scores = timer.time("score", || {
-            score::score(&assessment.outcomes, &input.rules.weights)
-        });
+        let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
         let counts = Counts::of(&assessment.outcomes);
         agencies.push(AgencyRun {
             input: input.clone(),
             file,
             records,
             links,
+            model,
             rejected,
             assessment,
             scores,

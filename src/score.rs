@@ -29,11 +29,7 @@ pub struct Score {
 impl Score {
     fn new(passed: u64, total: u64) -> Score {
         let score = (total > 0).then(|| round2(100.0 * passed as f64 / total as f64));
-        Score {
-            passed,
-            total,
-            score,
-        }
+        Score { passed, total, score }
     }
 }
 
@@ -99,19 +95,12 @@ impl Scores {
     /// Scores a set of rows.
     pub fn of(outcomes: &[&RecordOutcome], weights: &Weights) -> Scores {
         let counts = Counts::of(outcomes.iter().copied());
-        let linked: Vec<&&RecordOutcome> = outcomes
-            .iter()
-            .filter(|o| o.outcome == Outcome::Linked)
-            .collect();
-        let pass = |rows: &[&&RecordOutcome], d: Dimension| {
-            rows.iter().filter(|o| !o.flagged[d as usize]).count() as u64
-        };
+        let linked: Vec<&&RecordOutcome> = outcomes.iter().filter(|o| o.outcome == Outcome::Linked).collect();
+        let pass =
+            |rows: &[&&RecordOutcome], d: Dimension| rows.iter().filter(|o| !o.flagged[d as usize]).count() as u64;
         let all: Vec<&&RecordOutcome> = outcomes.iter().collect();
         let dung = Score::new(pass(&linked, Dimension::Dung), linked.len() as u64);
-        let du = Score::new(
-            linked.iter().filter(|o| o.complete).count() as u64,
-            counts.rows,
-        );
+        let du = Score::new(linked.iter().filter(|o| o.complete).count() as u64, counts.rows);
         let sach = Score::new(pass(&all, Dimension::Sach), counts.rows);
         let song = Score::new(pass(&linked, Dimension::Song), linked.len() as u64);
         let parts = [
@@ -120,19 +109,10 @@ impl Scores {
             (sach.score, weights.sach),
             (song.score, weights.song),
         ];
-        let (sum, w) = parts
-            .iter()
-            .filter_map(|(s, w)| s.map(|s| (s * w, *w)))
-            .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let (sum, w) =
+            parts.iter().filter_map(|(s, w)| s.map(|s| (s * w, *w))).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
         let overall = (w > 0.0).then(|| round2(sum / w));
-        Scores {
-            counts,
-            dung,
-            du,
-            sach,
-            song,
-            overall,
-        }
+        Scores { counts, dung, du, sach, song, overall }
     }
 
     /// The score of a dimension key (`dung`, `du`, `sach`, `song`, `overall`).
@@ -176,10 +156,7 @@ pub fn score(outcomes: &[RecordOutcome], weights: &Weights) -> AgencyScores {
     }
     AgencyScores {
         total: Scores::of(&all, weights),
-        communes: by_commune
-            .into_iter()
-            .map(|(c, rows)| (c, Scores::of(&rows, weights)))
-            .collect(),
+        communes: by_commune.into_iter().map(|(c, rows)| (c, Scores::of(&rows, weights))).collect(),
     }
 }
 
@@ -188,12 +165,7 @@ mod tests {
     use super::*;
 
     fn row(outcome: Outcome, complete: bool, flagged: [bool; 4]) -> RecordOutcome {
-        RecordOutcome {
-            commune: "03424".into(),
-            outcome,
-            complete,
-            flagged,
-        }
+        RecordOutcome { commune: "03424".into(), outcome, complete, flagged }
     }
 
     #[test]

@@ -39,12 +39,7 @@ impl Dimension {
     }
 
     /// All four, in programme order.
-    pub const ALL: [Dimension; 4] = [
-        Dimension::Dung,
-        Dimension::Du,
-        Dimension::Sach,
-        Dimension::Song,
-    ];
+    pub const ALL: [Dimension; 4] = [Dimension::Dung, Dimension::Du, Dimension::Sach, Dimension::Song];
 }
 
 /// How serious a discrepancy is.

@@ -59,11 +59,7 @@ impl Discrepancy {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
-        h.finalize()
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -115,10 +111,8 @@ fn date_text(d: Option<&crate::normalize::date::PartialDate>) -> String {
 
 /// Checks of the record on its own: the ID.
 fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Finding>) {
-    let suggested_pid = person
-        .filter(|p| p.pid.kind == IdKind::Personal)
-        .map(|p| p.pid.digits.clone())
-        .unwrap_or_default();
+    let suggested_pid =
+        person.filter(|p| p.pid.kind == IdKind::Personal).map(|p| p.pid.digits.clone()).unwrap_or_default();
     match r.id.kind {
         IdKind::Missing => {
             let mut f = finding(Code::IdMissing, "id", "");
@@ -147,17 +141,15 @@ fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Finding>) {
             }
             for p in id::check_personal(&r.id.digits, r.sex, r.dob.as_ref()) {
                 let (code, note) = match p {
-                    IdProblem::ProvinceInvalid(code) => (
-                        Code::IdProvinceInvalid,
-                        format!("{code} is no province code"),
-                    ),
+                    IdProblem::ProvinceInvalid(code) => {
+                        (Code::IdProvinceInvalid, format!("{code} is no province code"))
+                    }
                     IdProblem::SexCenturyConflict(d, says) => {
                         (Code::IdSexCenturyConflict, format!("digit 4 = {d}: {says}"))
                     }
-                    IdProblem::BirthYearConflict(yy, year) => (
-                        Code::IdBirthYearConflict,
-                        format!("digits 5-6 = {yy}, born {year}"),
-                    ),
+                    IdProblem::BirthYearConflict(yy, year) => {
+                        (Code::IdBirthYearConflict, format!("digits 5-6 = {yy}, born {year}"))
+                    }
                 };
                 let mut f = finding(code, "id", &r.id_raw);
                 f.note = note;
@@ -175,23 +167,38 @@ fn address_findings(r: &Record, out: &mut Vec<Finding>) {
     let Some(c) = r.commune.as_ref().filter(|c| c.era == Era::Legacy) else {
         return;
     };
-    let unit = AdminUnits::get()
-        .unit(&c.code)
-        .map(|u| u.name.clone())
-        .unwrap_or_default();
+    let unit = AdminUnits::get().unit(&c.code).map(|u| u.name.clone()).unwrap_or_default();
     let mut f = finding(Code::AddressLegacyUnit, "commune", &r.commune_raw);
     f.suggested_value = unit;
     f.note = format!(
         "{} → {}{}",
         c.legacy_name.as_deref().unwrap_or(""),
         c.code,
-        if c.ambiguous {
-            " (split unit: default target)"
-        } else {
-            ""
-        }
+        if c.ambiguous { " (split unit: default target)" } else { "" }
     );
     out.push(f);
+}
+
+/// Codes of a tier-3 link: found without a usable ID, or through a mistyped one.
+fn tier3_findings(r: &Record, l: &Link, p: &Person, out: &mut Vec<Finding>) {
+    if matches!(r.id.kind, IdKind::Missing | IdKind::Malformed) {
+        let mut f = finding(Code::LinkedWithoutId, "id", &r.id_raw);
+        f.population_value = p.pid.digits.clone();
+        f.suggested_value = p.pid.digits.clone();
+        f.note = l.explanation.as_ref().map(|e| format!("found by {}", e.rule)).unwrap_or_default();
+        out.push(f);
+    } else if r.id.kind == IdKind::Personal
+        && r.id.digits != p.pid.digits
+        && l.other_person.is_none()
+        && (strsim::hamming(&r.id.digits, &p.pid.digits).is_ok_and(|d| d <= 2)
+            || strsim::damerau_levenshtein(&r.id.digits, &p.pid.digits) <= 2)
+    {
+        // One or two edits from the person's ID (SPEC §5); further apart it is no typo.
+        let mut f = finding(Code::IdTypo, "id", &r.id_raw);
+        f.population_value = p.pid.digits.clone();
+        f.suggested_value = p.pid.digits.clone();
+        out.push(f);
+    }
 }
 
 /// Comparisons of a linked record with its person.
@@ -220,11 +227,7 @@ fn compare(r: &Record, p: &Person, out: &mut Vec<Finding>) {
             }
         }
     }
-    let dob_field = if r.year_only_by_design {
-        "birth_year"
-    } else {
-        "dob"
-    };
+    let dob_field = if r.year_only_by_design { "birth_year" } else { "dob" };
     if let (Some(a), Some(b)) = (&r.dob, &p.dob) {
         // 01/01/YYYY is the conventional date given to people whose day and month
         // were unknown (older people in remote communes): against a real date of the
@@ -244,11 +247,7 @@ fn compare(r: &Record, p: &Person, out: &mut Vec<Finding>) {
         if let Some(code) = code {
             let mut f = finding(code, dob_field, &r.dob_raw);
             // A year-only registry gets the year; others the full date.
-            let shown = if r.year_only_by_design {
-                b.year.to_string()
-            } else {
-                b.to_string()
-            };
+            let shown = if r.year_only_by_design { b.year.to_string() } else { b.to_string() };
             f.population_value = shown.clone();
             f.suggested_value = shown;
             f.note = format!("registry precision {}", a.precision().label());
@@ -265,9 +264,7 @@ fn compare(r: &Record, p: &Person, out: &mut Vec<Finding>) {
     }
     if !p.alive && r.active == Some(true) && r.event != Some(Event::Death) {
         let mut f = finding(Code::DeceasedActive, "status", "active");
-        f.population_value = format!("deceased {}", date_text(p.death_date.as_ref()))
-            .trim_end()
-            .to_string();
+        f.population_value = format!("deceased {}", date_text(p.death_date.as_ref())).trim_end().to_string();
         f.suggested_value = "inactive".into();
         out.push(f);
     }
@@ -305,13 +302,24 @@ pub fn assess(
             address_findings(r, &mut found);
             if l.other_person.is_some() {
                 let mut f = finding(Code::IdOtherPerson, "id", &r.id_raw);
-                f.note =
-                    "the ID belongs to a person whose name and date of birth clearly differ".into();
+                f.note = "the ID belongs to a person whose name and date of birth clearly differ".into();
                 found.push(f);
             }
-            match person {
-                Some(p) => compare(r, p, &mut found),
-                None => found.push(finding(Code::NotInPopulation, "record_id", &r.record_id)),
+            match (person, l.outcome) {
+                (Some(p), _) => {
+                    if l.tier == Some(Tier::Probabilistic) {
+                        tier3_findings(r, l, p, &mut found);
+                    }
+                    compare(r, p, &mut found)
+                }
+                (None, Outcome::Review) => {
+                    let mut f = finding(Code::Review, "record_id", &r.record_id);
+                    f.suggested_value =
+                        l.review_candidate.map(|c| people[c as usize].pid.digits.clone()).unwrap_or_default();
+                    f.note = format!("probable match {:.4}: confirm in review.csv", l.score);
+                    found.push(f);
+                }
+                (None, _) => found.push(finding(Code::NotInPopulation, "record_id", &r.record_id)),
             }
             let commune = commune_of(r, person);
             let rows = found
@@ -345,14 +353,7 @@ pub fn assess(
         a.outcomes.push(o);
         a.discrepancies.extend(rows);
     }
-    duplicates(
-        people,
-        records,
-        links,
-        cardinality,
-        &a.outcomes,
-        &mut a.discrepancies,
-    );
+    duplicates(people, records, links, cardinality, &a.outcomes, &mut a.discrepancies);
     for rj in rejected {
         a.outcomes.push(RecordOutcome {
             commune: UNKNOWN_COMMUNE.into(),
@@ -361,11 +362,7 @@ pub fn assess(
             flagged: [false; 4],
         });
         a.discrepancies.push(Discrepancy {
-            record_id: if rj.record_id.is_empty() {
-                format!("line:{}", rj.line)
-            } else {
-                rj.record_id.clone()
-            },
+            record_id: if rj.record_id.is_empty() { format!("line:{}", rj.line) } else { rj.record_id.clone() },
             line: rj.line,
             commune: UNKNOWN_COMMUNE.into(),
             code: Code::RejectedRow,
@@ -400,13 +397,7 @@ pub fn assess(
         }
     }
     a.discrepancies.sort_by(|x, y| {
-        (&x.commune, &x.record_id, x.line, x.code, x.field).cmp(&(
-            &y.commune,
-            &y.record_id,
-            y.line,
-            y.code,
-            y.field,
-        ))
+        (&x.commune, &x.record_id, x.line, x.code, x.field).cmp(&(&y.commune, &y.record_id, y.line, y.code, y.field))
     });
     a
 }
@@ -441,10 +432,7 @@ fn duplicates(
     for mut g in groups {
         g.sort_by(|&a, &b| {
             let (ra, rb) = (&records[a], &records[b]);
-            rb.updated_at
-                .cmp(&ra.updated_at)
-                .then_with(|| ra.record_id.cmp(&rb.record_id))
-                .then(ra.line.cmp(&rb.line))
+            rb.updated_at.cmp(&ra.updated_at).then_with(|| ra.record_id.cmp(&rb.record_id)).then(ra.line.cmp(&rb.line))
         });
         let keep = &records[g[0]];
         for &i in &g[1..] {
@@ -459,10 +447,7 @@ fn duplicates(
                 registry_value: r.record_id.clone(),
                 population_value: String::new(),
                 suggested_value: keep.record_id.clone(),
-                person_id: l
-                    .person
-                    .map(|p| people[p as usize].pid.digits.clone())
-                    .unwrap_or_default(),
+                person_id: l.person.map(|p| people[p as usize].pid.digits.clone()).unwrap_or_default(),
                 tier: l.tier,
                 score: Some(l.score),
                 note: format!("same person as record {}", keep.record_id),

@@ -59,21 +59,14 @@ impl Layout {
 
     /// The column header mapped to a field.
     pub fn column(&self, field: Field) -> &str {
-        self.index
-            .get(&field)
-            .map(|&i| self.columns[i].1.as_str())
-            .unwrap_or("")
+        self.index.get(&field).map(|&i| self.columns[i].1.as_str()).unwrap_or("")
     }
 }
 
 impl Row {
     /// The raw text of a field ("" when not mapped or empty).
     pub fn get<'a>(&'a self, layout: &Layout, field: Field) -> &'a str {
-        layout
-            .index
-            .get(&field)
-            .map(|&i| self.values[i].as_str())
-            .unwrap_or("")
+        layout.index.get(&field).map(|&i| self.values[i].as_str()).unwrap_or("")
     }
 }
 
@@ -100,8 +93,7 @@ pub fn header_key(h: &str) -> String {
 }
 
 fn is_parquet(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
 /// An input's text as UTF-8 bytes, and how it was decoded.
@@ -129,11 +121,7 @@ impl Decoded {
 fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let utf16 = |enc: &'static encoding_rs::Encoding, skip: usize| Decoded {
-        bytes: enc
-            .decode_without_bom_handling(&bytes[skip..])
-            .0
-            .into_owned()
-            .into_bytes(),
+        bytes: enc.decode_without_bom_handling(&bytes[skip..]).0.into_owned().into_bytes(),
         encoding: FileEncoding::Utf16,
     };
     if bytes.starts_with(&[0xFF, 0xFE]) {
@@ -143,18 +131,14 @@ fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
         return Ok(utf16(encoding_rs::UTF_16BE, 2));
     }
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return Ok(Decoded {
-            bytes: rest.to_vec(),
-            encoding: FileEncoding::Utf8,
-        });
+        return Ok(Decoded { bytes: rest.to_vec(), encoding: FileEncoding::Utf8 });
     }
     let encoding = match declared {
         FileEncoding::Auto if std::str::from_utf8(&bytes).is_ok() => FileEncoding::Utf8,
         FileEncoding::Auto => {
             let non_ascii = bytes.split(|&b| b == b'\n').filter(|l| !l.is_ascii());
-            let (bad, all) = non_ascii.fold((0usize, 0usize), |(b, a), l| {
-                (b + usize::from(std::str::from_utf8(l).is_err()), a + 1)
-            });
+            let (bad, all) =
+                non_ascii.fold((0usize, 0usize), |(b, a), l| (b + usize::from(std::str::from_utf8(l).is_err()), a + 1));
             if bad * 2 > all {
                 encoding::sniff_legacy_file(&bytes)
             } else {
@@ -163,60 +147,37 @@ fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
         }
         e => e,
     };
-    let text = |enc: &'static encoding_rs::Encoding| {
-        enc.decode_without_bom_handling(&bytes)
-            .0
-            .into_owned()
-            .into_bytes()
-    };
+    let text =
+        |enc: &'static encoding_rs::Encoding| enc.decode_without_bom_handling(&bytes).0.into_owned().into_bytes();
     let decoded = match encoding {
         FileEncoding::Utf16 => return Ok(utf16(encoding_rs::UTF_16LE, 0)),
         // Windows-1258 writes tones as combining marks: compose them (NFC) here, since
         // that is the encoding's own form, not something the agency typed.
         FileEncoding::Windows1258 => {
             use unicode_normalization::UnicodeNormalization;
-            encoding_rs::WINDOWS_1258
-                .decode_without_bom_handling(&bytes)
-                .0
-                .nfc()
-                .collect::<String>()
-                .into_bytes()
+            encoding_rs::WINDOWS_1258.decode_without_bom_handling(&bytes).0.nfc().collect::<String>().into_bytes()
         }
         FileEncoding::Tcvn3 | FileEncoding::Vni => text(encoding_rs::WINDOWS_1252),
         FileEncoding::Utf8 | FileEncoding::Auto => bytes,
     };
-    Ok(Decoded {
-        bytes: decoded,
-        encoding,
-    })
+    Ok(Decoded { bytes: decoded, encoding })
 }
 
 /// The delimiter of a CSV file: whichever of `,` `;` tab occurs most in the header line.
 fn delimiter(bytes: &[u8]) -> u8 {
     let first = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let count = |d: u8| first.iter().filter(|&&b| b == d).count();
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|&d| (count(d), d == b','))
-        .unwrap_or(b',')
+    [b',', b';', b'\t'].into_iter().max_by_key(|&d| (count(d), d == b',')).unwrap_or(b',')
 }
 
 fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter(bytes))
-        .from_reader(bytes)
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter(bytes)).from_reader(bytes)
 }
 
 /// The header row of an input file.
 pub fn read_headers(path: &Path, declared: FileEncoding) -> Result<Vec<String>> {
     if is_parquet(path) {
-        return Ok(parquet_frame(path)?
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect());
+        return Ok(parquet_frame(path)?.get_column_names().iter().map(|s| s.to_string()).collect());
     }
     headers_of(path, &decode_file(path, declared)?)
 }
@@ -226,23 +187,16 @@ fn headers_of(path: &Path, decoded: &Decoded) -> Result<Vec<String>> {
     let mut record = csv::ByteRecord::new();
     let got = reader
         .read_byte_record(&mut record)
-        .map_err(|e| Error::Input {
-            path: path.into(),
-            message: format!("cannot read the header row: {e}"),
-        })?;
+        .map_err(|e| Error::Input { path: path.into(), message: format!("cannot read the header row: {e}") })?;
     if !got {
-        return Err(Error::Input {
-            path: path.into(),
-            message: "the file is empty (no header row)".into(),
-        });
+        return Err(Error::Input { path: path.into(), message: "the file is empty (no header row)".into() });
     }
     record
         .iter()
         .map(|f| {
-            decoded.field(f).ok_or_else(|| Error::Input {
-                path: path.into(),
-                message: "the header row is not valid UTF-8".into(),
-            })
+            decoded
+                .field(f)
+                .ok_or_else(|| Error::Input { path: path.into(), message: "the header row is not valid UTF-8".into() })
         })
         .collect()
 }
@@ -264,12 +218,10 @@ fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usi
         .iter()
         .map(|(_, column)| {
             let want = header_key(column);
-            keys.iter()
-                .position(|k| *k == want)
-                .ok_or_else(|| Error::Input {
-                    path: path.into(),
-                    message: format!("column '{column}' is not in the header"),
-                })
+            keys.iter().position(|k| *k == want).ok_or_else(|| Error::Input {
+                path: path.into(),
+                message: format!("column '{column}' is not in the header"),
+            })
         })
         .collect()
 }
@@ -325,9 +277,7 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
             continue;
         }
         // The first mapped column (in file order) that is not UTF-8 rejects the row.
-        let bad = by_file_order
-            .iter()
-            .find(|&&k| std::str::from_utf8(&record[pos[k]]).is_err());
+        let bad = by_file_order.iter().find(|&&k| std::str::from_utf8(&record[pos[k]]).is_err());
         match bad {
             Some(&k) => table.rejected.push(Rejected {
                 line,
@@ -336,10 +286,7 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
                 reason: "not valid UTF-8".into(),
             }),
             None => {
-                let values = pos
-                    .iter()
-                    .map(|&i| decoded.field(&record[i]).unwrap_or_default())
-                    .collect();
+                let values = pos.iter().map(|&i| decoded.field(&record[i]).unwrap_or_default()).collect();
                 table.rows.push(Row { line, values });
             }
         }
@@ -350,47 +297,31 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
 fn parquet_frame(path: &Path) -> Result<polars::prelude::DataFrame> {
     use polars::prelude::*;
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    ParquetReader::new(file).finish().map_err(|e| Error::Input {
-        path: path.into(),
-        message: format!("not a readable Parquet file: {e}"),
-    })
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") })
 }
 
 fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
     use polars::prelude::*;
     let df = parquet_frame(path)?;
     let layout = Layout::new(rules);
-    let headers: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
     let pos = positions(path, &headers, &layout)?;
     let mut columns = Vec::with_capacity(pos.len());
     for &i in &pos {
-        let c = df.columns()[i]
-            .cast(&DataType::String)
-            .map_err(|e| Error::Input {
-                path: path.into(),
-                message: format!("column '{}' cannot be read as text: {e}", headers[i]),
-            })?;
+        let c = df.columns()[i].cast(&DataType::String).map_err(|e| Error::Input {
+            path: path.into(),
+            message: format!("column '{}' cannot be read as text: {e}", headers[i]),
+        })?;
         columns.push(c);
     }
-    let strs: Vec<&StringChunked> = columns
-        .iter()
-        .map(|c| c.str())
-        .collect::<PolarsResult<_>>()?;
+    let strs: Vec<&StringChunked> = columns.iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
     let n = df.height();
     let mut rows = Vec::with_capacity(n);
     for r in 0..n {
-        let values = strs
-            .iter()
-            .map(|s| s.get(r).unwrap_or("").to_string())
-            .collect();
-        rows.push(Row {
-            line: r as u64 + 1,
-            values,
-        });
+        let values = strs.iter().map(|s| s.get(r).unwrap_or("").to_string()).collect();
+        rows.push(Row { line: r as u64 + 1, values });
     }
     Ok(Table {
         path: path.into(),

@@ -8,6 +8,9 @@
 //! the population side is deduplicated first (the first row of a duplicated ID wins, the
 //! duplicates are reported by [`population_problems`]).
 
+pub mod probabilistic;
+
+use crate::config::{Cardinality, Thresholds};
 use crate::error::Result;
 use crate::normalize::id::IdKind;
 use crate::normalize::name;
@@ -22,6 +25,8 @@ pub enum Tier {
     PersonalId = 1,
     /// Legacy CMND through the population's legacy-ID column.
     LegacyId = 2,
+    /// Fellegi–Sunter matching on name, date of birth, sex, commune and ID.
+    Probabilistic = 3,
 }
 
 /// The outcome of a record (SPEC §3, conservation).
@@ -62,6 +67,10 @@ pub struct Link {
     pub other_person: Option<u32>,
     /// The outcome.
     pub outcome: Outcome,
+    /// Tier 3: how the pair was found and scored (what `explain` shows).
+    pub explanation: Option<Box<probabilistic::Explanation>>,
+    /// Tier 3: the candidate a person should confirm (outcome review).
+    pub review_candidate: Option<u32>,
 }
 
 /// Exact-key join of (record index, key) against (person index, key), through polars.
@@ -79,12 +88,7 @@ fn join(
     let right = df!("pidx" => people, "key" => people_keys)?;
     let joined = left
         .lazy()
-        .join(
-            right.lazy(),
-            [col("key")],
-            [col("key")],
-            JoinArgs::new(JoinType::Inner),
-        )
+        .join(right.lazy(), [col("key")], [col("key")], JoinArgs::new(JoinType::Inner))
         .select([col("ridx"), col("pidx")])
         .collect()?;
     let r = joined.column("ridx")?.u32()?;
@@ -115,10 +119,7 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
         for (id, what) in [(&p.pid, "personal ID"), (&p.legacy, "legacy ID")] {
             if matches!(id.kind, IdKind::Personal | IdKind::Legacy) {
                 if let Some(first) = seen.insert((what, id.digits.as_str()), p.line) {
-                    out.push(format!(
-                        "line {}: {what} already on line {first}; the first row is used",
-                        p.line
-                    ));
+                    out.push(format!("line {}: {what} already on line {first}; the first row is used", p.line));
                 }
             }
         }
@@ -139,18 +140,38 @@ fn clearly_other(r: &Record, p: &Person) -> bool {
     name_differs && dob_differs
 }
 
-/// Links the records of one registry to the population (tiers 1 and 2).
-pub fn link(people: &[Person], records: &[Record]) -> Result<Vec<Link>> {
-    let mut links = vec![
-        Link {
-            person: None,
-            tier: None,
-            score: 0.0,
-            other_person: None,
-            outcome: Outcome::NotInPopulation
-        };
-        records.len()
-    ];
+/// A link by an ID tier.
+fn id_link(person: u32, tier: Tier) -> Link {
+    Link {
+        person: Some(person),
+        tier: Some(tier),
+        score: 1.0,
+        other_person: None,
+        outcome: Outcome::Linked,
+        explanation: None,
+        review_candidate: None,
+    }
+}
+
+/// Links the records of one registry to the population: tiers 1 and 2 by ID, then
+/// tier 3 ([`probabilistic`]) for the rest. Gives the links and the tier-3 model.
+pub fn link(
+    people: &[Person],
+    records: &[Record],
+    thresholds: &Thresholds,
+    cardinality: Cardinality,
+    seed: u64,
+) -> Result<(Vec<Link>, probabilistic::Model)> {
+    let none = Link {
+        person: None,
+        tier: None,
+        score: 0.0,
+        other_person: None,
+        outcome: Outcome::NotInPopulation,
+        explanation: None,
+        review_candidate: None,
+    };
+    let mut links = vec![none; records.len()];
     // Tier 1: personal ID.
     let (ri, rk): (Vec<u32>, Vec<&str>) = records
         .iter()
@@ -165,13 +186,7 @@ pub fn link(people: &[Person], records: &[Record]) -> Result<Vec<Link>> {
             l.other_person = Some(p);
             l.tier = Some(Tier::PersonalId);
         } else {
-            *l = Link {
-                person: Some(p),
-                tier: Some(Tier::PersonalId),
-                score: 1.0,
-                other_person: None,
-                outcome: Outcome::Linked,
-            };
+            *l = id_link(p, Tier::PersonalId);
         }
     }
     // Tier 2: legacy CMND, from the ID column or the legacy column.
@@ -180,11 +195,7 @@ pub fn link(people: &[Person], records: &[Record]) -> Result<Vec<Link>> {
         .enumerate()
         .filter(|(i, _)| links[*i].person.is_none() && links[*i].other_person.is_none())
         .filter_map(|(i, r)| {
-            let legacy = if r.id.kind == IdKind::Legacy {
-                &r.id
-            } else {
-                &r.legacy
-            };
+            let legacy = if r.id.kind == IdKind::Legacy { &r.id } else { &r.legacy };
             (legacy.kind == IdKind::Legacy).then_some((i as u32, legacy.digits.as_str()))
         })
         .unzip();
@@ -195,14 +206,10 @@ pub fn link(people: &[Person], records: &[Record]) -> Result<Vec<Link>> {
             l.other_person = Some(p);
             l.tier = Some(Tier::LegacyId);
         } else {
-            *l = Link {
-                person: Some(p),
-                tier: Some(Tier::LegacyId),
-                score: 1.0,
-                other_person: None,
-                outcome: Outcome::Linked,
-            };
+            *l = id_link(p, Tier::LegacyId);
         }
     }
-    Ok(links)
+    // Tier 3.
+    let model = probabilistic::link(people, records, &mut links, thresholds, cardinality, seed);
+    Ok((links, model))
 }

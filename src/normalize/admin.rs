@@ -73,9 +73,7 @@ pub struct AdminUnits {
     current_in_province: HashMap<String, Vec<(String, String)>>,
 }
 
-const COMMUNE_WORDS: &[&str] = &[
-    "xa", "x", "phuong", "p", "f", "tt", "thi tran", "dac khu", "dk",
-];
+const COMMUNE_WORDS: &[&str] = &["xa", "x", "phuong", "p", "f", "tt", "thi tran", "dac khu", "dk"];
 const DISTRICT_WORDS: &[&str] = &["huyen", "h", "thanh pho", "tp", "thi xa", "tx", "quan", "q"];
 const PROVINCE_WORDS: &[&str] = &["tinh", "t", "thanh pho", "tp"];
 
@@ -139,22 +137,9 @@ impl AdminUnits {
             let f: Vec<&str> = line.split(',').collect();
             let (province, code, name) = (f[0], f[2], f[3]);
             let key = name_key(name, COMMUNE_WORDS);
-            current_in_province
-                .entry(province.to_string())
-                .or_default()
-                .push((key.clone(), code.to_string()));
-            by_name
-                .entry((province.to_string(), key))
-                .or_default()
-                .push(code.to_string());
-            units.insert(
-                code.to_string(),
-                Unit {
-                    code: code.into(),
-                    name: name.into(),
-                    province: province.into(),
-                },
-            );
+            current_in_province.entry(province.to_string()).or_default().push((key.clone(), code.to_string()));
+            by_name.entry((province.to_string(), key)).or_default().push(code.to_string());
+            units.insert(code.to_string(), Unit { code: code.into(), name: name.into(), province: province.into() });
         }
         let mut legacy_by_name: HashMap<(String, String), Vec<LegacyUnit>> = HashMap::new();
         let mut legacy_by_code = HashMap::new();
@@ -177,24 +162,11 @@ impl AdminUnits {
                 n_targets: f[11].parse().unwrap_or(1),
             };
             let key = name_key(f[5], COMMUNE_WORDS);
-            legacy_in_province
-                .entry(f[6].to_string())
-                .or_default()
-                .push((key.clone(), unit.clone()));
-            legacy_by_name
-                .entry((f[6].to_string(), key))
-                .or_default()
-                .push(unit.clone());
+            legacy_in_province.entry(f[6].to_string()).or_default().push((key.clone(), unit.clone()));
+            legacy_by_name.entry((f[6].to_string(), key)).or_default().push(unit.clone());
             legacy_by_code.insert(unit.code.clone(), unit);
         }
-        AdminUnits {
-            units,
-            by_name,
-            legacy_by_name,
-            legacy_by_code,
-            legacy_in_province,
-            current_in_province,
-        }
+        AdminUnits { units, by_name, legacy_by_name, legacy_by_code, legacy_in_province, current_in_province }
     }
 
     /// The 2025 unit with this code.
@@ -204,11 +176,7 @@ impl AdminUnits {
 
     /// The legacy units (full name, district name) that went into a 2025 unit, sorted.
     pub fn legacy_units_of(&self, code: &str) -> Vec<(String, String)> {
-        let province = self
-            .units
-            .get(code)
-            .map(|u| u.province.as_str())
-            .unwrap_or("");
+        let province = self.units.get(code).map(|u| u.province.as_str()).unwrap_or("");
         let mut v: Vec<(String, String)> = self
             .legacy_in_province
             .get(province)
@@ -223,11 +191,7 @@ impl AdminUnits {
 
     /// The 2025 units of a province, sorted by code.
     pub fn province_units(&self, province: &str) -> Vec<&Unit> {
-        let mut v: Vec<&Unit> = self
-            .units
-            .values()
-            .filter(|u| u.province == province)
-            .collect();
+        let mut v: Vec<&Unit> = self.units.values().filter(|u| u.province == province).collect();
         v.sort_by(|a, b| a.code.cmp(&b.code));
         v
     }
@@ -258,12 +222,7 @@ impl AdminUnits {
     /// district. With a district, a legacy unit of that name in that district wins (the
     /// address is written the old way); without one, a 2025 unit of that name wins, then
     /// a legacy unit whose name is unique in the province.
-    pub fn resolve_name(
-        &self,
-        commune: &str,
-        district: Option<&str>,
-        province: &str,
-    ) -> Option<Commune> {
+    pub fn resolve_name(&self, commune: &str, district: Option<&str>, province: &str) -> Option<Commune> {
         let key = name_key(commune, COMMUNE_WORDS);
         if key.is_empty() {
             return None;
@@ -276,8 +235,7 @@ impl AdminUnits {
         let same_kind = |l: &&&LegacyUnit| kind.is_none() || l.kind == kind;
         if let (Some(d), Some(cands)) = (district, legacy) {
             let dkey = name_key(d, DISTRICT_WORDS);
-            let in_district: Vec<&LegacyUnit> =
-                cands.iter().filter(|l| l.district_key == dkey).collect();
+            let in_district: Vec<&LegacyUnit> = cands.iter().filter(|l| l.district_key == dkey).collect();
             if let Some(l) = in_district.iter().find(same_kind).or(in_district.first()) {
                 return Some(self.legacy_target(l));
             }
@@ -297,12 +255,7 @@ impl AdminUnits {
     /// `Lả Nhì Thàng`): the unit of the province (of the district, when one is written)
     /// whose name has the same phonetic key, else the single closest name by normalized
     /// Levenshtein similarity ≥ 0.85 (one letter in a short name) with a clear margin.
-    fn resolve_spelling(
-        &self,
-        commune: &str,
-        district: Option<&str>,
-        province: &str,
-    ) -> Option<Commune> {
+    fn resolve_spelling(&self, commune: &str, district: Option<&str>, province: &str) -> Option<Commune> {
         let key = name_key(commune, COMMUNE_WORDS);
         let phon = phonetic_key(commune);
         let dkey = district.map(|d| name_key(d, DISTRICT_WORDS));
@@ -311,21 +264,13 @@ impl AdminUnits {
             if dkey.as_ref().is_some_and(|d| *d != l.district_key) {
                 continue;
             }
-            let score = if phonetic_key(&l.name) == phon {
-                1.0
-            } else {
-                strsim::normalized_levenshtein(&key, k)
-            };
+            let score = if phonetic_key(&l.name) == phon { 1.0 } else { strsim::normalized_levenshtein(&key, k) };
             scored.push((score, self.legacy_target(l)));
         }
         if dkey.is_none() {
             for (k, code) in self.current_in_province.get(province).into_iter().flatten() {
                 let name = self.units.get(code).map(|u| u.name.as_str()).unwrap_or("");
-                let score = if phonetic_key(name) == phon {
-                    1.0
-                } else {
-                    strsim::normalized_levenshtein(&key, k)
-                };
+                let score = if phonetic_key(name) == phon { 1.0 } else { strsim::normalized_levenshtein(&key, k) };
                 if let Some(c) = self.resolve_code(code, Era::Current) {
                     scored.push((score, c));
                 }
@@ -334,10 +279,7 @@ impl AdminUnits {
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         match scored.as_slice() {
             [(best, c), rest @ ..]
-                if *best >= 0.85
-                    && rest
-                        .first()
-                        .is_none_or(|(next, n)| *next < best - 0.03 || n.code == c.code) =>
+                if *best >= 0.85 && rest.first().is_none_or(|(next, n)| *next < best - 0.03 || n.code == c.code) =>
             {
                 Some(c.clone())
             }
@@ -350,9 +292,7 @@ impl AdminUnits {
 fn phonetic_key(s: &str) -> String {
     let f = folded_words(s);
     let (_, rest) = strip_type(&f, COMMUNE_WORDS);
-    rest.split(' ')
-        .map(|syl| super::name::phonetic_syllable(&super::name::iy_syllable(syl)))
-        .collect()
+    rest.split(' ').map(|syl| super::name::phonetic_syllable(&super::name::iy_syllable(syl))).collect()
 }
 
 /// A free-text address split into its parts.
@@ -370,20 +310,8 @@ pub struct Address {
     pub province: Option<String>,
 }
 
-const HAMLET_WORDS: &[&str] = &[
-    "ban",
-    "b",
-    "thon",
-    "xom",
-    "to dan pho",
-    "tdp",
-    "to",
-    "khu",
-    "kp",
-    "khu pho",
-    "ap",
-    "lang",
-];
+const HAMLET_WORDS: &[&str] =
+    &["ban", "b", "thon", "xom", "to dan pho", "tdp", "to", "khu", "kp", "khu pho", "ap", "lang"];
 
 /// Whether the last part of an address names a province: `Tỉnh …`/`T. …`, or `Thành
 /// phố …` of a centrally-run city (the former district-level `Thành phố Lai Châu` is
@@ -415,11 +343,7 @@ fn is_province_part(folded: &str) -> bool {
 /// (abbreviations with or without dots, any case, with or without diacritics).
 pub fn parse_address(raw: &str) -> Address {
     let mut a = Address::default();
-    let parts: Vec<&str> = raw
-        .split([',', ';'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = raw.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()).collect();
     let last = parts.len().saturating_sub(1);
     for (i, part) in parts.iter().enumerate() {
         let f = folded_words(part);
@@ -430,9 +354,7 @@ pub fn parse_address(raw: &str) -> Address {
             a.commune = value;
         } else if strip_type(&f, DISTRICT_WORDS).0 {
             a.district = value;
-        } else if strip_type(&f, &["so nha", "so", "sn"]).0
-            || f.starts_with(|c: char| c.is_ascii_digit())
-        {
+        } else if strip_type(&f, &["so nha", "so", "sn"]).0 || f.starts_with(|c: char| c.is_ascii_digit()) {
             a.house = value;
         } else if strip_type(&f, HAMLET_WORDS).0 {
             a.hamlet = value;
@@ -489,10 +411,7 @@ const TYPE_NAMES: &[(&str, &str)] = &[
 /// `tdp 5` → `Tổ dân phố 5`. `TP.` is a city either way; a bare `T.` is a province.
 fn expand(part: &str) -> String {
     let cleaned = text::clean(part);
-    let tokens: Vec<&str> = cleaned
-        .split([' ', '.'])
-        .filter(|t| !t.is_empty())
-        .collect();
+    let tokens: Vec<&str> = cleaned.split([' ', '.']).filter(|t| !t.is_empty()).collect();
     let folded: Vec<String> = tokens.iter().map(|t| text::fold(t)).collect();
     for (abbr, full) in TYPE_NAMES {
         let words: Vec<&str> = abbr.split(' ').collect();
@@ -509,18 +428,12 @@ impl Address {
     /// `SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường` → `Số nhà 12, Bản Nà Tăm, Xã Nà Tăm,
     /// Huyện Tam Đường`.
     pub fn canonical(&self) -> String {
-        [
-            &self.house,
-            &self.hamlet,
-            &self.commune,
-            &self.district,
-            &self.province,
-        ]
-        .iter()
-        .filter_map(|p| p.as_deref())
-        .map(expand)
-        .collect::<Vec<_>>()
-        .join(", ")
+        [&self.house, &self.hamlet, &self.commune, &self.district, &self.province]
+            .iter()
+            .filter_map(|p| p.as_deref())
+            .map(expand)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -544,14 +457,10 @@ mod tests {
         let c = units().resolve_name("X. Nà Tăm", None, "12").unwrap();
         assert_eq!((c.code.as_str(), c.era), ("03424", Era::Legacy));
         assert_eq!(c.legacy_name.as_deref(), Some("Xã Nà Tăm"));
-        let c = units()
-            .resolve_name("xa na tam", Some("H. Tam Đường"), "12")
-            .unwrap();
+        let c = units().resolve_name("xa na tam", Some("H. Tam Đường"), "12").unwrap();
         assert_eq!(c.code, "03424");
         // A false friend: old Xã Mường Than (Than Uyên district) went to Xã Than Uyên.
-        let c = units()
-            .resolve_name("Xã Mường Than", Some("Huyện Than Uyên"), "12")
-            .unwrap();
+        let c = units().resolve_name("Xã Mường Than", Some("Huyện Than Uyên"), "12").unwrap();
         assert_eq!((c.code.as_str(), c.era), ("03595", Era::Legacy));
         let c = units().resolve_name("Xã Mường Than", None, "12").unwrap();
         assert_eq!((c.code.as_str(), c.era), ("03618", Era::Current));
@@ -583,14 +492,8 @@ mod tests {
                 "SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường, T. Lai Châu",
                 "Số nhà 12, Bản Nà Tăm, Xã Nà Tăm, Huyện Tam Đường, Tỉnh Lai Châu",
             ),
-            (
-                "tdp 5, P. Đoàn Kết, tinh Lai Chau",
-                "Tổ dân phố 5, Phường Đoàn Kết, Tỉnh Lai Chau",
-            ),
-            (
-                "Bản Mường, TT.Than Uyên, H. Than Uyên",
-                "Bản Mường, Thị trấn Than Uyên, Huyện Than Uyên",
-            ),
+            ("tdp 5, P. Đoàn Kết, tinh Lai Chau", "Tổ dân phố 5, Phường Đoàn Kết, Tỉnh Lai Chau"),
+            ("Bản Mường, TT.Than Uyên, H. Than Uyên", "Bản Mường, Thị trấn Than Uyên, Huyện Than Uyên"),
             (
                 "Tổ 5, P. Quyết Tiến, TP. Lai Châu, T. Lai Châu",
                 "Tổ 5, Phường Quyết Tiến, Thành phố Lai Châu, Tỉnh Lai Châu",

@@ -127,11 +127,7 @@ impl PartialDate {
         let mut days = if serial > 60 { serial - 2 } else { serial - 1 };
         let mut year = 1900;
         loop {
-            let len = if days_in_month(year, 2) == 29 {
-                366
-            } else {
-                365
-            };
+            let len = if days_in_month(year, 2) == 29 { 366 } else { 365 };
             if days < len {
                 break;
             }
@@ -143,11 +139,7 @@ impl PartialDate {
             days -= i64::from(days_in_month(year, month));
             month += 1;
         }
-        Some(PartialDate {
-            year,
-            month,
-            day: days as u8 + 1,
-        })
+        Some(PartialDate { year, month, day: days as u8 + 1 })
     }
 }
 
@@ -164,17 +156,12 @@ fn number(part: &str) -> Result<i32, String> {
     if part.is_empty() || part.len() > 4 || !part.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("'{part}' is not a number"));
     }
-    part.parse()
-        .map_err(|_| format!("'{part}' is not a number"))
+    part.parse().map_err(|_| format!("'{part}' is not a number"))
 }
 
 /// Parses a date as written. Blank gives `Ok(None)`; anything unreadable or impossible
 /// gives `Err(reason)`. `today` bounds the future and pivots two-digit years.
-pub fn parse(
-    raw: &str,
-    order: DayOrder,
-    today: &PartialDate,
-) -> Result<Option<PartialDate>, String> {
+pub fn parse(raw: &str, order: DayOrder, today: &PartialDate) -> Result<Option<PartialDate>, String> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(None);
@@ -252,25 +239,17 @@ fn check_range(date: PartialDate, today: &PartialDate) -> Result<PartialDate, St
     Ok(date)
 }
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
+const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 /// Dates with words: Vietnamese `ngày 5 tháng 3 năm 1987`, `tháng 3/1987`, `năm 1960`,
 /// and English month names as spreadsheets write them (`05-Mar-1987`, `Mar 5, 1987`).
 fn text_date(s: &str, today: &PartialDate) -> Result<PartialDate, String> {
     let folded = super::text::fold(&s.replace(['-', '.', '/', ','], " "));
-    let tokens: Vec<&str> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let tokens: Vec<&str> = folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()).collect();
     let bad = || format!("'{s}' is not a date");
     let num = |t: &str| t.parse::<i32>().map_err(|_| bad());
     let (mut day, mut month, mut year) = (0i32, 0i32, None::<i32>);
-    if tokens
-        .iter()
-        .any(|t| matches!(*t, "ngay" | "thang" | "nam"))
-    {
+    if tokens.iter().any(|t| matches!(*t, "ngay" | "thang" | "nam")) {
         let mut numbers = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
@@ -282,11 +261,7 @@ fn text_date(s: &str, today: &PartialDate) -> Result<PartialDate, String> {
                 t if t.bytes().all(|b| b.is_ascii_digit()) => numbers.push(num(t)?),
                 _ => return Err(bad()),
             }
-            i += if matches!(tokens[i], "ngay" | "thang" | "nam") {
-                2
-            } else {
-                1
-            };
+            i += if matches!(tokens[i], "ngay" | "thang" | "nam") { 2 } else { 1 };
         }
         // "5 tháng 3 năm 1987" (day without its word), "tháng 3/1987" (year without).
         match numbers.as_slice() {
@@ -296,14 +271,9 @@ fn text_date(s: &str, today: &PartialDate) -> Result<PartialDate, String> {
             _ => return Err(bad()),
         }
     } else {
-        let month_at = tokens
-            .iter()
-            .position(|t| t.len() >= 3 && MONTHS.iter().any(|m| t.starts_with(m)))
-            .ok_or_else(bad)?;
-        month = MONTHS
-            .iter()
-            .position(|m| tokens[month_at].starts_with(m))
-            .map_or(0, |i| i as i32 + 1);
+        let month_at =
+            tokens.iter().position(|t| t.len() >= 3 && MONTHS.iter().any(|m| t.starts_with(m))).ok_or_else(bad)?;
+        month = MONTHS.iter().position(|m| tokens[month_at].starts_with(m)).map_or(0, |i| i as i32 + 1);
         for (i, t) in tokens.iter().enumerate() {
             if i == month_at {
                 continue;
@@ -311,11 +281,7 @@ fn text_date(s: &str, today: &PartialDate) -> Result<PartialDate, String> {
             let n = num(t)?;
             if t.len() == 4 {
                 year = Some(n);
-            } else if day == 0
-                && year.is_none()
-                && n <= 31
-                && (i < month_at || tokens.len() > 2 && i == month_at + 1)
-            {
+            } else if day == 0 && year.is_none() && n <= 31 && (i < month_at || tokens.len() > 2 && i == month_at + 1) {
                 day = n;
             } else if t.len() == 2 {
                 year = Some(two_digit_year(n, today));
@@ -334,17 +300,10 @@ fn text_date(s: &str, today: &PartialDate) -> Result<PartialDate, String> {
 mod tests {
     use super::*;
 
-    const TODAY: PartialDate = PartialDate {
-        year: 2026,
-        month: 11,
-        day: 29,
-    };
+    const TODAY: PartialDate = PartialDate { year: 2026, month: 11, day: 29 };
 
     fn ok(s: &str) -> String {
-        parse(s, DayOrder::Dmy, &TODAY)
-            .unwrap()
-            .unwrap()
-            .to_string()
+        parse(s, DayOrder::Dmy, &TODAY).unwrap().unwrap().to_string()
     }
 
     #[test]
@@ -380,13 +339,7 @@ mod tests {
             assert_eq!(ok(input), want, "{input:?}");
         }
         assert_eq!(parse("  ", DayOrder::Dmy, &TODAY), Ok(None));
-        assert_eq!(
-            parse("03/05/1987", DayOrder::Mdy, &TODAY)
-                .unwrap()
-                .unwrap()
-                .to_string(),
-            "1987-03-05"
-        );
+        assert_eq!(parse("03/05/1987", DayOrder::Mdy, &TODAY).unwrap().unwrap().to_string(), "1987-03-05");
     }
 
     #[test]
@@ -401,16 +354,7 @@ mod tests {
 
     #[test]
     fn rejected_forms() {
-        for bad in [
-            "31/02/1990",
-            "29/02/1900",
-            "15/13/1990",
-            "1850",
-            "01/01/2090",
-            "abc",
-            "12/1990/3",
-            "1.5E+4",
-        ] {
+        for bad in ["31/02/1990", "29/02/1900", "15/13/1990", "1850", "01/01/2090", "abc", "12/1990/3", "1.5E+4"] {
             assert!(parse(bad, DayOrder::Dmy, &TODAY).is_err(), "{bad:?}");
         }
     }

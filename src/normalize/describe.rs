@@ -45,15 +45,8 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
                     flags.push("no_diacritics".into());
                 }
                 let display: Vec<&str> = n.display.split(' ').collect();
-                let (surname, given) = (
-                    display[0].to_string(),
-                    display[display.len() - 1].to_string(),
-                );
-                let middle = if display.len() > 2 {
-                    display[1..display.len() - 1].join(" ")
-                } else {
-                    String::new()
-                };
+                let (surname, given) = (display[0].to_string(), display[display.len() - 1].to_string());
+                let middle = if display.len() > 2 { display[1..display.len() - 1].join(" ") } else { String::new() };
                 vec![
                     n.display.clone(),
                     n.folded.clone(),
@@ -79,31 +72,16 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
         Kind::Address => {
             let a = admin::parse_address(value);
             let units = AdminUnits::get();
-            let resolved = a
-                .commune
-                .as_deref()
-                .and_then(|c| units.resolve_name(c, a.district.as_deref(), province));
+            let resolved = a.commune.as_deref().and_then(|c| units.resolve_name(c, a.district.as_deref(), province));
             let mut flags = Vec::new();
             let (code, era, unit, legacy) = match &resolved {
                 Some(c) => {
                     if c.ambiguous {
                         flags.push("split_unit_default_target".to_string());
                     }
-                    let era = if c.era == Era::Legacy {
-                        "legacy"
-                    } else {
-                        "2025"
-                    };
-                    let unit = units
-                        .unit(&c.code)
-                        .map(|u| u.name.clone())
-                        .unwrap_or_default();
-                    (
-                        c.code.clone(),
-                        era.to_string(),
-                        unit,
-                        c.legacy_name.clone().unwrap_or_default(),
-                    )
+                    let era = if c.era == Era::Legacy { "legacy" } else { "2025" };
+                    let unit = units.unit(&c.code).map(|u| u.name.clone()).unwrap_or_default();
+                    (c.code.clone(), era.to_string(), unit, c.legacy_name.clone().unwrap_or_default())
                 }
                 None => {
                     flags.push("commune_not_found".into());
@@ -145,23 +123,10 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
             ]
         }
         Kind::Date => match date::parse(value, DayOrder::Dmy, today) {
-            Ok(Some(d)) => vec![
-                d.to_string(),
-                d.to_string(),
-                d.precision().label().into(),
-                String::new(),
-            ],
+            Ok(Some(d)) => vec![d.to_string(), d.to_string(), d.precision().label().into(), String::new()],
             Ok(None) => vec![String::new(), String::new(), String::new(), "empty".into()],
-            Err(e) => vec![
-                String::new(),
-                String::new(),
-                String::new(),
-                format!("invalid: {e}"),
-            ],
+            Err(e) => vec![String::new(), String::new(), String::new(), format!("invalid: {e}")],
         },
     };
-    std::iter::once(input)
-        .chain(fields)
-        .collect::<Vec<_>>()
-        .join("\t")
+    std::iter::once(input).chain(fields).collect::<Vec<_>>().join("\t")
 }

@@ -54,20 +54,14 @@ fn tables() -> &'static Tables {
     static T: OnceLock<Tables> = OnceLock::new();
     T.get_or_init(|| {
         let mut tcvn3 = HashMap::new();
-        for line in include_str!("../../rules/tcvn3_to_unicode.csv")
-            .lines()
-            .skip(1)
-        {
+        for line in include_str!("../../rules/tcvn3_to_unicode.csv").lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             if let (Some(s), Some(u)) = (f[1].chars().next(), f[2].chars().next()) {
                 tcvn3.insert(s, u);
             }
         }
         let mut vni = HashMap::new();
-        for line in include_str!("../../rules/vni_to_unicode.csv")
-            .lines()
-            .skip(1)
-        {
+        for line in include_str!("../../rules/vni_to_unicode.csv").lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             if f[5] == "viparse_derived_only" {
                 continue;
@@ -133,11 +127,8 @@ fn is_unicode_vietnamese(c: char) -> bool {
 fn decode_tcvn3(s: &str) -> String {
     let t = &tables().tcvn3;
     let out: String = s.chars().map(|c| *t.get(&c).unwrap_or(&c)).collect();
-    let inner: Vec<char> = s
-        .split_whitespace()
-        .flat_map(|w| w.chars().skip(1))
-        .filter(char::is_ascii_alphabetic)
-        .collect();
+    let inner: Vec<char> =
+        s.split_whitespace().flat_map(|w| w.chars().skip(1)).filter(char::is_ascii_alphabetic).collect();
     if !inner.is_empty() && inner.iter().all(char::is_ascii_uppercase) {
         out.to_uppercase()
     } else {
@@ -204,18 +195,14 @@ fn junk(s: &str) -> usize {
 /// Vowel nuclei of Vietnamese syllables, tone marks removed: with their modifiers, and
 /// the same without diacritics (names are often typed without).
 const NUCLEI: &[&str] = &[
-    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây",
-    "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "ua", "uâ", "uê", "ui", "uô",
-    "uơ", "ưa", "ưi", "ươ", "ưu", "uy", "yê", "oo", "iêu", "yêu", "oai", "oay", "oeo", "uây",
-    "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "eu", "ie", "ye", "uo", "ieu", "yeu", "uoi", "uou",
-    "uye", "ue",
+    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia",
+    "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "ua", "uâ", "uê", "ui", "uô", "uơ", "ưa", "ưi", "ươ", "ưu", "uy",
+    "yê", "oo", "iêu", "yêu", "oai", "oay", "oeo", "uây", "uôi", "ươi", "ươu", "uya", "uyê", "uyu", "eu", "ie", "ye",
+    "uo", "ieu", "yeu", "uoi", "uou", "uye", "ue",
 ];
 
 fn is_vowel_letter(c: char) -> bool {
-    matches!(
-        c,
-        'a' | 'ă' | 'â' | 'e' | 'ê' | 'i' | 'o' | 'ô' | 'ơ' | 'u' | 'ư' | 'y'
-    )
+    matches!(c, 'a' | 'ă' | 'â' | 'e' | 'ê' | 'i' | 'o' | 'ô' | 'ơ' | 'u' | 'ư' | 'y')
 }
 
 /// Whether a word cannot be a Vietnamese syllable: more than one tone mark, a vowel
@@ -229,12 +216,7 @@ fn implausible_word(w: &str) -> bool {
     if tones > 1 {
         return true;
     }
-    let base: Vec<char> = lower
-        .nfd()
-        .filter(|c| !TONES.contains(c))
-        .collect::<String>()
-        .nfc()
-        .collect();
+    let base: Vec<char> = lower.nfd().filter(|c| !TONES.contains(c)).collect::<String>().nfc().collect();
     let mut start = 0;
     let mut clusters = Vec::new();
     while start < base.len() {
@@ -247,14 +229,8 @@ fn implausible_word(w: &str) -> bool {
             end += 1;
         }
         // The u of "qu" and the i of "gi" belong to the onset.
-        let onset = start > 0
-            && end - start > 1
-            && matches!((base[start - 1], base[start]), ('q', 'u') | ('g', 'i'));
-        clusters.push(
-            base[start + usize::from(onset)..end]
-                .iter()
-                .collect::<String>(),
-        );
+        let onset = start > 0 && end - start > 1 && matches!((base[start - 1], base[start]), ('q', 'u') | ('g', 'i'));
+        clusters.push(base[start + usize::from(onset)..end].iter().collect::<String>());
         start = end;
     }
     if clusters.iter().any(|c| !NUCLEI.contains(&c.as_str())) {
@@ -262,17 +238,13 @@ fn implausible_word(w: &str) -> bool {
     }
     let folded = super::text::fold(&lower);
     tones == 1
-        && super::text::canonical_tones(&lower.nfc().collect::<String>())
-            != lower.nfc().collect::<String>()
+        && super::text::canonical_tones(&lower.nfc().collect::<String>()) != lower.nfc().collect::<String>()
         && !["oa", "oe", "uy"].iter().any(|n| folded.contains(n))
 }
 
 /// How many words of a decoded text cannot be Vietnamese syllables.
 fn implausible(s: &str) -> usize {
-    s.split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .filter(|w| implausible_word(w))
-        .count()
+    s.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).filter(|w| implausible_word(w)).count()
 }
 
 fn badness(s: &str) -> (usize, usize) {
@@ -296,6 +268,13 @@ pub fn repair(s: &str) -> (String, Option<Repair>) {
     if s.chars().any(is_unicode_vietnamese) {
         return (s.to_string(), None);
     }
+    // Without a non-Vietnamese Latin-1 character, only a VNI composite (a plain vowel
+    // followed by a Latin-1 mark letter, `Leâ`, `Maõ`) is evidence enough to try.
+    let vni_pair =
+        s.chars().zip(s.chars().skip(1)).any(|(a, b)| "aeiouyAEIOUY".contains(a) && ('\u{C0}'..='\u{FF}').contains(&b));
+    if junk(s) == 0 && !vni_pair {
+        return (s.to_string(), None);
+    }
     let before = badness(s);
     if before == (0, 0) {
         return (s.to_string(), None);
@@ -317,22 +296,14 @@ pub fn repair(s: &str) -> (String, Option<Repair>) {
 /// Latin-1 characters wins; ties go to Windows-1258.
 pub fn sniff_legacy_file(bytes: &[u8]) -> FileEncoding {
     let sample = &bytes[..bytes.len().min(1 << 20)];
-    let cp1258 = encoding_rs::WINDOWS_1258
-        .decode_without_bom_handling(sample)
-        .0;
-    let surface = encoding_rs::WINDOWS_1252
-        .decode_without_bom_handling(sample)
-        .0;
+    let cp1258 = encoding_rs::WINDOWS_1258.decode_without_bom_handling(sample).0;
+    let surface = encoding_rs::WINDOWS_1252.decode_without_bom_handling(sample).0;
     let scores = [
         (badness(&cp1258), FileEncoding::Windows1258),
         (badness(&decode_tcvn3(&surface)), FileEncoding::Tcvn3),
         (badness(&decode_vni(&surface)), FileEncoding::Vni),
     ];
-    scores
-        .iter()
-        .min_by_key(|(j, _)| *j)
-        .map(|(_, e)| *e)
-        .unwrap_or(FileEncoding::Windows1258)
+    scores.iter().min_by_key(|(j, _)| *j).map(|(_, e)| *e).unwrap_or(FileEncoding::Windows1258)
 }
 
 /// The encoding of an input file.
@@ -388,67 +359,38 @@ mod tests {
     #[test]
     fn reference_surfaces_decode() {
         let cases = [
-            (
-                "NguyÔn V¨n Hïng",
-                "Nguyễn Văn Hùng",
-                Repair::Legacy(Legacy::Tcvn3),
-            ),
+            ("NguyÔn V¨n Hïng", "Nguyễn Văn Hùng", Repair::Legacy(Legacy::Tcvn3)),
             ("Lai Ch©u", "Lai Châu", Repair::Legacy(Legacy::Tcvn3)),
             ("Lß ThÞ Xu©n", "Lò Thị Xuân", Repair::Legacy(Legacy::Tcvn3)),
             ("Giµng A P¸o", "Giàng A Páo", Repair::Legacy(Legacy::Tcvn3)),
             ("TÈn L¸o Lë", "Tẩn Láo Lở", Repair::Legacy(Legacy::Tcvn3)),
             ("§oµn KÕt", "Đoàn Kết", Repair::Legacy(Legacy::Tcvn3)),
-            (
-                "NGUYÔN THÞ H¦¥NG",
-                "NGUYỄN THỊ HƯƠNG",
-                Repair::Legacy(Legacy::Tcvn3),
-            ),
-            (
-                "Nguyeãn Vaên Huøng",
-                "Nguyễn Văn Hùng",
-                Repair::Legacy(Legacy::Vni),
-            ),
+            ("NGUYÔN THÞ H¦¥NG", "NGUYỄN THỊ HƯƠNG", Repair::Legacy(Legacy::Tcvn3)),
+            ("Nguyeãn Vaên Huøng", "Nguyễn Văn Hùng", Repair::Legacy(Legacy::Vni)),
             ("Loø Thò Xuaân", "Lò Thị Xuân", Repair::Legacy(Legacy::Vni)),
             ("Giaøng A Paùo", "Giàng A Páo", Repair::Legacy(Legacy::Vni)),
             ("Möôøng Teø", "Mường Tè", Repair::Legacy(Legacy::Vni)),
             ("Ñoaøn Keát", "Đoàn Kết", Repair::Legacy(Legacy::Vni)),
-            (
-                "Leâ Vaên Phong",
-                "Lê Văn Phong",
-                Repair::Legacy(Legacy::Vni),
-            ),
+            ("Leâ Vaên Phong", "Lê Văn Phong", Repair::Legacy(Legacy::Vni)),
             ("Nguyá»…n VÄƒn HÃ¹ng", "Nguyễn Văn Hùng", Repair::Mojibake),
             ("Lai ChÃ¢u", "Lai Châu", Repair::Mojibake),
         ];
         for (surface, want, kind) in cases {
-            assert_eq!(
-                repair(surface),
-                (want.to_string(), Some(kind)),
-                "{surface:?}"
-            );
+            assert_eq!(repair(surface), (want.to_string(), Some(kind)), "{surface:?}");
         }
     }
 
     #[test]
     fn real_text_is_left_alone() {
-        for s in [
-            "Nguyễn Văn Hùng",
-            "Hà Tây",
-            "Lò Thị Xuân",
-            "Giàng A Páo",
-            "Nam",
-            "Tổ 5, Phường Đoàn Kết",
-        ] {
+        for s in ["Nguyễn Văn Hùng", "Hà Tây", "Lò Thị Xuân", "Giàng A Páo", "Nam", "Tổ 5, Phường Đoàn Kết"]
+        {
             assert_eq!(repair(s), (s.to_string(), None), "{s:?}");
         }
     }
 
     #[test]
     fn whole_files_are_sniffed() {
-        let tcvn3: Vec<u8> = "NguyÔn V¨n Hïng,Lai Ch©u\n"
-            .chars()
-            .map(|c| c as u32 as u8)
-            .collect();
+        let tcvn3: Vec<u8> = "NguyÔn V¨n Hïng,Lai Ch©u\n".chars().map(|c| c as u32 as u8).collect();
         assert_eq!(sniff_legacy_file(&tcvn3), FileEncoding::Tcvn3);
         let (cp1258, _, _) = encoding_rs::WINDOWS_1258.encode("Lò Thị Xuân,Mường Tè\n");
         assert_eq!(sniff_legacy_file(&cp1258), FileEncoding::Windows1258);

@@ -51,23 +51,12 @@ pub struct Id {
 /// leading zero a spreadsheet dropped (every province code starts with 0); scientific
 /// notation (`1.23457E+11`) lost digits and cannot be recovered.
 pub fn parse(raw: &str) -> Id {
-    let s: String = raw
-        .trim()
-        .trim_start_matches('\'')
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '-' | '\u{a0}'))
-        .collect();
+    let s: String =
+        raw.trim().trim_start_matches('\'').chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '\u{a0}')).collect();
     if s.is_empty() {
-        return Id {
-            digits: s,
-            kind: IdKind::Missing,
-            note: None,
-        };
+        return Id { digits: s, kind: IdKind::Missing, note: None };
     }
-    if s.contains(['E', 'e'])
-        && s.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && raw.contains('.')
-    {
+    if s.contains(['E', 'e']) && s.chars().next().is_some_and(|c| c.is_ascii_digit()) && raw.contains('.') {
         return Id {
             digits: raw.trim().to_string(),
             kind: IdKind::Malformed,
@@ -75,33 +64,17 @@ pub fn parse(raw: &str) -> Id {
         };
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Id {
-            digits: s,
-            kind: IdKind::Malformed,
-            note: Some("contains characters other than digits"),
-        };
+        return Id { digits: s, kind: IdKind::Malformed, note: Some("contains characters other than digits") };
     }
     match s.len() {
-        12 => Id {
-            digits: s,
-            kind: IdKind::Personal,
-            note: None,
-        },
-        9 => Id {
-            digits: s,
-            kind: IdKind::Legacy,
-            note: None,
-        },
+        12 => Id { digits: s, kind: IdKind::Personal, note: None },
+        9 => Id { digits: s, kind: IdKind::Legacy, note: None },
         11 => Id {
             digits: format!("0{s}"),
             kind: IdKind::Personal,
             note: Some("leading zero restored (dropped by a spreadsheet)"),
         },
-        _ => Id {
-            digits: s,
-            kind: IdKind::Malformed,
-            note: Some("neither 12 nor 9 digits"),
-        },
+        _ => Id { digits: s, kind: IdKind::Malformed, note: Some("neither 12 nor 9 digits") },
     }
 }
 
@@ -132,11 +105,7 @@ pub enum IdProblem {
 /// Century/sex digit as (first year of the century, sex).
 fn decode_digit4(d: u8) -> (i32, Sex) {
     let century = 1900 + 100 * i32::from(d / 2);
-    let sex = if d.is_multiple_of(2) {
-        Sex::Male
-    } else {
-        Sex::Female
-    };
+    let sex = if d.is_multiple_of(2) { Sex::Male } else { Sex::Female };
     (century, sex)
 }
 
@@ -210,10 +179,7 @@ mod tests {
             check_personal("012187000123", Some(Sex::Male), Some(&dob))[..],
             [IdProblem::SexCenturyConflict(1, _)]
         ));
-        assert!(matches!(
-            check_personal("012287000123", None, Some(&dob))[..],
-            [IdProblem::SexCenturyConflict(2, _)]
-        ));
+        assert!(matches!(check_personal("012287000123", None, Some(&dob))[..], [IdProblem::SexCenturyConflict(2, _)]));
         assert!(matches!(
             check_personal("012088000123", Some(Sex::Male), Some(&dob))[..],
             [IdProblem::BirthYearConflict(_, 1987)]

@@ -157,25 +157,16 @@ impl<'a> Context<'a> {
             marriage: folded_list(&rules.events.marriage),
             deceased: folded_list(&rules.vital.deceased),
         };
-        let distinct: HashSet<&str> = table
-            .rows
-            .iter()
-            .map(|r| r.get(layout, Field::FullName))
-            .collect();
-        let names = distinct
-            .into_par_iter()
-            .map(|n| (n, Name::parse(n)))
-            .collect();
+        let distinct: HashSet<&str> = table.rows.iter().map(|r| r.get(layout, Field::FullName)).collect();
+        let names = distinct.into_par_iter().map(|n| (n, Name::parse(n))).collect();
         let mut keys: HashSet<CommuneKey> = HashSet::new();
         for r in &table.rows {
             for &(c, a) in commune_fields {
                 keys.insert(commune_key(r, layout, c, a));
             }
         }
-        let communes = keys
-            .into_par_iter()
-            .map(|k| (k, resolve_commune(k, rules.commune_code_era, province)))
-            .collect();
+        let communes =
+            keys.into_par_iter().map(|k| (k, resolve_commune(k, rules.commune_code_era, province))).collect();
         Context {
             rules,
             layout,
@@ -188,26 +179,13 @@ impl<'a> Context<'a> {
     }
 }
 
-fn commune_key<'a>(
-    row: &'a Row,
-    layout: &Layout,
-    commune: Field,
-    address: Field,
-) -> CommuneKey<'a> {
-    (
-        row.get(layout, commune).trim(),
-        row.get(layout, Field::District).trim(),
-        row.get(layout, address).trim(),
-    )
+fn commune_key<'a>(row: &'a Row, layout: &Layout, commune: Field, address: Field) -> CommuneKey<'a> {
+    (row.get(layout, commune).trim(), row.get(layout, Field::District).trim(), row.get(layout, address).trim())
 }
 
 /// Resolves a commune from its commune column, else from the free-text address; the
 /// district column (or the address's district) disambiguates legacy names.
-fn resolve_commune(
-    (written, district, address): CommuneKey,
-    era: CodeEra,
-    province: &str,
-) -> Option<Commune> {
+fn resolve_commune((written, district, address): CommuneKey, era: CodeEra, province: &str) -> Option<Commune> {
     let units = AdminUnits::get();
     let district = (!district.is_empty()).then_some(district);
     if !written.is_empty() {
@@ -225,10 +203,7 @@ fn resolve_commune(
         return None;
     }
     let parts = admin::parse_address(address);
-    parts
-        .commune
-        .as_deref()
-        .and_then(|c| units.resolve_name(c, parts.district.as_deref().or(district), province))
+    parts.commune.as_deref().and_then(|c| units.resolve_name(c, parts.district.as_deref().or(district), province))
 }
 
 impl Context<'_> {
@@ -259,40 +234,24 @@ impl Context<'_> {
         };
         match parsed {
             Ok(d) => Ok(d),
-            Err(reason) if self.rules.required.contains(&field) => {
-                Err(self.reject(row, field, reason))
-            }
+            Err(reason) if self.rules.required.contains(&field) => Err(self.reject(row, field, reason)),
             Err(_) => Ok(None),
         }
     }
 
     fn sex(&self, row: &Row) -> Result<Option<Sex>, Rejected> {
-        match sex::parse(
-            row.get(self.layout, Field::Sex),
-            &self.lists.male,
-            &self.lists.female,
-        ) {
+        match sex::parse(row.get(self.layout, Field::Sex), &self.lists.male, &self.lists.female) {
             Ok(v) => Ok(v),
-            Err(reason) if self.rules.required.contains(&Field::Sex) => {
-                Err(self.reject(row, Field::Sex, reason))
-            }
+            Err(reason) if self.rules.required.contains(&Field::Sex) => Err(self.reject(row, Field::Sex, reason)),
             Err(_) => Ok(None),
         }
     }
 
     /// The commune of a row (as written, resolved), from the memo.
-    fn commune(
-        &self,
-        row: &Row,
-        commune_field: Field,
-        address_field: Field,
-    ) -> (String, Option<Commune>) {
+    fn commune(&self, row: &Row, commune_field: Field, address_field: Field) -> (String, Option<Commune>) {
         let key = commune_key(row, self.layout, commune_field, address_field);
         let written = if key.0.is_empty() { key.2 } else { key.0 };
-        (
-            written.to_string(),
-            self.communes.get(&key).cloned().flatten(),
-        )
+        (written.to_string(), self.communes.get(&key).cloned().flatten())
     }
 
     fn in_list(&self, raw: &str, folded: &[String]) -> bool {
@@ -301,10 +260,7 @@ impl Context<'_> {
     }
 
     fn name(&self, row: &Row) -> Option<Name> {
-        self.names
-            .get(row.get(self.layout, Field::FullName))
-            .cloned()
-            .flatten()
+        self.names.get(row.get(self.layout, Field::FullName)).cloned().flatten()
     }
 
     /// Normalizes one registry row.
@@ -315,11 +271,7 @@ impl Context<'_> {
             return Err(self.reject(row, Field::RecordId, "the record ID is empty".into()));
         }
         let year_only = self.rules.has(Field::BirthYear);
-        let dob_field = if year_only {
-            Field::BirthYear
-        } else {
-            Field::Dob
-        };
+        let dob_field = if year_only { Field::BirthYear } else { Field::Dob };
         let dob = self.date(row, dob_field)?;
         let sex = self.sex(row)?;
         let updated_at = self.date(row, Field::UpdatedAt)?;
@@ -333,10 +285,7 @@ impl Context<'_> {
             i => (id_raw, i),
         };
         let (commune_raw, commune) = self.commune(row, Field::Commune, Field::Address);
-        let active = self
-            .rules
-            .has(Field::Status)
-            .then(|| self.in_list(get(Field::Status), &self.lists.active));
+        let active = self.rules.has(Field::Status).then(|| self.in_list(get(Field::Status), &self.lists.active));
         let ev = get(Field::EventType);
         let event = if self.in_list(ev, &self.lists.birth) {
             Some(Event::Birth)
@@ -347,13 +296,7 @@ impl Context<'_> {
         } else {
             None
         };
-        let missing_required = self
-            .rules
-            .required
-            .iter()
-            .copied()
-            .filter(|f| get(*f).trim().is_empty())
-            .collect();
+        let missing_required = self.rules.required.iter().copied().filter(|f| get(*f).trim().is_empty()).collect();
         Ok(Record {
             line: row.line,
             record_id,
@@ -380,15 +323,12 @@ impl Context<'_> {
     /// Normalizes one population row. A person needs a name; the rest may be missing.
     pub fn person(&self, row: &Row) -> Result<Person, Rejected> {
         let get = |f| row.get(self.layout, f);
-        let name = self
-            .name(row)
-            .ok_or_else(|| self.reject(row, Field::FullName, "the name is empty".into()))?;
+        let name = self.name(row).ok_or_else(|| self.reject(row, Field::FullName, "the name is empty".into()))?;
         let dob = self.date(row, Field::Dob)?;
         let sex = self.sex(row)?;
         let death_date = self.date(row, Field::DeathDate)?;
         let updated_at = self.date(row, Field::UpdatedAt)?;
-        let deceased =
-            self.in_list(get(Field::VitalStatus), &self.lists.deceased) || death_date.is_some();
+        let deceased = self.in_list(get(Field::VitalStatus), &self.lists.deceased) || death_date.is_some();
         let (_, current) = self.commune(row, Field::CurrentCommune, Field::CurrentAddress);
         let (_, permanent) = self.commune(row, Field::Commune, Field::Address);
         Ok(Person {
@@ -409,38 +349,17 @@ impl Context<'_> {
 
 /// Normalizes every row of a table in parallel; row order is kept. Gives the records and
 /// the table's rejected rows plus those rejected here, sorted by line.
-pub fn records(
-    table: &Table,
-    rules: &Rules,
-    province: &str,
-    today: &PartialDate,
-) -> (Vec<Record>, Vec<Rejected>) {
-    let ctx = Context::new(
-        table,
-        rules,
-        province,
-        today,
-        &[(Field::Commune, Field::Address)],
-    );
-    let results: Vec<Result<Record, Rejected>> =
-        table.rows.par_iter().map(|r| ctx.record(r)).collect();
+pub fn records(table: &Table, rules: &Rules, province: &str, today: &PartialDate) -> (Vec<Record>, Vec<Rejected>) {
+    let ctx = Context::new(table, rules, province, today, &[(Field::Commune, Field::Address)]);
+    let results: Vec<Result<Record, Rejected>> = table.rows.par_iter().map(|r| ctx.record(r)).collect();
     split(results, &table.rejected)
 }
 
 /// Normalizes the population extract.
-pub fn people(
-    table: &Table,
-    rules: &Rules,
-    province: &str,
-    today: &PartialDate,
-) -> (Vec<Person>, Vec<Rejected>) {
-    let fields = [
-        (Field::CurrentCommune, Field::CurrentAddress),
-        (Field::Commune, Field::Address),
-    ];
+pub fn people(table: &Table, rules: &Rules, province: &str, today: &PartialDate) -> (Vec<Person>, Vec<Rejected>) {
+    let fields = [(Field::CurrentCommune, Field::CurrentAddress), (Field::Commune, Field::Address)];
     let ctx = Context::new(table, rules, province, today, &fields);
-    let results: Vec<Result<Person, Rejected>> =
-        table.rows.par_iter().map(|r| ctx.person(r)).collect();
+    let results: Vec<Result<Person, Rejected>> = table.rows.par_iter().map(|r| ctx.person(r)).collect();
     split(results, &table.rejected)
 }
 

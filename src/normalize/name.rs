@@ -48,7 +48,9 @@ const DROPPABLE_MIDDLES: &[&str] = &["thi", "van", "a", "seo", "mi"];
 impl Name {
     /// Normalizes a raw name. An empty or blank input gives `None`.
     pub fn parse(raw: &str) -> Option<Name> {
-        let (repaired, repair) = encoding::repair(raw);
+        // NFC first, so that NFC and NFD input meet the repair heuristics alike.
+        let nfc: String = raw.nfc().collect();
+        let (repaired, repair) = encoding::repair(&nfc);
         let cleaned = text::clean(&repaired);
         if cleaned.is_empty() {
             return None;
@@ -57,13 +59,7 @@ impl Name {
         let display = text::title_case(&canonical);
         let key = display.to_lowercase();
         let folded = text::fold(&display);
-        Some(Name {
-            has_marks: text::has_marks(&cleaned),
-            display,
-            key,
-            folded,
-            repair,
-        })
+        Some(Name { has_marks: text::has_marks(&cleaned), display, key, folded, repair })
     }
 
     /// The last syllable of the folded form: the given name by which people are called.
@@ -94,11 +90,7 @@ impl Name {
     /// Folded, with syllable-final y after a consonant (and in `quy`) written i:
     /// Lý/Lí, Mỹ/Mĩ, Quý/Quí agree; Huy, Tây, Yên keep their y.
     pub fn iy_key(&self) -> String {
-        self.folded
-            .split(' ')
-            .map(iy_syllable)
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.folded.split(' ').map(iy_syllable).collect::<Vec<_>>().join(" ")
     }
 
     /// Phonetic key for blocking and the spelling-variant level: folded, surname class,
@@ -107,14 +99,8 @@ impl Name {
     pub fn phonetic(&self) -> String {
         let mut out = Vec::new();
         for (i, syl) in self.folded.split(' ').enumerate() {
-            let syl = if i == 0 {
-                SURNAME_CLASSES
-                    .iter()
-                    .find(|(a, _)| *a == syl)
-                    .map_or(syl, |(_, b)| *b)
-            } else {
-                syl
-            };
+            let syl =
+                if i == 0 { SURNAME_CLASSES.iter().find(|(a, _)| *a == syl).map_or(syl, |(_, b)| *b) } else { syl };
             out.push(phonetic_syllable(&iy_syllable(syl)));
         }
         out.join(" ")
@@ -216,10 +202,7 @@ impl VariantKind {
 /// are allowed for: `[]` ~ `[thi]`, `[t]` ~ `[thi]`, `[minh]` ≁ `[duc]`.
 fn middles_agree(a: &[&str], b: &[&str]) -> bool {
     let strip = |v: &[&str]| -> Vec<String> {
-        v.iter()
-            .filter(|m| !DROPPABLE_MIDDLES.contains(m))
-            .map(|m| m.to_string())
-            .collect()
+        v.iter().filter(|m| !DROPPABLE_MIDDLES.contains(m)).map(|m| m.to_string()).collect()
     };
     let (a2, b2) = (strip(a), strip(b));
     // One side without any middle name: dropped (Nguyễn Hoa for Nguyễn Minh Hoa).
@@ -228,35 +211,28 @@ fn middles_agree(a: &[&str], b: &[&str]) -> bool {
     }
     // Initials: each one-letter middle matches the first letter of the other side's.
     a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            x == y || (x.len() == 1 && y.starts_with(*x)) || (y.len() == 1 && x.starts_with(*y))
-        })
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x == y || (x.len() == 1 && y.starts_with(*x)) || (y.len() == 1 && x.starts_with(*y)))
 }
 
 /// Compares a registry name (`raw` as written, and parsed) with the population's name.
 /// `case_blind_source`: the field came from a TCVN3 file, which cannot write capital
 /// toned letters, so a difference of case alone is no variant.
-pub fn compare(
-    raw: &str,
-    registry: &Name,
-    population: &Name,
-    case_blind_source: bool,
-) -> NameRelation {
+pub fn compare(raw: &str, registry: &Name, population: &Name, case_blind_source: bool) -> NameRelation {
     use NameRelation::*;
     if raw == population.display {
         return Same;
     }
     if let Some(r) = registry.repair {
-        if registry.iy_key() == population.iy_key() || registry.phonetic() == population.phonetic()
-        {
+        if registry.iy_key() == population.iy_key() || registry.phonetic() == population.phonetic() {
             return Variant(VariantKind::LegacyEncoding(r.label()));
         }
         return Mismatch;
     }
     if registry.key == population.key {
         if case_blind_source
-            && raw.nfc().collect::<String>().to_lowercase()
-                == text::clean(&population.display).to_lowercase()
+            && raw.nfc().collect::<String>().to_lowercase() == text::clean(&population.display).to_lowercase()
         {
             return Same;
         }
@@ -299,12 +275,8 @@ pub fn compare(
 /// an ID link.
 pub fn clearly_differ(a: &Name, b: &Name) -> bool {
     let (pa, pb) = (a.phonetic(), b.phonetic());
-    let ends = |p: &str| {
-        (
-            p.split(' ').next().unwrap_or("").to_string(),
-            p.rsplit(' ').next().unwrap_or("").to_string(),
-        )
-    };
+    let ends =
+        |p: &str| (p.split(' ').next().unwrap_or("").to_string(), p.rsplit(' ').next().unwrap_or("").to_string());
     ends(&pa) != ends(&pb) && strsim::normalized_levenshtein(&a.folded, &b.folded) < 0.85
 }
 
@@ -340,16 +312,8 @@ mod tests {
             ("Nguyễn Văn Hòa", "Nguyễn Văn Hòa", Same),
             ("NGUYỄN VĂN HÒA", "Nguyễn Văn Hòa", Variant(Form)),
             ("Nguyễn Văn Hoà", "Nguyễn Văn Hòa", Variant(TonePlacement)),
-            (
-                "Nguyen Van Hoa",
-                "Nguyễn Văn Hòa",
-                Variant(DiacriticsDropped),
-            ),
-            (
-                "Nguyễn Văn Hóa",
-                "Nguyễn Văn Hòa",
-                Variant(DiacriticsDiffer),
-            ),
+            ("Nguyen Van Hoa", "Nguyễn Văn Hòa", Variant(DiacriticsDropped)),
+            ("Nguyễn Văn Hóa", "Nguyễn Văn Hòa", Variant(DiacriticsDiffer)),
             ("Nguyễn Văn Hùng", "Nguyễn Văn Hòa", Mismatch),
             ("Giàng A Páo", "Giàng A Pó", Mismatch),
             ("Lí Thị Mẩy", "Lý Thị Mẩy", Variant(IY)),
@@ -361,33 +325,19 @@ mod tests {
             ("Đặng Láo Lở", "Tẩn Láo Lở", Variant(Spelling)),
             ("Xùng A Chứ", "Sùng A Chứ", Variant(Spelling)),
             ("Triệu Văn Tả", "Chảo Văn Tả", Variant(Spelling)),
-            (
-                "Nguyễn Văn Hùng",
-                "Nguyễn Văn Hưng",
-                Variant(DiacriticsDiffer),
-            ),
+            ("Nguyễn Văn Hùng", "Nguyễn Văn Hưng", Variant(DiacriticsDiffer)),
             ("Lò Văn Ánh", "Lò Văn Tâm", Mismatch),
         ];
         for (raw, pop, want) in cases {
-            assert_eq!(
-                compare(raw, &n(raw), &n(pop), false),
-                want,
-                "{raw:?} vs {pop:?}"
-            );
+            assert_eq!(compare(raw, &n(raw), &n(pop), false), want, "{raw:?} vs {pop:?}");
         }
         let nfd: String = "Nguyễn Văn Hòa".nfd().collect();
-        assert_eq!(
-            compare(&nfd, &n(&nfd), &n("Nguyễn Văn Hòa"), false),
-            Variant(UnicodeForm)
-        );
+        assert_eq!(compare(&nfd, &n(&nfd), &n("Nguyễn Văn Hòa"), false), Variant(UnicodeForm));
         assert_eq!(
             compare("Giµng A P¸o", &n("Giµng A P¸o"), &n("Giàng A Páo"), false),
             Variant(LegacyEncoding("tcvn3"))
         );
-        assert_eq!(
-            compare("Lò Văn ánh", &n("Lò Văn ánh"), &n("Lò Văn Ánh"), true),
-            Same
-        );
+        assert_eq!(compare("Lò Văn ánh", &n("Lò Văn ánh"), &n("Lò Văn Ánh"), true), Same);
     }
 
     #[test]
@@ -401,10 +351,7 @@ mod tests {
 
     #[test]
     fn keys_table() {
-        assert_eq!(
-            n("Nguyễn Thị Minh Khai").middle_folded(),
-            vec!["thi", "minh"]
-        );
+        assert_eq!(n("Nguyễn Thị Minh Khai").middle_folded(), vec!["thi", "minh"]);
         assert_eq!(n("Nguyễn Thị Hoa").without_middle(), "nguyen hoa");
         assert_eq!(n("Lý Thị Mỹ").iy_key(), "li thi mi");
         assert_eq!(n("Quý").iy_key(), "qui");

@@ -41,8 +41,7 @@ pub fn clean(s: &str) -> String {
 
 /// True when the text carries any Vietnamese diacritic (tone, modifier or đ).
 pub fn has_marks(s: &str) -> bool {
-    s.nfd()
-        .any(|c| is_combining_mark(c) || c == 'đ' || c == 'Đ')
+    s.nfd().any(|c| is_combining_mark(c) || c == 'đ' || c == 'Đ')
 }
 
 /// Diacritic-folded lower-case form: marks removed, đ→d, apostrophes and hyphens dropped,
@@ -102,10 +101,7 @@ fn canonical_syllable(word: &str) -> String {
     };
     // The vowel nucleus: the first run of vowels, skipping the u of "qu" and the i of
     // "gi" when another vowel follows.
-    let lower: Vec<char> = letters
-        .iter()
-        .map(|(c, _)| c.to_ascii_lowercase())
-        .collect();
+    let lower: Vec<char> = letters.iter().map(|(c, _)| c.to_ascii_lowercase()).collect();
     let Some(mut start) = lower.iter().position(|&c| is_vowel(c)) else {
         return word.nfc().collect();
     };
@@ -115,18 +111,14 @@ fn canonical_syllable(word: &str) -> String {
     }
     if start > 0 && end - start >= 2 {
         let prev = lower[start - 1];
-        if (prev == 'q' && lower[start] == 'u')
-            || (prev == 'g' && lower[start] == 'i' && letters[start].1.is_empty())
-        {
+        if (prev == 'q' && lower[start] == 'u') || (prev == 'g' && lower[start] == 'i' && letters[start].1.is_empty()) {
             start += 1;
         }
     }
     let nucleus = start..end;
     let closed = end < lower.len();
-    let modified: Vec<usize> = nucleus
-        .clone()
-        .filter(|&i| letters[i].1.iter().any(|m| MODIFIERS.contains(m)))
-        .collect();
+    let modified: Vec<usize> =
+        nucleus.clone().filter(|&i| letters[i].1.iter().any(|m| MODIFIERS.contains(m))).collect();
     let target = if let Some(&last) = modified.last() {
         last
     } else {

@@ -51,17 +51,10 @@ pub fn discrepancy_ids(path: &Path) -> HashSet<String> {
     let Ok(headers) = reader.headers().cloned() else {
         return HashSet::new();
     };
-    let Some(col) = headers
-        .iter()
-        .position(|h| h.trim_start_matches('\u{feff}') == "discrepancy_id")
-    else {
+    let Some(col) = headers.iter().position(|h| h.trim_start_matches('\u{feff}') == "discrepancy_id") else {
         return HashSet::new();
     };
-    reader
-        .records()
-        .filter_map(|r| r.ok())
-        .filter_map(|r| r.get(col).map(str::to_string))
-        .collect()
+    reader.records().filter_map(|r| r.ok()).filter_map(|r| r.get(col).map(str::to_string)).collect()
 }
 
 fn tier_label(t: Option<Tier>) -> String {
@@ -84,10 +77,7 @@ pub fn write(
     let agency = a.input.agency.as_str();
     let ds: &[Discrepancy] = &a.assessment.discrepancies;
     let ids: Vec<String> = ds.iter().map(|d| d.stable_id(agency)).collect();
-    let is_new: Vec<bool> = ids
-        .iter()
-        .map(|id| previous.is_none_or(|p| !p.contains(id)))
-        .collect();
+    let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id))).collect();
     let names: Vec<String> = ds.iter().map(|d| super::commune_name(&d.commune)).collect();
 
     let rows = ds.iter().enumerate().map(|(i, d)| {
@@ -113,140 +103,127 @@ pub fn write(
             d.note.clone(),
         ]
     });
-    write_csv(
-        &dir.join("discrepancies.csv"),
-        &DISCREPANCY_COLUMNS,
-        rows,
-        true,
-    )?;
+    write_csv(&dir.join("discrepancies.csv"), &DISCREPANCY_COLUMNS, rows, true)?;
 
     let s = |f: &dyn Fn(&Discrepancy) -> String| ds.iter().map(f).collect::<Vec<String>>();
     let mut df = DataFrame::new_infer_height(vec![
         Column::new("run_id".into(), vec![run_id; ds.len()]),
         Column::new("agency".into(), vec![agency; ds.len()]),
         Column::new("record_id".into(), s(&|d| d.record_id.clone())),
-        Column::new(
-            "line".into(),
-            ds.iter().map(|d| d.line).collect::<Vec<u64>>(),
-        ),
+        Column::new("line".into(), ds.iter().map(|d| d.line).collect::<Vec<u64>>()),
         Column::new("commune_code".into(), s(&|d| d.commune.clone())),
         Column::new("commune_name".into(), names),
         Column::new("code".into(), s(&|d| d.code.name().to_string())),
-        Column::new(
-            "dimension".into(),
-            s(&|d| d.code.dimension().key().to_string()),
-        ),
-        Column::new(
-            "severity".into(),
-            s(&|d| d.code.severity().label().to_string()),
-        ),
+        Column::new("dimension".into(), s(&|d| d.code.dimension().key().to_string())),
+        Column::new("severity".into(), s(&|d| d.code.severity().label().to_string())),
         Column::new("field".into(), s(&|d| d.field.to_string())),
         Column::new("registry_value".into(), s(&|d| d.registry_value.clone())),
-        Column::new(
-            "population_value".into(),
-            s(&|d| d.population_value.clone()),
-        ),
+        Column::new("population_value".into(), s(&|d| d.population_value.clone())),
         Column::new("suggested_value".into(), s(&|d| d.suggested_value.clone())),
         Column::new("person_id".into(), s(&|d| d.person_id.clone())),
         Column::new(
             "link_tier".into(),
-            ds.iter()
-                .map(|d| d.tier.map(|t| t as u8 as i32))
-                .collect::<Vec<Option<i32>>>(),
+            ds.iter().map(|d| d.tier.map(|t| t as u8 as i32)).collect::<Vec<Option<i32>>>(),
         ),
-        Column::new(
-            "link_score".into(),
-            ds.iter().map(|d| d.score).collect::<Vec<Option<f64>>>(),
-        ),
+        Column::new("link_score".into(), ds.iter().map(|d| d.score).collect::<Vec<Option<f64>>>()),
         Column::new("discrepancy_id".into(), ids.clone()),
         Column::new("is_new".into(), is_new.clone()),
         Column::new("note".into(), s(&|d| d.note.clone())),
     ])?;
     write_parquet(&dir.join("discrepancies.parquet"), &mut df)?;
 
-    // links.parquet: every readable record, linked or not.
-    let n = a.records.len();
-    let person_id: Vec<Option<String>> = a
-        .links
+    // links.parquet: every readable record, linked or not, with what `explain` shows.
+    let pid = |p: Option<u32>| p.map(|p| people[p as usize].pid.digits.clone());
+    let ls = &a.links;
+    let rule: Vec<Option<&str>> = ls
         .iter()
-        .map(|l| l.person.map(|p| people[p as usize].pid.digits.clone()))
+        .map(|l| match (l.tier, &l.explanation) {
+            (_, Some(e)) => Some(e.rule),
+            (Some(Tier::PersonalId), None) if l.person.is_some() => Some("personal_id_exact"),
+            (Some(Tier::LegacyId), None) if l.person.is_some() => Some("legacy_id_exact"),
+            _ => None,
+        })
         .collect();
-    let rule: Vec<Option<&str>> = a
-        .links
+    let levels: Vec<Option<String>> = ls
         .iter()
         .map(|l| {
-            l.person.and(l.tier).map(|t| match t {
-                Tier::PersonalId => "personal_id_exact",
-                Tier::LegacyId => "legacy_id_exact",
-            })
+            l.explanation
+                .as_ref()
+                .map(|e| e.levels.iter().map(|(f, lv, w)| format!("{f}={lv}:{w:.3}")).collect::<Vec<_>>().join(";"))
         })
         .collect();
     let mut links = DataFrame::new_infer_height(vec![
-        Column::new(
-            "record_id".into(),
-            a.records
-                .iter()
-                .map(|r| r.record_id.clone())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "line".into(),
-            a.records.iter().map(|r| r.line).collect::<Vec<u64>>(),
-        ),
-        Column::new(
-            "outcome".into(),
-            a.links
-                .iter()
-                .map(|l| l.outcome.label())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("person_id".into(), person_id),
+        Column::new("record_id".into(), a.records.iter().map(|r| r.record_id.clone()).collect::<Vec<_>>()),
+        Column::new("line".into(), a.records.iter().map(|r| r.line).collect::<Vec<u64>>()),
+        Column::new("outcome".into(), ls.iter().map(|l| l.outcome.label()).collect::<Vec<_>>()),
+        Column::new("person_id".into(), ls.iter().map(|l| pid(l.person)).collect::<Vec<_>>()),
         Column::new(
             "link_tier".into(),
-            a.links
-                .iter()
-                .map(|l| l.person.and(l.tier).map(|t| t as u8 as i32))
-                .collect::<Vec<_>>(),
+            ls.iter().map(|l| l.person.and(l.tier).map(|t| t as u8 as i32)).collect::<Vec<_>>(),
+        ),
+        Column::new("link_score".into(), ls.iter().map(|l| l.person.map(|_| l.score)).collect::<Vec<_>>()),
+        Column::new("rule".into(), rule),
+        Column::new("levels".into(), levels),
+        Column::new(
+            "match_weight".into(),
+            ls.iter().map(|l| l.explanation.as_ref().map(|e| e.weight)).collect::<Vec<_>>(),
+        ),
+        Column::new("review_candidate".into(), ls.iter().map(|l| pid(l.review_candidate)).collect::<Vec<_>>()),
+        Column::new(
+            "runner_up".into(),
+            ls.iter().map(|l| pid(l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| r.0)))).collect::<Vec<_>>(),
         ),
         Column::new(
-            "link_score".into(),
-            a.links
-                .iter()
-                .map(|l| l.person.map(|_| l.score))
+            "runner_up_probability".into(),
+            ls.iter()
+                .map(|l| l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| (r.1 * 10_000.0).round() / 10_000.0)))
                 .collect::<Vec<_>>(),
         ),
-        Column::new("rule".into(), rule),
     ])?;
-    debug_assert_eq!(links.height(), n);
     write_parquet(&dir.join("links.parquet"), &mut links)?;
 
-    let rejected = a.rejected.iter().map(|r| {
+    // review.csv: records a person must confirm, with candidate, runner-up and levels.
+    let review = a.records.iter().zip(ls).filter(|(_, l)| l.outcome == crate::link::Outcome::Review).map(|(r, l)| {
+        let e = l.explanation.as_deref();
         vec![
-            r.line.to_string(),
             r.record_id.clone(),
-            r.column.clone(),
-            r.reason.clone(),
+            r.line.to_string(),
+            pid(l.review_candidate).unwrap_or_default(),
+            format!("{:.4}", l.score),
+            e.and_then(|e| pid(e.runner_up.map(|x| x.0))).unwrap_or_default(),
+            e.and_then(|e| e.runner_up.map(|x| format!("{:.4}", x.1))).unwrap_or_default(),
+            e.map(|e| e.rule.to_string()).unwrap_or_default(),
+            e.map(|e| e.levels.iter().map(|(f, lv, _)| format!("{f}={lv}")).collect::<Vec<_>>().join(";"))
+                .unwrap_or_default(),
         ]
     });
     write_csv(
-        &dir.join("rejected.csv"),
-        &["line", "record_id", "column", "reason"],
-        rejected,
+        &dir.join("review.csv"),
+        &[
+            "record_id",
+            "line",
+            "candidate_person_id",
+            "probability",
+            "runner_up_person_id",
+            "runner_up_probability",
+            "blocking_rule",
+            "levels",
+        ],
+        review,
         true,
     )?;
+    super::writers::write_json(&dir.join("model.json"), &serde_json::to_value(&a.model).expect("model serializes"))?;
+
+    let rejected =
+        a.rejected.iter().map(|r| vec![r.line.to_string(), r.record_id.clone(), r.column.clone(), r.reason.clone()]);
+    write_csv(&dir.join("rejected.csv"), &["line", "record_id", "column", "reason"], rejected, true)?;
 
     let current: HashSet<&String> = ids.iter().collect();
-    let mut new: Vec<String> = ids
-        .iter()
-        .zip(&is_new)
-        .filter(|(_, n)| **n)
-        .map(|(i, _)| i.clone())
-        .collect();
+    let mut new: Vec<String> = ids.iter().zip(&is_new).filter(|(_, n)| **n).map(|(i, _)| i.clone()).collect();
     new.sort();
     new.dedup();
-    let mut resolved: Vec<String> = previous
-        .map(|p| p.iter().filter(|i| !current.contains(i)).cloned().collect())
-        .unwrap_or_default();
+    let mut resolved: Vec<String> =
+        previous.map(|p| p.iter().filter(|i| !current.contains(i)).cloned().collect()).unwrap_or_default();
     resolved.sort();
     Ok(Written { new, resolved })
 }

@@ -20,11 +20,7 @@ impl RunLock {
     pub fn acquire(run_root: &Path) -> Result<RunLock> {
         let path = run_root.join(".lock");
         for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut f) => {
                     write!(f, "{}", std::process::id()).map_err(|e| Error::io(&path, e))?;
                     cleanup(run_root)?;
@@ -34,10 +30,7 @@ impl RunLock {
                     let holder = std::fs::read_to_string(&path).unwrap_or_default();
                     match holder.trim().parse::<u32>() {
                         Ok(pid) if pid != std::process::id() && alive(pid) => {
-                            return Err(Error::Locked {
-                                path,
-                                holder: format!("process {pid}"),
-                            })
+                            return Err(Error::Locked { path, holder: format!("process {pid}") })
                         }
                         // Stale (dead owner or unreadable): take it over.
                         _ => std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?,
@@ -46,10 +39,7 @@ impl RunLock {
                 Err(e) => return Err(Error::io(&path, e)),
             }
         }
-        Err(Error::Locked {
-            path,
-            holder: "another process (lock changed hands twice)".into(),
-        })
+        Err(Error::Locked { path, holder: "another process (lock changed hands twice)".into() })
     }
 }
 
@@ -89,10 +79,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // A lock held by a live process other than us (PID 1 always exists).
         std::fs::write(dir.path().join(".lock"), "1").unwrap();
-        assert!(matches!(
-            RunLock::acquire(dir.path()),
-            Err(Error::Locked { .. })
-        ));
+        assert!(matches!(RunLock::acquire(dir.path()), Err(Error::Locked { .. })));
         // A lock of a dead process is taken over.
         std::fs::write(dir.path().join(".lock"), "999999999").unwrap();
         let lock = RunLock::acquire(dir.path()).unwrap();

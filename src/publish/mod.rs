@@ -75,10 +75,7 @@ pub fn published_runs(run_root: &Path) -> Vec<String> {
 
 /// The run published before `run_id` (the greatest ID below it), if any.
 pub fn previous_run(run_root: &Path, run_id: &str) -> Option<PathBuf> {
-    published_runs(run_root)
-        .into_iter()
-        .rfind(|r| r.as_str() < run_id)
-        .map(|r| run_root.join(r))
+    published_runs(run_root).into_iter().rfind(|r| r.as_str() < run_id).map(|r| run_root.join(r))
 }
 
 fn scores_json(s: &Scores) -> Value {
@@ -90,10 +87,7 @@ fn scores_json(s: &Scores) -> Value {
 }
 
 fn commune_name(code: &str) -> String {
-    AdminUnits::get()
-        .unit(code)
-        .map(|u| u.name.clone())
-        .unwrap_or_default()
+    AdminUnits::get().unit(code).map(|u| u.name.clone()).unwrap_or_default()
 }
 
 /// Publishes a run. Gives the report with the run folder and failed gates.
@@ -133,33 +127,19 @@ pub fn publish(data: RunData) -> Result<RunReport> {
         run_dir: target,
         agencies: summaries,
         failed_gates,
-        population: (
-            data.people.len() as u64,
-            data.population_rejected.len() as u64,
-        ),
+        population: (data.people.len() as u64, data.population_rejected.len() as u64),
     })
 }
 
-fn write_run(
-    data: &RunData,
-    dir: &Path,
-    previous: Option<&Path>,
-    start: Instant,
-) -> Result<Vec<AgencySummary>> {
+fn write_run(data: &RunData, dir: &Path, previous: Option<&Path>, start: Instant) -> Result<Vec<AgencySummary>> {
     let cfg = &data.config;
     let mut summaries = Vec::new();
     let mut metrics_agencies = Vec::new();
     let mut changes = BTreeMap::new();
     for a in &data.agencies {
-        let previous_ids = previous
-            .map(|p| agency::discrepancy_ids(&p.join(&a.input.agency).join("discrepancies.csv")));
-        let written = agency::write(
-            &cfg.run_id,
-            a,
-            &data.people,
-            &dir.join(&a.input.agency),
-            previous_ids.as_ref(),
-        )?;
+        let previous_ids =
+            previous.map(|p| agency::discrepancy_ids(&p.join(&a.input.agency).join("discrepancies.csv")));
+        let written = agency::write(&cfg.run_id, a, &data.people, &dir.join(&a.input.agency), previous_ids.as_ref())?;
         let mut codes: BTreeMap<&str, u64> = BTreeMap::new();
         for d in &a.assessment.discrepancies {
             *codes.entry(d.code.name()).or_default() += 1;
@@ -202,15 +182,8 @@ fn write_run(
         &dir.join("metrics.json"),
         &json!({ "run_id": cfg.run_id, "province": cfg.province, "agencies": metrics_agencies }),
     )?;
-    write_json(
-        &dir.join("changes.json"),
-        &json!({ "run_id": cfg.run_id, "agencies": changes }),
-    )?;
-    let mut timings: Vec<Value> = data
-        .timings
-        .iter()
-        .map(|(s, ms)| json!({"stage": s, "ms": ms}))
-        .collect();
+    write_json(&dir.join("changes.json"), &json!({ "run_id": cfg.run_id, "agencies": changes }))?;
+    let mut timings: Vec<Value> = data.timings.iter().map(|(s, ms)| json!({"stage": s, "ms": ms})).collect();
     timings.push(json!({"stage": "publish", "ms": start.elapsed().as_millis() as u64}));
     let mut inputs = vec![json!({
         "role": "population", "path": data.population_file.path, "size": data.population_file.size,
@@ -230,9 +203,7 @@ fn write_run(
     let rules_version: Vec<Value> = std::iter::once(&cfg.population)
         .chain(&cfg.registries)
         .map(|i| {
-            let sha = crate::pipeline::hash_file(&i.rules_path)
-                .map(|(_, h)| h)
-                .unwrap_or_default();
+            let sha = crate::pipeline::hash_file(&i.rules_path).map(|(_, h)| h).unwrap_or_default();
             json!({"agency": i.agency, "version": i.rules.version, "sha256": sha})
         })
         .collect();
@@ -273,17 +244,15 @@ fn append_feed(run_root: &Path, run_id: &str, data: &RunData) -> Result<()> {
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
     let mut out = String::with_capacity(existing.len() + 4096);
     for line in existing.lines() {
-        let same_run = serde_json::from_str::<Value>(line)
-            .ok()
-            .is_some_and(|v| v["run_id"] == run_id);
+        let same_run = serde_json::from_str::<Value>(line).ok().is_some_and(|v| v["run_id"] == run_id);
         if !same_run && !line.trim().is_empty() {
             out.push_str(line);
             out.push('\n');
         }
     }
     for a in &data.agencies {
-        let all = std::iter::once(("all", &a.scores.total))
-            .chain(a.scores.communes.iter().map(|(c, s)| (c.as_str(), s)));
+        let all =
+            std::iter::once(("all", &a.scores.total)).chain(a.scores.communes.iter().map(|(c, s)| (c.as_str(), s)));
         for (commune, s) in all {
             for d in crate::assess::Dimension::ALL {
                 let sc = s.dimension(d);
@@ -317,17 +286,11 @@ fn evaluate_gates(data: &RunData, previous: Option<&Path>) -> Vec<String> {
             a[dim]["score"].as_f64()
         }
     };
-    let agencies: BTreeSet<&str> = data
-        .agencies
-        .iter()
-        .map(|a| a.input.agency.as_str())
-        .collect();
+    let agencies: BTreeSet<&str> = data.agencies.iter().map(|a| a.input.agency.as_str()).collect();
     let mut failed = Vec::new();
     for g in &data.config.gates {
         for a in &data.agencies {
-            if g.agency.as_deref().is_some_and(|x| x != a.input.agency)
-                || !agencies.contains(a.input.agency.as_str())
-            {
+            if g.agency.as_deref().is_some_and(|x| x != a.input.agency) || !agencies.contains(a.input.agency.as_str()) {
                 continue;
             }
             let Some(score) = a.scores.total.get(&g.dimension) else {
@@ -341,9 +304,7 @@ fn evaluate_gates(data: &RunData, previous: Option<&Path>) -> Vec<String> {
                     ));
                 }
             }
-            if let (Some(max_drop), Some(before)) =
-                (g.max_drop, prev_score(&a.input.agency, &g.dimension))
-            {
+            if let (Some(max_drop), Some(before)) = (g.max_drop, prev_score(&a.input.agency, &g.dimension)) {
                 if before - score > max_drop {
                     failed.push(format!(
                         "{} {} fell from {before:.2} to {score:.2}, more than the gate's {max_drop:.2} points",
@@ -364,10 +325,7 @@ mod tests {
 
     fn demo_data(dir: &Path) -> RunData {
         let job = crate::demo::write(dir).unwrap();
-        let opts = RunOptions {
-            run_id: Some("2026-11-29".into()),
-            ..RunOptions::default()
-        };
+        let opts = RunOptions { run_id: Some("2026-11-29".into()), ..RunOptions::default() };
         prepare(&load(&job, &opts).unwrap(), &NoProgress).unwrap()
     }
 

@@ -11,11 +11,8 @@ use std::path::Path;
 
 /// Quotes a CSV cell when needed and neutralizes formula starts.
 pub fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
+    let guarded =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
@@ -36,13 +33,10 @@ where
     if bom {
         w.write_all(b"\xEF\xBB\xBF").map_err(io)?;
     }
-    let line =
-        |cells: &mut dyn Iterator<Item = String>| cells.collect::<Vec<_>>().join(",") + "\r\n";
-    w.write_all(line(&mut headers.iter().map(|h| csv_cell(h))).as_bytes())
-        .map_err(io)?;
+    let line = |cells: &mut dyn Iterator<Item = String>| cells.collect::<Vec<_>>().join(",") + "\r\n";
+    w.write_all(line(&mut headers.iter().map(|h| csv_cell(h))).as_bytes()).map_err(io)?;
     for row in rows {
-        w.write_all(line(&mut row.as_ref().iter().map(|c| csv_cell(c))).as_bytes())
-            .map_err(io)?;
+        w.write_all(line(&mut row.as_ref().iter().map(|c| csv_cell(c))).as_bytes()).map_err(io)?;
     }
     w.flush().map_err(io)
 }
@@ -53,10 +47,7 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(df)
-        .map_err(|e| Error::Input {
-            path: path.into(),
-            message: format!("cannot write Parquet: {e}"),
-        })?;
+        .map_err(|e| Error::Input { path: path.into(), message: format!("cannot write Parquet: {e}") })?;
     Ok(())
 }
 

@@ -89,16 +89,8 @@ fn to_cp1258(text: &str) -> Vec<u8> {
             continue;
         }
         let nfd: String = ch.to_string().nfd().collect();
-        let base: String = nfd
-            .chars()
-            .filter(|c| !TONES.contains(c))
-            .collect::<String>()
-            .nfc()
-            .collect();
-        for c in base
-            .chars()
-            .chain(nfd.chars().filter(|c| TONES.contains(c)))
-        {
+        let base: String = nfd.chars().filter(|c| !TONES.contains(c)).collect::<String>().nfc().collect();
+        for c in base.chars().chain(nfd.chars().filter(|c| TONES.contains(c))) {
             out.push(*table.get(&c).unwrap_or(&b'?'));
         }
     }
@@ -113,10 +105,7 @@ fn to_tcvn3(text: &str) -> Vec<u8> {
     static TABLE: OnceLock<HashMap<char, u8>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut t = HashMap::new();
-        for line in include_str!("../../rules/tcvn3_to_unicode.csv")
-            .lines()
-            .skip(1)
-        {
+        for line in include_str!("../../rules/tcvn3_to_unicode.csv").lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             let byte = u8::from_str_radix(f[0], 16).expect("hex byte");
             if let Some(u) = f[2].chars().next() {
@@ -140,13 +129,7 @@ fn to_tcvn3(text: &str) -> Vec<u8> {
 
 fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut s = String::with_capacity(rows.len() * 100);
-    s.push_str(
-        &header
-            .iter()
-            .map(|h| csv_cell(h))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
+    s.push_str(&header.iter().map(|h| csv_cell(h)).collect::<Vec<_>>().join(","));
     s.push('\n');
     for r in rows {
         s.push_str(&r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
@@ -185,12 +168,7 @@ fn population_csv(people: &[Person]) -> String {
         "Ngày mất",
         "Ngày cập nhật",
     ];
-    let group = |g: &str| {
-        population::GROUPS
-            .iter()
-            .find(|x| x.0 == g)
-            .map_or("Kinh", |x| x.1)
-    };
+    let group = |g: &str| population::GROUPS.iter().find(|x| x.0 == g).map_or("Kinh", |x| x.1);
     let parent = |i: Option<usize>| i.map(|i| people[i].name()).unwrap_or_default();
     let rows: Vec<Vec<String>> = people
         .iter()
@@ -206,12 +184,7 @@ fn population_csv(people: &[Person]) -> String {
                 parent(p.father),
                 parent(p.mother),
                 p.marital.into(),
-                if p.death.is_some() {
-                    "Đã chết"
-                } else {
-                    "Còn sống"
-                }
-                .into(),
+                if p.death.is_some() { "Đã chết" } else { "Còn sống" }.into(),
                 p.death.as_ref().map(fmt).unwrap_or_default(),
                 fmt(&p.updated),
             ]
@@ -288,14 +261,8 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         communes: &communes,
         names: &names,
         today: opts.today,
-        pids: people
-            .iter()
-            .map(|p| p.pid.as_str())
-            .collect::<HashSet<_>>(),
-        current_names: communes
-            .iter()
-            .map(|c| registries::unit_key(&c.name))
-            .collect(),
+        pids: people.iter().map(|p| p.pid.as_str()).collect::<HashSet<_>>(),
+        current_names: communes.iter().map(|c| registries::unit_key(&c.name)).collect(),
     };
     let civil = registries::civil_status(
         &mut rng,
@@ -308,32 +275,17 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let land = registries::land(&mut rng, &p.land, &world);
     let (education, absent) = registries::education(&mut rng, &p.education, &world);
 
-    write(
-        &dir.join("population.csv"),
-        population_csv(&people).as_bytes(),
-    )?;
-    let formats = [
-        &p.formats.civil_status,
-        &p.formats.insurance,
-        &p.formats.land,
-        &p.formats.education,
-    ];
+    write(&dir.join("population.csv"), population_csv(&people).as_bytes())?;
+    let formats = [&p.formats.civil_status, &p.formats.insurance, &p.formats.land, &p.formats.education];
     let regs: [&Registry; 4] = [&civil, &insurance, &land, &education];
     let mut summary = Vec::new();
     for (reg, format) in regs.iter().zip(formats) {
-        write(
-            &dir.join(reg.file),
-            &encode(&csv_text(&reg.header, &reg.rows), format)?,
-        )?;
+        write(&dir.join(reg.file), &encode(&csv_text(&reg.header, &reg.rows), format)?)?;
         let truth: Vec<Vec<String>> = reg
             .truth
             .iter()
             .map(|(id, person, codes)| {
-                vec![
-                    id.clone(),
-                    person.clone(),
-                    codes.iter().copied().collect::<Vec<_>>().join(";"),
-                ]
+                vec![id.clone(), person.clone(), codes.iter().copied().collect::<Vec<_>>().join(";")]
             })
             .collect();
         write(
@@ -342,24 +294,12 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         )?;
         summary.push((reg.agency.to_string(), reg.rows.len()));
     }
-    let coverage: Vec<Vec<String>> = absent
-        .into_iter()
-        .map(|pid| vec!["education".into(), pid, "EXPECTED_ABSENT".into()])
-        .collect();
-    write(
-        &dir.join("truth/coverage.csv"),
-        csv_text(&["agency", "person_id", "code"], &coverage).as_bytes(),
-    )?;
+    let coverage: Vec<Vec<String>> =
+        absent.into_iter().map(|pid| vec!["education".into(), pid, "EXPECTED_ABSENT".into()]).collect();
+    write(&dir.join("truth/coverage.csv"), csv_text(&["agency", "person_id", "code"], &coverage).as_bytes())?;
     for (name, text) in crate::demo::RULES {
         write(&dir.join(name), text.as_bytes())?;
     }
-    write(
-        &dir.join("job.toml"),
-        JOB.replace("SEED", &opts.seed.to_string()).as_bytes(),
-    )?;
-    Ok(Summary {
-        job: dir.join("job.toml"),
-        people: people.len(),
-        registries: summary,
-    })
+    write(&dir.join("job.toml"), JOB.replace("SEED", &opts.seed.to_string()).as_bytes())?;
+    Ok(Summary { job: dir.join("job.toml"), people: people.len(), registries: summary })
 }

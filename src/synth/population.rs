@@ -25,9 +25,8 @@ pub const GROUPS: &[(&str, &str, f64)] = &[
 
 /// Syllables of hamlet names (Thái and Mông place names of the province).
 const HAMLET_SYLLABLES: &[&str] = &[
-    "Nà", "Pá", "Hua", "Nậm", "Huổi", "Phiêng", "Sin", "Chải", "Ma", "Tả", "Sì", "Pậu", "Khoa",
-    "Mới", "Lao", "Chu", "Sáng", "Cang", "Hồ", "Thầu", "Pho", "Cúm", "Luông", "Dào", "Mường",
-    "Kim", "Ngà", "Tẩm", "Lèng", "Hon",
+    "Nà", "Pá", "Hua", "Nậm", "Huổi", "Phiêng", "Sin", "Chải", "Ma", "Tả", "Sì", "Pậu", "Khoa", "Mới", "Lao", "Chu",
+    "Sáng", "Cang", "Hồ", "Thầu", "Pho", "Cúm", "Luông", "Dào", "Mường", "Kim", "Ngà", "Tẩm", "Lèng", "Hon",
 ];
 
 /// One person of the synthetic population.
@@ -179,20 +178,11 @@ pub fn communes(rng: &mut Rng) -> Vec<Commune> {
                     if urban {
                         format!("Tổ {}", i + 1)
                     } else {
-                        format!(
-                            "Bản {} {}",
-                            rng.pick(HAMLET_SYLLABLES),
-                            rng.pick(HAMLET_SYLLABLES)
-                        )
+                        format!("Bản {} {}", rng.pick(HAMLET_SYLLABLES), rng.pick(HAMLET_SYLLABLES))
                     }
                 })
                 .collect();
-            Commune {
-                code: u.code.clone(),
-                name: u.name.clone(),
-                legacy: units.legacy_units_of(&u.code),
-                hamlets,
-            }
+            Commune { code: u.code.clone(), name: u.name.clone(), legacy: units.legacy_units_of(&u.code), hamlets }
         })
         .collect()
 }
@@ -211,11 +201,7 @@ fn other_province_codes() -> Vec<String> {
 fn random_date(rng: &mut Rng, from: i32, to: &PartialDate) -> PartialDate {
     loop {
         let year = from + rng.below((to.year - from + 1) as u64) as i32;
-        let d = PartialDate {
-            year,
-            month: 1 + rng.below(12) as u8,
-            day: 1 + rng.below(28) as u8,
-        };
+        let d = PartialDate { year, month: 1 + rng.below(12) as u8, day: 1 + rng.below(28) as u8 };
         if d <= *to {
             return d;
         }
@@ -237,100 +223,79 @@ pub fn generate(
     let mut cmnd_counter = 0u64;
     let mut people: Vec<Person> = Vec::with_capacity(n + 8);
     let weights: Vec<f64> = GROUPS.iter().map(|g| g.2).collect();
-    let mut new_person = |rng: &mut Rng,
-                          group: &'static str,
-                          male: bool,
-                          age: i32,
-                          surname: String,
-                          commune: &Commune,
-                          hamlet: &str| {
-        let year = today.year - age;
-        let mut dob = random_date(rng, year, today);
-        dob.year = year;
-        if dob > *today {
-            dob = PartialDate {
-                year,
-                month: 1,
-                day: 1,
+    let mut new_person =
+        |rng: &mut Rng, group: &'static str, male: bool, age: i32, surname: String, commune: &Commune, hamlet: &str| {
+            let year = today.year - age;
+            let mut dob = random_date(rng, year, today);
+            dob.year = year;
+            if dob > *today {
+                dob = PartialDate { year, month: 1, day: 1 };
+            }
+            // Older people in remote communes: year only, or the conventional 01/01.
+            if age > 55 && group != "kinh" {
+                match rng.below(10) {
+                    0..=2 => dob = PartialDate { year, month: 0, day: 0 },
+                    3 | 4 => dob = PartialDate { year, month: 1, day: 1 },
+                    _ => {}
+                }
+            }
+            let code = match rng.below(100) {
+                0..=89 => "012".to_string(),
+                90..=95 => "011".to_string(),
+                _ => rng.pick_string(&others),
             };
-        }
-        // Older people in remote communes: year only, or the conventional 01/01.
-        if age > 55 && group != "kinh" {
-            match rng.below(10) {
-                0..=2 => {
-                    dob = PartialDate {
-                        year,
-                        month: 0,
-                        day: 0,
+            let d4 = 2 * ((year - 1900) / 100) as u64 + u64::from(!male);
+            let prefix = format!("{code}{d4}{:02}", year % 100);
+            let counter = serials.entry(prefix.clone()).or_insert(0);
+            let serial = (*counter * 7919 + 104_729) % 1_000_000;
+            *counter += 1;
+            let pid = format!("{prefix}{serial:06}");
+            let cmnd = if year < 2000 && rng.chance(0.6) {
+                cmnd_counter += 1;
+                format!("04{:07}", (cmnd_counter * 7_654_321 + 13) % 10_000_000)
+            } else {
+                String::new()
+            };
+            let middle = match (group, male) {
+                ("mong", true) => {
+                    if rng.chance(0.85) {
+                        "A".to_string()
+                    } else {
+                        "Seo".to_string()
                     }
                 }
-                3 | 4 => {
-                    dob = PartialDate {
-                        year,
-                        month: 1,
-                        day: 1,
+                ("dao", true) => {
+                    if rng.chance(0.5) {
+                        "Láo".to_string()
+                    } else {
+                        "Văn".to_string()
                     }
                 }
-                _ => {}
+                ("kinh", _) if age < 40 && rng.chance(0.5) => names.pick(rng, "kinh", "middle", male),
+                (_, true) => "Văn".to_string(),
+                (_, false) => "Thị".to_string(),
+            };
+            Person {
+                pid,
+                cmnd,
+                surname,
+                middle,
+                given: names.pick(rng, group, "given", male),
+                group,
+                male,
+                dob,
+                commune: commune.code.clone(),
+                hamlet: hamlet.to_string(),
+                moved_from: None,
+                father: None,
+                mother: None,
+                spouse: None,
+                death: None,
+                marital: "Độc thân",
+                updated: random_date(rng, 2020, today),
+                head: false,
             }
-        }
-        let code = match rng.below(100) {
-            0..=89 => "012".to_string(),
-            90..=95 => "011".to_string(),
-            _ => rng.pick_string(&others),
         };
-        let d4 = 2 * ((year - 1900) / 100) as u64 + u64::from(!male);
-        let prefix = format!("{code}{d4}{:02}", year % 100);
-        let counter = serials.entry(prefix.clone()).or_insert(0);
-        let serial = (*counter * 7919 + 104_729) % 1_000_000;
-        *counter += 1;
-        let pid = format!("{prefix}{serial:06}");
-        let cmnd = if year < 2000 && rng.chance(0.6) {
-            cmnd_counter += 1;
-            format!("04{:07}", (cmnd_counter * 7_654_321 + 13) % 10_000_000)
-        } else {
-            String::new()
-        };
-        let middle = match (group, male) {
-            ("mong", true) => {
-                if rng.chance(0.85) {
-                    "A".to_string()
-                } else {
-                    "Seo".to_string()
-                }
-            }
-            ("dao", true) => {
-                if rng.chance(0.5) {
-                    "Láo".to_string()
-                } else {
-                    "Văn".to_string()
-                }
-            }
-            ("kinh", _) if age < 40 && rng.chance(0.5) => names.pick(rng, "kinh", "middle", male),
-            (_, true) => "Văn".to_string(),
-            (_, false) => "Thị".to_string(),
-        };
-        Person {
-            pid,
-            cmnd,
-            surname,
-            middle,
-            given: names.pick(rng, group, "given", male),
-            group,
-            male,
-            dob,
-            commune: commune.code.clone(),
-            hamlet: hamlet.to_string(),
-            moved_from: None,
-            father: None,
-            mother: None,
-            spouse: None,
-            death: None,
-            marital: "Độc thân",
-            updated: random_date(rng, 2020, today),
-            head: false,
-        }
-    };
     while people.len() < n {
         let group = GROUPS[rng.weighted(&weights)].0;
         let commune = &communes[rng.below(communes.len() as u64) as usize];
@@ -339,15 +304,7 @@ pub fn generate(
         let surname = names.pick(rng, group, "surname", true);
         let head_male = rng.chance(0.85);
         let head = people.len();
-        let mut p = new_person(
-            rng,
-            group,
-            head_male,
-            head_age,
-            surname.clone(),
-            commune,
-            &hamlet,
-        );
+        let mut p = new_person(rng, group, head_male, head_age, surname.clone(), commune, &hamlet);
         p.head = true;
         people.push(p);
         let mut spouse = None;
@@ -363,11 +320,7 @@ pub fn generate(
             people[head].marital = "Đã kết hôn";
             people.push(s);
         }
-        let max_children = if matches!(group, "mong" | "dao") {
-            6
-        } else {
-            3
-        };
+        let max_children = if matches!(group, "mong" | "dao") { 6 } else { 3 };
         let n_children = rng.below(max_children + 1);
         for _ in 0..n_children {
             if people.len() >= n {
@@ -379,9 +332,7 @@ pub fn generate(
                 (true, s) => (Some(head), s),
                 (false, s) => (s, Some(head)),
             };
-            let child_surname = father
-                .map(|f| people[f].surname.clone())
-                .unwrap_or_else(|| surname.clone());
+            let child_surname = father.map(|f| people[f].surname.clone()).unwrap_or_else(|| surname.clone());
             let male = rng.chance(0.51);
             let mut c = new_person(rng, group, male, age, child_surname, commune, &hamlet);
             c.father = father;
@@ -397,12 +348,8 @@ pub fn generate(
             p.updated = death;
         }
         if p.death.is_none() && rng.chance(mover_share) {
-            let from = std::mem::replace(
-                &mut p.commune,
-                communes[rng.below(communes.len() as u64) as usize]
-                    .code
-                    .clone(),
-            );
+            let from =
+                std::mem::replace(&mut p.commune, communes[rng.below(communes.len() as u64) as usize].code.clone());
             if from != p.commune {
                 let when = random_date(rng, 2024, today);
                 p.moved_from = Some((from, when));
@@ -417,9 +364,7 @@ pub fn generate(
                 people[i].spouse = None;
                 people[i].marital = "Độc thân";
             }
-            Some(s) if people[s].death.is_some() && people[i].death.is_none() => {
-                people[i].marital = "Góa"
-            }
+            Some(s) if people[s].death.is_some() && people[i].death.is_none() => people[i].marital = "Góa",
             _ => {}
         }
         for parent in [people[i].father, people[i].mother] {

@@ -148,21 +148,10 @@ impl Default for Profile {
     /// without an ID; births registered with one.
     fn default() -> Self {
         Profile {
-            civil_status: Rates {
-                id_missing: 0.03,
-                ..Rates::default()
-            },
+            civil_status: Rates { id_missing: 0.03, ..Rates::default() },
             insurance: Rates::default(),
-            land: Rates {
-                id_legacy: 0.35,
-                id_missing: 0.2,
-                legacy_address: 0.5,
-                ..Rates::default()
-            },
-            education: Rates {
-                id_missing: 0.25,
-                ..Rates::default()
-            },
+            land: Rates { id_legacy: 0.35, id_missing: 0.2, legacy_address: 0.5, ..Rates::default() },
+            education: Rates { id_missing: 0.25, ..Rates::default() },
             formats: Formats::default(),
             deceased_share: None,
             mover_share: None,

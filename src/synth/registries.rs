@@ -52,10 +52,7 @@ pub struct World<'a> {
 
 impl World<'_> {
     fn commune(&self, code: &str) -> &Commune {
-        self.communes
-            .iter()
-            .find(|c| c.code == code)
-            .expect("a Lai Châu commune")
+        self.communes.iter().find(|c| c.code == code).expect("a Lai Châu commune")
     }
 }
 
@@ -70,12 +67,7 @@ fn fmt_date(d: &PartialDate) -> String {
 /// The structural codes of a 12-digit ID against the row's own sex and birth year
 /// (`id_number_rules.md` §2; written here again so the truth does not depend on the
 /// code under test).
-fn structure_codes(
-    digits: &str,
-    male: Option<bool>,
-    year: Option<i32>,
-    codes: &mut BTreeSet<&'static str>,
-) {
+fn structure_codes(digits: &str, male: Option<bool>, year: Option<i32>, codes: &mut BTreeSet<&'static str>) {
     if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return;
     }
@@ -102,12 +94,7 @@ fn swap_iy(name: &str) -> Option<String> {
     let words: Vec<String> = name.split(' ').map(str::to_string).collect();
     for (i, w) in words.iter().enumerate() {
         let nfd: Vec<char> = w.nfd().collect();
-        let letters: Vec<usize> = nfd
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.is_alphabetic())
-            .map(|(k, _)| k)
-            .collect();
+        let letters: Vec<usize> = nfd.iter().enumerate().filter(|(_, c)| c.is_alphabetic()).map(|(k, _)| k).collect();
         if letters.len() < 2 {
             continue;
         }
@@ -134,8 +121,7 @@ fn new_style_tones(name: &str) -> Option<String> {
         .split(' ')
         .map(|w| {
             let folded = text::fold(w);
-            let open_pair =
-                ["oa", "oe", "uy"].iter().any(|p| folded.ends_with(p)) && !folded.starts_with("qu");
+            let open_pair = ["oa", "oe", "uy"].iter().any(|p| folded.ends_with(p)) && !folded.starts_with("qu");
             let nfd: Vec<char> = w.nfd().collect();
             let Some(t) = nfd.iter().position(|c| TONES.contains(c)) else {
                 return w.to_string();
@@ -167,16 +153,8 @@ fn minority_variant(p: &Person) -> Option<String> {
         ("Lầu", "Lâu"),
         ("Mùa", "Mua"),
     ];
-    let rest = [&p.middle, &p.given]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    CLASSES
-        .iter()
-        .find(|(a, _)| *a == p.surname)
-        .map(|(_, b)| format!("{b} {rest}"))
+    let rest = [&p.middle, &p.given].iter().filter(|s| !s.is_empty()).map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    CLASSES.iter().find(|(a, _)| *a == p.surname).map(|(_, b)| format!("{b} {rest}"))
 }
 
 /// A registry row in the making: the person's values, then damage, then truth codes.
@@ -204,11 +182,7 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bool) 
         draw < acc
     };
     if hit(r.diacritics_dropped) {
-        name = text::fold(&canonical)
-            .split(' ')
-            .map(text::title_case)
-            .collect::<Vec<_>>()
-            .join(" ");
+        name = text::fold(&canonical).split(' ').map(text::title_case).collect::<Vec<_>>().join(" ");
     } else if hit(r.all_caps) {
         name = canonical.to_uppercase();
     } else if hit(r.tone_swap) {
@@ -247,31 +221,19 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bool) 
     let placeholder = p.dob.day == 1 && p.dob.month == 1;
     let draw = rng.unit();
     if year_only {
-        dob = PartialDate {
-            year: p.dob.year,
-            month: 0,
-            day: 0,
-        };
+        dob = PartialDate { year: p.dob.year, month: 0, day: 0 };
         if draw < r.dob_year_off {
             dob.year += if rng.chance(0.5) { 1 } else { -1 };
             codes.insert("DOB_MISMATCH");
         }
     } else if draw < r.dob_swap {
         if full && p.dob.day <= 12 && p.dob.day != p.dob.month {
-            dob = PartialDate {
-                year: p.dob.year,
-                month: p.dob.day,
-                day: p.dob.month,
-            };
+            dob = PartialDate { year: p.dob.year, month: p.dob.day, day: p.dob.month };
             codes.insert("DOB_DAY_MONTH_SWAPPED");
         }
     } else if draw < r.dob_swap + r.dob_year_only {
         if full && !placeholder {
-            dob = PartialDate {
-                year: p.dob.year,
-                month: 0,
-                day: 0,
-            };
+            dob = PartialDate { year: p.dob.year, month: 0, day: 0 };
             codes.insert("DOB_PARTIAL");
         }
     } else if draw < r.dob_swap + r.dob_year_only + r.dob_year_off && !placeholder {
@@ -323,11 +285,7 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bool) 
         }
         let typo = String::from_utf8(digits).expect("digits");
         if typo != p.pid {
-            codes.insert(if w.pids.contains(typo.as_str()) {
-                "ID_OTHER_PERSON"
-            } else {
-                "ID_TYPO"
-            });
+            codes.insert(if w.pids.contains(typo.as_str()) { "ID_OTHER_PERSON" } else { "ID_TYPO" });
             id = typo;
         }
     } else if hit(r.id_leading_zero) {
@@ -339,28 +297,12 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bool) 
         id_usable = false;
         codes.insert("ID_MALFORMED");
     }
-    let digits = if id.len() == 11 {
-        format!("0{id}")
-    } else {
-        id.clone()
-    };
-    structure_codes(
-        &digits,
-        (!land_format).then_some(male),
-        Some(dob.year),
-        &mut codes,
-    );
+    let digits = if id.len() == 11 { format!("0{id}") } else { id.clone() };
+    structure_codes(&digits, (!land_format).then_some(male), Some(dob.year), &mut codes);
     if !id_usable {
         codes.insert("LINKED_WITHOUT_ID");
     }
-    Row {
-        name,
-        dob: fmt_date(&dob),
-        male,
-        id,
-        commune_written: String::new(),
-        codes,
-    }
+    Row { name, dob: fmt_date(&dob), male, id, commune_written: String::new(), codes }
 }
 
 /// Where a record says the person lives: the 2025 commune, a mover's old commune, or
@@ -397,32 +339,22 @@ fn address(
                 row.codes.insert("ADDRESS_MISMATCH");
                 // The record was last touched before the population recorded the move.
                 if *record_updated >= *when {
-                    *record_updated = PartialDate {
-                        year: when.year - 1,
-                        ..*when
-                    };
+                    *record_updated = PartialDate { year: when.year - 1, ..*when };
                 }
                 row.codes.insert("STALE_RECORD");
             }
         }
     }
     let c = w.commune(&code);
-    let legacy: Vec<&(String, String)> = c
-        .legacy
-        .iter()
-        .filter(|(old, _)| !w.current_names.contains(&unit_key(old)))
-        .collect();
+    let legacy: Vec<&(String, String)> =
+        c.legacy.iter().filter(|(old, _)| !w.current_names.contains(&unit_key(old))).collect();
     if !legacy.is_empty() && rng.chance(r.legacy_address) {
         let (old, district) = legacy[rng.below(legacy.len() as u64) as usize];
         row.codes.insert("ADDRESS_LEGACY_UNIT");
         let abbreviate = |s: &str| {
-            for (full, short) in [
-                ("Thị trấn ", "TT. "),
-                ("Xã ", "X. "),
-                ("Phường ", "P. "),
-                ("Huyện ", "H. "),
-                ("Thành phố ", "TP. "),
-            ] {
+            for (full, short) in
+                [("Thị trấn ", "TT. "), ("Xã ", "X. "), ("Phường ", "P. "), ("Huyện ", "H. "), ("Thành phố ", "TP. ")]
+            {
                 if let Some(rest) = s.strip_prefix(full) {
                     return format!("{short}{rest}");
                 }
@@ -430,19 +362,9 @@ fn address(
             s.to_string()
         };
         let commune = abbreviate(old);
-        return (
-            commune.clone(),
-            format!(
-                "{}, {commune}, {}, T. Lai Châu",
-                p.hamlet,
-                abbreviate(district)
-            ),
-        );
+        return (commune.clone(), format!("{}, {commune}, {}, T. Lai Châu", p.hamlet, abbreviate(district)));
     }
-    (
-        c.name.clone(),
-        format!("{}, {}, Tỉnh Lai Châu", p.hamlet, c.name),
-    )
+    (c.name.clone(), format!("{}, {}, Tỉnh Lai Châu", p.hamlet, c.name))
 }
 
 fn status_active(rng: &mut Rng, r: &Rates, p: &Person, row: &mut Row) -> bool {
@@ -467,10 +389,7 @@ fn stranger(rng: &mut Rng, w: &World, pids: &HashSet<&str>) -> (Person, String) 
         day: 1 + rng.below(28) as u8,
     };
     if p.dob > w.today {
-        p.dob = PartialDate {
-            year: w.today.year - 1,
-            ..p.dob
-        };
+        p.dob = PartialDate { year: w.today.year - 1, ..p.dob };
     }
     let pid = loop {
         let d4 = 2 * ((p.dob.year - 1900) / 100) + i32::from(!p.male);
@@ -499,18 +418,12 @@ fn finish_truth(
 /// column): their truth becomes `REJECTED_ROW` only. Rows of duplicated people are
 /// left readable, so the duplicate stays one.
 fn malform(rng: &mut Rng, rate: f64, dob_col: Option<usize>, reg: &mut Registry) {
-    let duplicated: HashSet<String> = reg
-        .truth
-        .iter()
-        .filter(|t| t.2.contains("DUPLICATE_RECORD"))
-        .map(|t| t.1.clone())
-        .collect();
+    let duplicated: HashSet<String> =
+        reg.truth.iter().filter(|t| t.2.contains("DUPLICATE_RECORD")).map(|t| t.1.clone()).collect();
     for i in 0..reg.rows.len() {
         if rng.chance(rate) && !duplicated.contains(&reg.truth[i].1) {
             match dob_col {
-                Some(c) if rng.chance(0.5) => {
-                    reg.rows[i][c] = format!("31/02/{}", 1950 + rng.below(60))
-                }
+                Some(c) if rng.chance(0.5) => reg.rows[i][c] = format!("31/02/{}", 1950 + rng.below(60)),
                 _ => reg.rows[i].truncate(3),
             }
             reg.truth[i].2 = ["REJECTED_ROW"].into_iter().collect();
@@ -605,26 +518,10 @@ pub fn insurance(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
             status(active, "Còn hiệu lực", "Hết hiệu lực"),
             fmt_date(&updated),
         ];
-        finish_truth(
-            &mut reg.rows,
-            &mut reg.truth,
-            record,
-            id,
-            p.pid.clone(),
-            row.codes,
-        );
+        finish_truth(&mut reg.rows, &mut reg.truth, record, id, p.pid.clone(), row.codes);
     }
     strangers(rng, r, w, &mut reg, &mut next_id, |row, addr, id| {
-        vec![
-            id,
-            row.name,
-            row.dob,
-            sex_label(row.male),
-            row.id,
-            addr,
-            "Còn hiệu lực".into(),
-            "01/06/2025".into(),
-        ]
+        vec![id, row.name, row.dob, sex_label(row.male), row.id, addr, "Còn hiệu lực".into(), "01/06/2025".into()]
     });
     duplicate(rng, r.duplicate, 0, &mut |_| next_id(), Some(7), &mut reg);
     malform(rng, r.malformed_row, Some(2), &mut reg);
@@ -638,19 +535,8 @@ fn status(active: bool, yes: &str, no: &str) -> String {
 /// A record's last update: before the person's death when dead, else recent.
 fn random_updated(rng: &mut Rng, p: &Person, today: &PartialDate) -> PartialDate {
     let year = 2022 + rng.below((today.year - 2022 + 1) as u64) as i32;
-    let d = PartialDate {
-        year,
-        month: 1 + rng.below(12) as u8,
-        day: 1 + rng.below(28) as u8,
-    };
-    let d = if d > *today {
-        PartialDate {
-            year: today.year - 1,
-            ..d
-        }
-    } else {
-        d
-    };
+    let d = PartialDate { year, month: 1 + rng.below(12) as u8, day: 1 + rng.below(28) as u8 };
+    let d = if d > *today { PartialDate { year: today.year - 1, ..d } } else { d };
     match &p.moved_from {
         // Not stale unless the mover damage says so: updated after the move.
         Some((_, when)) if d < *when => *today,
@@ -679,26 +565,13 @@ fn strangers(
             pid
         };
         let c = w.commune(&p.commune);
-        let row = Row {
-            name: p.name(),
-            dob: fmt_date(&p.dob),
-            male: p.male,
-            id,
-            commune_written: c.name.clone(),
-            codes,
-        };
+        let row =
+            Row { name: p.name(), dob: fmt_date(&p.dob), male: p.male, id, commune_written: c.name.clone(), codes };
         let addr = format!("{}, {}, Tỉnh Lai Châu", p.hamlet, c.name);
         let rid = next_id();
         let codes = row.codes.clone();
         let record = make(row, addr, rid.clone());
-        finish_truth(
-            &mut reg.rows,
-            &mut reg.truth,
-            record,
-            rid,
-            String::new(),
-            codes,
-        );
+        finish_truth(&mut reg.rows, &mut reg.truth, record, rid, String::new(), codes);
     }
 }
 
@@ -725,15 +598,10 @@ pub fn land(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
         let n = parcel.entry(commune.to_string()).or_insert(0);
         *n += 1;
         let sheet = 1 + rng.below(40);
-        (
-            format!("{commune}-{sheet:02}-{:05}", *n),
-            sheet.to_string(),
-            n.to_string(),
-        )
+        (format!("{commune}-{sheet:02}-{:05}", *n), sheet.to_string(), n.to_string())
     };
     for p in w.people {
-        let owner =
-            (p.head && rng.chance(0.75)) || (!p.head && p.spouse.is_some() && rng.chance(0.1));
+        let owner = (p.head && rng.chance(0.75)) || (!p.head && p.spouse.is_some() && rng.chance(0.1));
         if !owner || p.age(&w.today) < 18 {
             continue;
         }
@@ -753,14 +621,7 @@ pub fn land(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
                 addr,
                 status(active, "Đã cấp GCN", "Đã thu hồi GCN"),
             ];
-            finish_truth(
-                &mut reg.rows,
-                &mut reg.truth,
-                record,
-                id,
-                p.pid.clone(),
-                row.codes,
-            );
+            finish_truth(&mut reg.rows, &mut reg.truth, record, id, p.pid.clone(), row.codes);
         }
     }
     let mut stranger_id = 0u64;
@@ -858,11 +719,7 @@ pub fn education(rng: &mut Rng, r: &Rates, w: &World) -> (Registry, Vec<String>)
         } else {
             "THPT"
         };
-        let grade = if age < 6 {
-            "Lá".to_string()
-        } else {
-            format!("{}A", (age - 5).min(12))
-        };
+        let grade = if age < 6 { "Lá".to_string() } else { format!("{}A", (age - 5).min(12)) };
         let id = next_id();
         let record = vec![
             id.clone(),
@@ -877,14 +734,7 @@ pub fn education(rng: &mut Rng, r: &Rates, w: &World) -> (Registry, Vec<String>)
             row.commune_written,
             "Đang học".into(),
         ];
-        finish_truth(
-            &mut reg.rows,
-            &mut reg.truth,
-            record,
-            id,
-            p.pid.clone(),
-            row.codes,
-        );
+        finish_truth(&mut reg.rows, &mut reg.truth, record, id, p.pid.clone(), row.codes);
     }
     strangers(rng, r, w, &mut reg, &mut next_id, |row, _, id| {
         vec![
@@ -902,14 +752,7 @@ pub fn education(rng: &mut Rng, r: &Rates, w: &World) -> (Registry, Vec<String>)
         ]
     });
     // Without an update date the smallest record ID is kept: the copy sorts after.
-    duplicate(
-        rng,
-        r.duplicate,
-        0,
-        &mut |orig| format!("{orig}-2"),
-        None,
-        &mut reg,
-    );
+    duplicate(rng, r.duplicate, 0, &mut |orig| format!("{orig}-2"), None, &mut reg);
     malform(rng, r.malformed_row, Some(2), &mut reg);
     (reg, absent)
 }
@@ -963,11 +806,7 @@ pub fn civil_status(
                     row.codes.insert("PARENT_MISMATCH");
                 }
             }
-            let reg_date = PartialDate {
-                day: p.dob.day.min(28),
-                month: p.dob.month,
-                year: p.dob.year,
-            };
+            let reg_date = PartialDate { day: p.dob.day.min(28), month: p.dob.month, year: p.dob.year };
             let id = next("KS", p.dob.year);
             let record = vec![
                 id.clone(),
@@ -981,18 +820,10 @@ pub fn civil_status(
                 father,
                 mother,
             ];
-            finish_truth(
-                &mut reg.rows,
-                &mut reg.truth,
-                record,
-                id,
-                p.pid.clone(),
-                row.codes,
-            );
+            finish_truth(&mut reg.rows, &mut reg.truth, record, id, p.pid.clone(), row.codes);
         }
         // Deaths, and deaths the population has not recorded.
-        let unrecorded =
-            p.death.is_none() && p.age(&w.today) > 60 && rng.chance(death_not_in_population);
+        let unrecorded = p.death.is_none() && p.age(&w.today) > 60 && rng.chance(death_not_in_population);
         if (p.death.is_some() && rng.chance(0.85)) || unrecorded {
             let mut row = identity(rng, r, w, p, false);
             let mut updated = w.today;
@@ -1014,28 +845,15 @@ pub fn civil_status(
                 String::new(),
                 String::new(),
             ];
-            finish_truth(
-                &mut reg.rows,
-                &mut reg.truth,
-                record,
-                id,
-                p.pid.clone(),
-                row.codes,
-            );
+            finish_truth(&mut reg.rows, &mut reg.truth, record, id, p.pid.clone(), row.codes);
         }
         // Marriages: a third of the couples registered theirs (one row per spouse);
         // some single people have one the population does not show.
         let married = p.spouse.is_some_and(|s| s > i) && rng.chance(0.33);
-        let conflict = p.spouse.is_none()
-            && p.marital == "Độc thân"
-            && p.age(&w.today) >= 20
-            && rng.chance(marital_conflict);
+        let conflict =
+            p.spouse.is_none() && p.marital == "Độc thân" && p.age(&w.today) >= 20 && rng.chance(marital_conflict);
         if married || conflict {
-            let partners: Vec<usize> = if married {
-                vec![i, p.spouse.unwrap_or(i)]
-            } else {
-                vec![i]
-            };
+            let partners: Vec<usize> = if married { vec![i, p.spouse.unwrap_or(i)] } else { vec![i] };
             let year = (p.dob.year + 22).min(w.today.year);
             for q in partners {
                 let q = &w.people[q];
@@ -1058,14 +876,7 @@ pub fn civil_status(
                     String::new(),
                     String::new(),
                 ];
-                finish_truth(
-                    &mut reg.rows,
-                    &mut reg.truth,
-                    record,
-                    id,
-                    q.pid.clone(),
-                    row.codes,
-                );
+                finish_truth(&mut reg.rows, &mut reg.truth, record, id, q.pid.clone(), row.codes);
             }
         }
     }
@@ -1094,14 +905,7 @@ pub fn civil_status(
             ]
         },
     );
-    duplicate(
-        rng,
-        r.duplicate,
-        0,
-        &mut |orig| format!("{orig}-2"),
-        None,
-        &mut reg,
-    );
+    duplicate(rng, r.duplicate, 0, &mut |orig| format!("{orig}-2"), None, &mut reg);
     // A duplicated marriage is no duplicate (marriages may repeat), and a duplicated
     // death of a living person is one registration too many, not a second code.
     for (row, truth) in reg.rows.iter().zip(reg.truth.iter_mut()) {

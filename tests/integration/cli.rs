@@ -19,30 +19,15 @@ fn unknown_rules_key_fails_check_rules_and_run_naming_file_and_key() {
     let job = work.demo_job("demo");
     let rules = work.path().join("demo/rules/insurance.toml");
     let text = std::fs::read_to_string(&rules).unwrap();
-    std::fs::write(
-        &rules,
-        text.replace(
-            "cardinality = \"one\"",
-            "cardinality = \"one\"\ncardinalty = \"many\"",
-        ),
-    )
-    .unwrap();
-    for args in [
-        vec!["check-rules", job.to_str().unwrap()],
-        vec!["run", "--job", job.to_str().unwrap()],
-    ] {
+    std::fs::write(&rules, text.replace("cardinality = \"one\"", "cardinality = \"one\"\ncardinalty = \"many\""))
+        .unwrap();
+    for args in [vec!["check-rules", job.to_str().unwrap()], vec!["run", "--job", job.to_str().unwrap()]] {
         let out = work.run(&args);
         assert_eq!(code(&out), 2, "{args:?}");
         let err = stderr(&out);
-        assert!(
-            err.contains("insurance.toml") && err.contains("cardinalty"),
-            "{err}"
-        );
+        assert!(err.contains("insurance.toml") && err.contains("cardinalty"), "{err}");
     }
-    assert!(
-        !work.path().join("demo/runs").exists(),
-        "nothing may be published"
-    );
+    assert!(!work.path().join("demo/runs").exists(), "nothing may be published");
 }
 
 #[test]
@@ -51,27 +36,12 @@ fn column_missing_from_input_fails_with_file_and_column() {
     let job = work.demo_job("demo");
     let rules = work.path().join("demo/rules/land.toml");
     let text = std::fs::read_to_string(&rules).unwrap();
-    std::fs::write(
-        &rules,
-        text.replace(
-            "\"Tình trạng GCN\" = \"status\"",
-            "\"Tình trạng sổ\" = \"status\"",
-        ),
-    )
-    .unwrap();
-    for args in [
-        vec!["check-rules", job.to_str().unwrap()],
-        vec!["run", "--job", job.to_str().unwrap()],
-    ] {
+    std::fs::write(&rules, text.replace("\"Tình trạng GCN\" = \"status\"", "\"Tình trạng sổ\" = \"status\"")).unwrap();
+    for args in [vec!["check-rules", job.to_str().unwrap()], vec!["run", "--job", job.to_str().unwrap()]] {
         let out = work.run(&args);
         assert_eq!(code(&out), 2, "{args:?}");
         let err = stderr(&out);
-        assert!(
-            err.contains("land.toml")
-                && err.contains("Tình trạng sổ")
-                && err.contains("dat_dai.csv"),
-            "{err}"
-        );
+        assert!(err.contains("land.toml") && err.contains("Tình trạng sổ") && err.contains("dat_dai.csv"), "{err}");
     }
 }
 
@@ -83,18 +53,11 @@ fn every_problem_is_reported_at_once() {
     let text = std::fs::read_to_string(&edu).unwrap();
     std::fs::write(
         &edu,
-        text.replace(
-            "\"Trạng thái\" = \"status\"",
-            "\"Trạng thái\" = \"status\"\n\"Lớp học\" = \"ethnicity\"",
-        ),
+        text.replace("\"Trạng thái\" = \"status\"", "\"Trạng thái\" = \"status\"\n\"Lớp học\" = \"ethnicity\""),
     )
     .unwrap();
     let job_text = std::fs::read_to_string(&job).unwrap();
-    std::fs::write(
-        &job,
-        job_text.replace("agency = \"land\"", "agency = \"../land\""),
-    )
-    .unwrap();
+    std::fs::write(&job, job_text.replace("agency = \"land\"", "agency = \"../land\"")).unwrap();
     let out = work.run(&["check-rules", job.to_str().unwrap()]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
@@ -104,13 +67,7 @@ fn every_problem_is_reported_at_once() {
 #[test]
 fn normalize_prints_tsv() {
     let work = Work::new();
-    let out = work.run(&[
-        "normalize",
-        "--header",
-        "name",
-        "NGUYỄN  VĂN hoà",
-        "Giµng A P¸o",
-    ]);
+    let out = work.run(&["normalize", "--header", "name", "NGUYỄN  VĂN hoà", "Giµng A P¸o"]);
     assert_eq!(code(&out), 0);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -120,19 +77,14 @@ fn normalize_prints_tsv() {
         "{}",
         lines[1]
     );
-    assert!(
-        lines[2].starts_with("Giµng A P¸o\tGiàng A Páo\t") && lines[2].ends_with("repaired:tcvn3"),
-        "{}",
-        lines[2]
-    );
+    assert!(lines[2].starts_with("Giµng A P¸o\tGiàng A Páo\t") && lines[2].ends_with("repaired:tcvn3"), "{}", lines[2]);
     let out = work.run(&["normalize", "id", "12088000116"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.trim_end(), "12088000116\t012088000116\t012088000116\tpersonal\t\tleading zero restored (dropped by a spreadsheet)");
-    let out = work.run(&[
-        "normalize",
-        "address",
-        "SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường",
-    ]);
+    assert_eq!(
+        text.trim_end(),
+        "12088000116\t012088000116\t012088000116\tpersonal\t\tleading zero restored (dropped by a spreadsheet)"
+    );
+    let out = work.run(&["normalize", "address", "SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("\tSố nhà 12, Bản Nà Tăm, Xã Nà Tăm, Huyện Tam Đường\t")
@@ -147,21 +99,9 @@ fn normalize_prints_tsv() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all("ngày 5 tháng 3 năm 1987\n31/02/1990\n".as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all("ngày 5 tháng 3 năm 1987\n31/02/1990\n".as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        text.lines().next().unwrap(),
-        "ngày 5 tháng 3 năm 1987\t1987-03-05\t1987-03-05\tday\t"
-    );
-    assert!(text
-        .lines()
-        .nth(1)
-        .unwrap()
-        .ends_with("invalid: 31/02/1990 does not exist"));
+    assert_eq!(text.lines().next().unwrap(), "ngày 5 tháng 3 năm 1987\t1987-03-05\t1987-03-05\tday\t");
+    assert!(text.lines().nth(1).unwrap().ends_with("invalid: 31/02/1990 does not exist"));
 }

@@ -33,11 +33,7 @@ fn compare(run_dir: &Path, expected: &Path) -> Vec<String> {
                 String::from_utf8_lossy(&want),
                 String::from_utf8_lossy(&bytes)
             )),
-            Err(_) => diffs.push(format!(
-                "{} has no expected file {}",
-                rel.display(),
-                want_path.display()
-            )),
+            Err(_) => diffs.push(format!("{} has no expected file {}", rel.display(), want_path.display())),
         }
     }
     diffs
@@ -46,15 +42,7 @@ fn compare(run_dir: &Path, expected: &Path) -> Vec<String> {
 fn run_scenario(dir: &Path) -> (Work, std::path::PathBuf) {
     let work = Work::new();
     let job = dir.join("job.toml");
-    let out = work.run(&[
-        "run",
-        "--job",
-        job.to_str().unwrap(),
-        "--run-root",
-        "runs",
-        "--run-id",
-        RUN_ID,
-    ]);
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-root", "runs", "--run-id", RUN_ID]);
     assert_eq!(code(&out), 0, "{}: {}", dir.display(), stderr(&out));
     let run_dir = work.path().join("runs").join(RUN_ID);
     (work, run_dir)
@@ -63,12 +51,8 @@ fn run_scenario(dir: &Path) -> (Work, std::path::PathBuf) {
 #[test]
 fn every_code_scenario_matches_its_golden_files() {
     let base = root().join("fixtures/scenarios");
-    let mut dirs: Vec<_> = std::fs::read_dir(&base)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(&base).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     assert!(dirs.len() >= 19, "expected a scenario per code");
     let mut failures = Vec::new();
@@ -80,8 +64,7 @@ fn every_code_scenario_matches_its_golden_files() {
         let name = dir.file_name().unwrap().to_str().unwrap().to_uppercase();
         if doisoat::assess::Code::from_name(&name).is_some() {
             let found = files(&run_dir).iter().any(|(rel, bytes)| {
-                rel.ends_with("discrepancies.csv")
-                    && String::from_utf8_lossy(bytes).contains(&format!(",{name},"))
+                rel.ends_with("discrepancies.csv") && String::from_utf8_lossy(bytes).contains(&format!(",{name},"))
             });
             if !found {
                 failures.push(format!("scenario {name} does not report {name}"));
@@ -135,18 +118,9 @@ fn demo_matches_its_golden_files_and_reports_every_backbone_code() {
 fn bad_rows_are_rejected_with_reasons_and_the_rest_linked() {
     let (_work, run_dir) = run_scenario(&root().join("fixtures/scenarios/bad_input"));
     let rejected = std::fs::read_to_string(run_dir.join("insurance/rejected.csv")).unwrap();
-    assert!(
-        rejected.contains("1201000030,,\"expected 8 fields, found 3\""),
-        "{rejected}"
-    );
-    assert!(
-        rejected.contains("1201000031,Họ và tên,not valid UTF-8"),
-        "{rejected}"
-    );
-    assert!(
-        rejected.contains("1201000032,Ngày sinh,31/02/1990 does not exist"),
-        "{rejected}"
-    );
+    assert!(rejected.contains("1201000030,,\"expected 8 fields, found 3\""), "{rejected}");
+    assert!(rejected.contains("1201000031,Họ và tên,not valid UTF-8"), "{rejected}");
+    assert!(rejected.contains("1201000032,Ngày sinh,31/02/1990 does not exist"), "{rejected}");
     assert_eq!(rejected.lines().count(), 4, "{rejected}");
     let m = crate::manifest(&run_dir);
     let c = &m["inputs"][1]["conservation"];
@@ -162,30 +136,19 @@ fn bad_rows_are_rejected_with_reasons_and_the_rest_linked() {
 fn legacy_encoded_registries_match_their_utf8_originals() {
     let (_work, run_dir) = run_scenario(&root().join("fixtures/scenarios/encodings"));
     let m = crate::manifest(&run_dir);
-    let encodings: Vec<&str> = m["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["encoding"].as_str().unwrap())
-        .collect();
+    let encodings: Vec<&str> =
+        m["inputs"].as_array().unwrap().iter().map(|i| i["encoding"].as_str().unwrap()).collect();
     assert_eq!(encodings, ["utf-8", "windows-1258", "tcvn3", "utf-16"]);
     let demo = Work::new();
     assert_eq!(code(&demo.run_demo("d", RUN_ID)), 0);
     for agency in ["insurance", "land", "education"] {
         let body = |dir: &Path| -> Vec<String> {
             let text = std::fs::read_to_string(dir.join(agency).join("discrepancies.csv")).unwrap();
-            let mut rows: Vec<String> = text
-                .lines()
-                .skip(1)
-                .map(|l| l.splitn(3, ',').nth(2).unwrap().to_string())
-                .collect();
+            let mut rows: Vec<String> =
+                text.lines().skip(1).map(|l| l.splitn(3, ',').nth(2).unwrap().to_string()).collect();
             rows.sort();
             rows
         };
-        assert_eq!(
-            body(&run_dir),
-            body(&demo.path().join("d/runs").join(RUN_ID)),
-            "{agency}"
-        );
+        assert_eq!(body(&run_dir), body(&demo.path().join("d/runs").join(RUN_ID)), "{agency}");
     }
 }

@@ -32,9 +32,7 @@ impl Default for Work {
 
 impl Work {
     pub fn new() -> Work {
-        Work {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
+        Work { dir: tempfile::tempdir().expect("temp dir") }
     }
 
     pub fn path(&self) -> &Path {
@@ -43,11 +41,7 @@ impl Work {
 
     /// Runs doisoat with arguments in this directory.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_doisoat"))
-            .args(args)
-            .current_dir(self.path())
-            .output()
-            .expect("run doisoat")
+        Command::new(env!("CARGO_BIN_EXE_doisoat")).args(args).current_dir(self.path()).output().expect("run doisoat")
     }
 
     /// Writes the hand-made province (without running it) into `sub`; gives the job path.
@@ -82,10 +76,7 @@ pub fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push((
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                ));
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
             }
         }
     }
@@ -107,10 +98,7 @@ pub fn assert_conserved(run_dir: &Path) {
         let sum = if input["role"] == "population" {
             c["loaded"].as_u64().unwrap() + c["rejected"].as_u64().unwrap()
         } else {
-            ["linked", "review", "not_in_population", "rejected"]
-                .iter()
-                .map(|k| c[k].as_u64().unwrap())
-                .sum()
+            ["linked", "review", "not_in_population", "rejected"].iter().map(|k| c[k].as_u64().unwrap()).sum()
         };
         assert_eq!(sum, rows, "conservation of {}", input["path"]);
     }

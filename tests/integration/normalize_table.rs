@@ -8,33 +8,16 @@ use doisoat::normalize::date::{self, DayOrder, PartialDate};
 use doisoat::normalize::id::{self, IdProblem};
 use doisoat::normalize::name::Name;
 
-const TODAY: PartialDate = PartialDate {
-    year: 2026,
-    month: 11,
-    day: 29,
-};
+const TODAY: PartialDate = PartialDate { year: 2026, month: 11, day: 29 };
 
 fn actual(kind: &str, input: &str) -> String {
     match kind {
         "name" => Name::parse(input).map(|n| n.display).unwrap_or_default(),
         "address" => {
             let a = parse_address(input);
-            let c = a
-                .commune
-                .as_deref()
-                .and_then(|c| AdminUnits::get().resolve_name(c, a.district.as_deref(), "12"));
-            c.map(|c| {
-                format!(
-                    "{}|{}",
-                    c.code,
-                    if c.era == Era::Legacy {
-                        "legacy"
-                    } else {
-                        "2025"
-                    }
-                )
-            })
-            .unwrap_or_default()
+            let c = a.commune.as_deref().and_then(|c| AdminUnits::get().resolve_name(c, a.district.as_deref(), "12"));
+            c.map(|c| format!("{}|{}", c.code, if c.era == Era::Legacy { "legacy" } else { "2025" }))
+                .unwrap_or_default()
         }
         "date" => match date::parse(input, DayOrder::Dmy, &TODAY) {
             Ok(Some(d)) => d.to_string(),
@@ -72,28 +55,17 @@ fn at_least_99_percent_of_the_reference_cases_normalize_right() {
         if got == want {
             e.0 += 1;
         } else {
-            misses.push(format!(
-                "{kind} ({how}): {input:?} → {got:?}, want {want:?}"
-            ));
+            misses.push(format!("{kind} ({how}): {input:?} → {got:?}, want {want:?}"));
         }
     }
     assert!(total >= 400, "only {total} cases");
     let rate = (total - misses.len()) as f64 / total as f64;
-    eprintln!(
-        "normalization table: {}/{total} correct ({:.2} %)",
-        total - misses.len(),
-        100.0 * rate
-    );
+    eprintln!("normalization table: {}/{total} correct ({:.2} %)", total - misses.len(), 100.0 * rate);
     for (kind, (ok, n)) in &by_kind {
         eprintln!("  {kind:<8} {ok}/{n}");
     }
     for m in &misses {
         eprintln!("  miss: {m}");
     }
-    assert!(
-        rate >= 0.99,
-        "{:.2} % < 99 %:\n{}",
-        100.0 * rate,
-        misses.join("\n")
-    );
+    assert!(rate >= 0.99, "{:.2} % < 99 %:\n{}", 100.0 * rate, misses.join("\n"));
 }

@@ -7,47 +7,38 @@ use doisoat::normalize::{id, name::Name, text};
 use proptest::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
-const TODAY: PartialDate = PartialDate {
-    year: 2026,
-    month: 11,
-    day: 29,
-};
+const TODAY: PartialDate = PartialDate { year: 2026, month: 11, day: 29 };
 
 /// Syllables drawn from Vietnamese letters, tones and modifiers, in any case.
 fn syllable() -> impl Strategy<Value = String> {
     let onsets = prop::sample::select(vec![
-        "", "b", "ch", "d", "đ", "g", "gi", "h", "kh", "l", "m", "ng", "nh", "ph", "qu", "s", "t",
-        "th", "tr", "v", "x",
+        "", "b", "ch", "d", "đ", "g", "gi", "h", "kh", "l", "m", "ng", "nh", "ph", "qu", "s", "t", "th", "tr", "v", "x",
     ]);
     let nuclei = prop::sample::select(vec![
-        "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "oa", "oe", "uy", "ai", "ao",
-        "ươ", "uô", "iê", "ua", "ưa",
+        "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "oa", "oe", "uy", "ai", "ao", "ươ", "uô", "iê",
+        "ua", "ưa",
     ]);
     let codas = prop::sample::select(vec!["", "", "n", "ng", "nh", "m", "c", "t", "p"]);
-    let tones = prop::sample::select(vec![
-        "", "\u{300}", "\u{301}", "\u{303}", "\u{309}", "\u{323}",
-    ]);
-    (onsets, nuclei, codas, tones, any::<bool>(), any::<bool>()).prop_map(
-        |(o, n, c, t, first, upper)| {
-            // The tone on the first or the last vowel: either placement style, or neither.
-            let chars: Vec<char> = n.chars().collect();
-            let at = if first { 0 } else { chars.len() - 1 };
-            let mut s: String = o.to_string();
-            for (i, ch) in chars.into_iter().enumerate() {
-                s.push(ch);
-                if i == at {
-                    s.push_str(t);
-                }
+    let tones = prop::sample::select(vec!["", "\u{300}", "\u{301}", "\u{303}", "\u{309}", "\u{323}"]);
+    (onsets, nuclei, codas, tones, any::<bool>(), any::<bool>()).prop_map(|(o, n, c, t, first, upper)| {
+        // The tone on the first or the last vowel: either placement style, or neither.
+        let chars: Vec<char> = n.chars().collect();
+        let at = if first { 0 } else { chars.len() - 1 };
+        let mut s: String = o.to_string();
+        for (i, ch) in chars.into_iter().enumerate() {
+            s.push(ch);
+            if i == at {
+                s.push_str(t);
             }
-            s.push_str(c);
-            let s: String = s.nfc().collect();
-            if upper {
-                s.to_uppercase()
-            } else {
-                s
-            }
-        },
-    )
+        }
+        s.push_str(c);
+        let s: String = s.nfc().collect();
+        if upper {
+            s.to_uppercase()
+        } else {
+            s
+        }
+    })
 }
 
 fn full_name() -> impl Strategy<Value = String> {
@@ -129,8 +120,7 @@ proptest! {
 
 /// (commune, district, 2025 code) of the 106 legacy Lai Châu communes, from the table.
 fn legacy_lai_chau() -> Vec<(String, String, String)> {
-    let text = std::fs::read_to_string(crate::root().join("rules/admin_units_legacy_to_2025.csv"))
-        .unwrap();
+    let text = std::fs::read_to_string(crate::root().join("rules/admin_units_legacy_to_2025.csv")).unwrap();
     let v: Vec<(String, String, String)> = text
         .lines()
         .skip(1)

@@ -8,29 +8,15 @@ use polars::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-const TODAY: PartialDate = PartialDate {
-    year: 2026,
-    month: 11,
-    day: 29,
-};
+const TODAY: PartialDate = PartialDate { year: 2026, month: 11, day: 29 };
 
 fn options(people: usize, seed: u64) -> Options {
-    Options {
-        people,
-        seed,
-        profile: Profile::default(),
-        today: TODAY,
-    }
+    Options { people, seed, profile: Profile::default(), today: TODAY }
 }
 
 fn read_csv(path: &Path) -> Vec<Vec<String>> {
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .unwrap();
-    r.records()
-        .map(|x| x.unwrap().iter().map(str::to_string).collect())
-        .collect()
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(path).unwrap();
+    r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
 }
 
 #[test]
@@ -39,11 +25,7 @@ fn same_seed_same_files_other_seed_other_files() {
     for (dir, seed) in [("a", 5), ("b", 5), ("c", 6)] {
         generate(&work.path().join(dir), &options(1500, seed)).unwrap();
     }
-    let (a, b, c) = (
-        files(&work.path().join("a")),
-        files(&work.path().join("b")),
-        files(&work.path().join("c")),
-    );
+    let (a, b, c) = (files(&work.path().join("a")), files(&work.path().join("b")), files(&work.path().join("c")));
     assert!(a.len() >= 15, "{} files", a.len());
     assert!(a == b, "same seed, different files");
     assert!(a != c, "other seed, same files");
@@ -56,23 +38,15 @@ fn every_code_occurs_in_a_default_province_of_20000_people() {
     let mut seen = BTreeSet::new();
     for agency in ["civil_status", "insurance", "land", "education"] {
         for row in read_csv(&work.path().join("truth").join(format!("{agency}.csv"))) {
-            seen.extend(
-                row[2]
-                    .split(';')
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_string),
-            );
+            seen.extend(row[2].split(';').filter(|c| !c.is_empty()).map(str::to_string));
         }
     }
     if !read_csv(&work.path().join("truth/coverage.csv")).is_empty() {
         seen.insert("EXPECTED_ABSENT".into());
     }
     // REVIEW is never true: a perfect tool needs no person to confirm.
-    let missing: Vec<&str> = doisoat::assess::Code::ALL
-        .iter()
-        .map(|c| c.name())
-        .filter(|c| *c != "REVIEW" && !seen.contains(*c))
-        .collect();
+    let missing: Vec<&str> =
+        doisoat::assess::Code::ALL.iter().map(|c| c.name()).filter(|c| *c != "REVIEW" && !seen.contains(*c)).collect();
     assert!(missing.is_empty(), "codes never produced: {missing:?}");
 }
 
@@ -81,18 +55,12 @@ fn every_code_occurs_in_a_default_province_of_20000_people() {
 fn truth_codes_agree_with_the_records() {
     let work = Work::new();
     let mut opts = options(4000, 3);
-    for f in [
-        &mut opts.profile.formats.insurance,
-        &mut opts.profile.formats.land,
-    ] {
+    for f in [&mut opts.profile.formats.insurance, &mut opts.profile.formats.land] {
         *f = "utf-8".into();
     }
     generate(work.path(), &opts).unwrap();
     let pop: std::collections::HashMap<String, Vec<String>> =
-        read_csv(&work.path().join("population.csv"))
-            .into_iter()
-            .map(|r| (r[0].clone(), r))
-            .collect();
+        read_csv(&work.path().join("population.csv")).into_iter().map(|r| (r[0].clone(), r)).collect();
     let rows = read_csv(&work.path().join("bhxh.csv"));
     let truth = read_csv(&work.path().join("truth/insurance.csv"));
     assert_eq!(rows.len(), truth.len());
@@ -105,48 +73,29 @@ fn truth_codes_agree_with_the_records() {
             continue;
         }
         let (id, name, dob, sex) = (&row[4], &row[1], &row[2], &row[3]);
-        assert_eq!(
-            codes.contains("ID_MISSING"),
-            id.is_empty(),
-            "{row:?} {codes:?}"
-        );
+        assert_eq!(codes.contains("ID_MISSING"), id.is_empty(), "{row:?} {codes:?}");
         if codes.contains("ID_LEGACY") {
             assert_eq!(id.len(), 9, "{row:?}");
         }
         let Some(p) = pop.get(&t[1]) else {
-            assert!(
-                codes.contains("NOT_IN_POPULATION") && t[1].is_empty(),
-                "{row:?} {codes:?}"
-            );
+            assert!(codes.contains("NOT_IN_POPULATION") && t[1].is_empty(), "{row:?} {codes:?}");
             continue;
         };
-        let plain_id = !codes.iter().any(|c| {
-            c.starts_with("ID_")
-                && *c != "ID_SEX_CENTURY_CONFLICT"
-                && *c != "ID_BIRTH_YEAR_CONFLICT"
-        });
+        let plain_id = !codes
+            .iter()
+            .any(|c| c.starts_with("ID_") && *c != "ID_SEX_CENTURY_CONFLICT" && *c != "ID_BIRTH_YEAR_CONFLICT");
         if plain_id {
             assert_eq!(id, &p[0], "{row:?} {codes:?}");
         }
         let name_code = codes.contains("NAME_VARIANT") || codes.contains("NAME_MISMATCH");
         assert_eq!(name_code, name != &p[2], "{row:?} vs {p:?} {codes:?}");
-        assert_eq!(
-            codes.contains("SEX_MISMATCH"),
-            sex != &p[4],
-            "{row:?} vs {p:?}"
-        );
-        let dob_code = ["DOB_PARTIAL", "DOB_MISMATCH", "DOB_DAY_MONTH_SWAPPED"]
-            .iter()
-            .any(|c| codes.contains(c));
+        assert_eq!(codes.contains("SEX_MISMATCH"), sex != &p[4], "{row:?} vs {p:?}");
+        let dob_code = ["DOB_PARTIAL", "DOB_MISMATCH", "DOB_DAY_MONTH_SWAPPED"].iter().any(|c| codes.contains(c));
         assert_eq!(dob_code, dob != &p[3], "{row:?} vs {p:?} {codes:?}");
         if codes.contains("DOB_PARTIAL") {
             assert_eq!(dob.len(), 4);
         }
-        assert_eq!(
-            codes.contains("DECEASED_ACTIVE"),
-            p[10] == "Đã chết" && row[6] == "Còn hiệu lực",
-            "{row:?}"
-        );
+        assert_eq!(codes.contains("DECEASED_ACTIVE"), p[10] == "Đã chết" && row[6] == "Còn hiệu lực", "{row:?}");
         checked += 1;
     }
     assert!(checked > 1000, "{checked}");
@@ -158,10 +107,7 @@ fn run_from_truth(truth: &Path, run: &Path) {
         let rows = read_csv(&truth.join(format!("{agency}.csv")));
         let dir = run.join(agency);
         std::fs::create_dir_all(&dir).unwrap();
-        let linked: Vec<bool> = rows
-            .iter()
-            .map(|r| !r[1].is_empty() && !r[2].contains("REJECTED_ROW"))
-            .collect();
+        let linked: Vec<bool> = rows.iter().map(|r| !r[1].is_empty() && !r[2].contains("REJECTED_ROW")).collect();
         let mut df = df!(
             "record_id" => rows.iter().map(|r| r[0].clone()).collect::<Vec<_>>(),
             "outcome" => linked.iter().map(|l| if *l { "linked" } else { "not_in_population" }).collect::<Vec<_>>(),
@@ -169,9 +115,7 @@ fn run_from_truth(truth: &Path, run: &Path) {
             "link_tier" => linked.iter().map(|l| l.then_some(1i32)).collect::<Vec<_>>(),
         )
         .unwrap();
-        ParquetWriter::new(std::fs::File::create(dir.join("links.parquet")).unwrap())
-            .finish(&mut df)
-            .unwrap();
+        ParquetWriter::new(std::fs::File::create(dir.join("links.parquet")).unwrap()).finish(&mut df).unwrap();
         let mut csv = String::from("record_id,code\n");
         for r in &rows {
             for c in r[2].split(';').filter(|c| !c.is_empty()) {
@@ -201,35 +145,24 @@ fn the_truth_itself_scores_1_and_a_damaged_copy_less() {
     // Damage: drop every NAME_VARIANT of insurance and unlink its first 100 rows.
     let ins = run.join("insurance/discrepancies.csv");
     let text = std::fs::read_to_string(&ins).unwrap();
-    std::fs::write(
-        &ins,
-        text.lines()
-            .filter(|l| !l.ends_with(",NAME_VARIANT"))
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n",
-    )
-    .unwrap();
+    std::fs::write(&ins, text.lines().filter(|l| !l.ends_with(",NAME_VARIANT")).collect::<Vec<_>>().join("\n") + "\n")
+        .unwrap();
     let links = run.join("insurance/links.parquet");
-    let mut df = ParquetReader::new(std::fs::File::open(&links).unwrap())
-        .finish()
-        .unwrap();
+    let mut df = ParquetReader::new(std::fs::File::open(&links).unwrap()).finish().unwrap();
     let n = df.height();
-    let outcome: Vec<&str> = (0..n)
-        .map(|i| {
-            if i < 100 {
-                "not_in_population"
-            } else {
-                df.column("outcome").unwrap().str().unwrap().get(i).unwrap()
-            }
-        })
-        .collect();
+    let outcome: Vec<&str> =
+        (0..n)
+            .map(|i| {
+                if i < 100 {
+                    "not_in_population"
+                } else {
+                    df.column("outcome").unwrap().str().unwrap().get(i).unwrap()
+                }
+            })
+            .collect();
     let outcome: Vec<String> = outcome.into_iter().map(str::to_string).collect();
-    df.with_column(Column::new("outcome".into(), outcome))
-        .unwrap();
-    ParquetWriter::new(std::fs::File::create(&links).unwrap())
-        .finish(&mut df)
-        .unwrap();
+    df.with_column(Column::new("outcome".into(), outcome)).unwrap();
+    ParquetWriter::new(std::fs::File::create(&links).unwrap()).finish(&mut df).unwrap();
     let ev = doisoat::evaluate::evaluate(&run, &truth).unwrap();
     assert!(ev.links["insurance"].overall.recall < 1.0);
     assert!(ev.codes["NAME_VARIANT"].recall < 1.0);
@@ -245,8 +178,5 @@ fn demo_generates_runs_and_evaluates() {
     let out = work.run(&["evaluate", "--run", "d/runs/r1", "--truth", "d/truth"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("ALL") && text.contains("ID_MISSING"),
-        "{text}"
-    );
+    assert!(text.contains("ALL") && text.contains("ID_MISSING"), "{text}");
 }

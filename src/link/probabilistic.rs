@@ -1,0 +1,486 @@
+//! Tier 3: Fellegi–Sunter matching of the records the ID tiers could not link.
+//!
+//! Takes the population, the records and their tier-1/2 links; gives for each unlinked
+//! record a link, a review candidate or nothing, with everything `explain` shows stored
+//! on it. Steps:
+//!
+//! 1. **Blocking**, ordered rules, each pair remembering the first rule that found it:
+//!    an ID-typo index (the record's 12-digit ID one substitution or one adjacent
+//!    transposition from a population ID; an 11-digit ID with one digit lost), folded
+//!    full name + birth year, phonetic surname + given name + birth year, commune + full
+//!    date of birth. Blocks larger than [`MAX_BLOCK`] are skipped and counted.
+//! 2. **Comparison ladders** with labelled levels (first true level wins) for name, date
+//!    of birth, sex, commune and ID.
+//! 3. **Weights** log2(m/u) per level: m from the tier-1 links of the same run (pairs
+//!    known to match), u from seeded random pairs; the exact-name level's u is the
+//!    name's own frequency in the population (term-frequency adjustment: agreeing on a
+//!    common name is weak evidence).
+//! 4. **Decision**: probability from the total weight and the prior; at or above the
+//!    job's link threshold with a clear margin over the runner-up → linked; above the
+//!    review threshold → review; else not in population. Within a one-per-person
+//!    registry a person takes at most one tier-3 record (the most probable).
+
+use super::{Link, Outcome, Tier};
+use crate::config::{Cardinality, Thresholds};
+use crate::normalize::date::PartialDate;
+use crate::normalize::id::IdKind;
+use crate::normalize::name::{self, NameRelation};
+use crate::normalize::{Person, Record};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Blocks with more people than this are skipped (and reported).
+pub const MAX_BLOCK: usize = 500;
+
+/// Fields compared, in ladder order.
+pub const FIELDS: [&str; 5] = ["name", "dob", "sex", "commune", "id"];
+
+/// Level labels of each field, best first; the last is "else".
+pub const LEVELS: [&[&str]; 5] = [
+    &["exact", "same_letters", "variant", "jw_0.92", "jw_0.80", "else"],
+    &["exact", "day_month_swap", "partial_agrees", "same_month_year", "same_year", "year_pm1", "else"],
+    &["agree", "disagree"],
+    &["agree", "disagree"],
+    &["exact", "one_edit", "else"],
+];
+
+/// Level index meaning "no value to compare": contributes no weight.
+const MISSING: u8 = u8::MAX;
+
+/// The explanation stored on a tier-3 link or review.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The blocking rule that found the pair.
+    pub rule: &'static str,
+    /// (field, level label, weight) for each field compared.
+    pub levels: Vec<(&'static str, &'static str, f64)>,
+    /// Total match weight (log2 Bayes factor, prior included).
+    pub weight: f64,
+    /// The runner-up person and its probability.
+    pub runner_up: Option<(u32, f64)>,
+}
+
+/// One level's parameters: (label, m, u, weight).
+pub type LevelParams = (String, f64, f64, f64);
+
+/// A record's best candidate: (person, rule, levels, weight, runner-up and probability).
+type Scored = (u32, &'static str, Levels, f64, Option<(u32, f64)>);
+
+/// The trained model, written into the run as `model.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    /// Per field, per level: (label, m, u, weight).
+    pub fields: Vec<(String, Vec<LevelParams>)>,
+    /// Prior probability that a candidate pair matches.
+    pub prior: f64,
+    /// Labelled pairs m was learned from, random pairs u was learned from.
+    pub trained_on: (usize, usize),
+    /// Candidate pairs per blocking rule.
+    pub pairs_by_rule: Vec<(String, usize)>,
+    /// Blocks skipped for size, per rule.
+    pub oversized_blocks: Vec<(String, usize)>,
+}
+
+type Levels = [u8; 5];
+
+fn jaro_winkler(a: &str, b: &str) -> f64 {
+    strsim::jaro_winkler(a, b)
+}
+
+fn name_level(r: &Record, p: &Person) -> u8 {
+    let Some(n) = &r.name else { return MISSING };
+    if n.key == p.name.key {
+        return 0;
+    }
+    if n.folded == p.name.folded {
+        return 1;
+    }
+    if matches!(name::compare(&r.name_raw, n, &p.name, r.case_blind), NameRelation::Variant(_)) {
+        return 2;
+    }
+    let jw = jaro_winkler(&n.folded, &p.name.folded);
+    if jw >= 0.92 {
+        3
+    } else if jw >= 0.80 {
+        4
+    } else {
+        5
+    }
+}
+
+fn dob_level(a: Option<&PartialDate>, b: Option<&PartialDate>) -> u8 {
+    let (Some(a), Some(b)) = (a, b) else { return MISSING };
+    if a == b {
+        0
+    } else if a.is_swap_of(b) {
+        1
+    } else if a.compatible_with(b) {
+        // One side knows less (year only, month/year): it agrees on what it knows.
+        2
+    } else if a.year == b.year && a.month != 0 && a.month == b.month {
+        3
+    } else if a.year == b.year {
+        4
+    } else if (a.year - b.year).abs() == 1 {
+        5
+    } else {
+        6
+    }
+}
+
+/// Whether two digit strings are one substitution or adjacent transposition apart.
+fn one_edit(a: &str, b: &str) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff: Vec<usize> = a.bytes().zip(b.bytes()).enumerate().filter(|(_, (x, y))| x != y).map(|(i, _)| i).collect();
+    match diff.as_slice() {
+        [_] => true,
+        [i, j] if *j == i + 1 => a.as_bytes()[*i] == b.as_bytes()[*j] && a.as_bytes()[*j] == b.as_bytes()[*i],
+        _ => false,
+    }
+}
+
+fn levels(r: &Record, p: &Person) -> Levels {
+    let sex = match (r.sex, p.sex) {
+        (Some(a), Some(b)) => u8::from(a != b),
+        _ => MISSING,
+    };
+    let commune = match (&r.commune, &p.commune) {
+        (Some(a), Some(b)) => u8::from(a.code != b.code),
+        _ => MISSING,
+    };
+    let id = match r.id.kind {
+        IdKind::Personal if r.id.digits == p.pid.digits => 0,
+        IdKind::Personal if one_edit(&r.id.digits, &p.pid.digits) => 1,
+        IdKind::Personal => 2,
+        _ => MISSING,
+    };
+    [name_level(r, p), dob_level(r.dob.as_ref(), p.dob.as_ref()), sex, commune, id]
+}
+
+/// Candidate pairs of one record: (person, rule).
+fn candidates(r: &Record, idx: &Index) -> Vec<(u32, &'static str)> {
+    let mut out: Vec<(u32, &'static str)> = Vec::new();
+    let mut push = |ps: &[u32], rule: &'static str| {
+        if ps.len() > MAX_BLOCK {
+            return;
+        }
+        for &p in ps {
+            if !out.iter().any(|(q, _)| *q == p) {
+                out.push((p, rule));
+            }
+        }
+    };
+    // ID typos.
+    if matches!(r.id.kind, IdKind::Personal) {
+        let d = r.id.digits.as_bytes();
+        let mut buf = d.to_vec();
+        for i in 0..d.len() {
+            for c in b'0'..=b'9' {
+                if c != d[i] {
+                    buf[i] = c;
+                    if let Some(&p) = idx.pid.get(std::str::from_utf8(&buf).unwrap_or("")) {
+                        push(&[p], "id_typo");
+                    }
+                }
+            }
+            buf[i] = d[i];
+            if i + 1 < d.len() && d[i] != d[i + 1] {
+                buf.swap(i, i + 1);
+                if let Some(&p) = idx.pid.get(std::str::from_utf8(&buf).unwrap_or("")) {
+                    push(&[p], "id_typo");
+                }
+                buf.swap(i, i + 1);
+            }
+        }
+    }
+    let year = r.dob.map(|d| d.year);
+    if let (Some(n), Some(y)) = (&r.name, year) {
+        if let Some(ps) = idx.name_year.get(&(n.folded.clone(), y)) {
+            push(ps, "name_birthyear");
+        }
+        let ph = n.phonetic();
+        let ends = (ph.split(' ').next().unwrap_or("").to_string(), ph.rsplit(' ').next().unwrap_or("").to_string(), y);
+        if let Some(ps) = idx.phonetic_year.get(&ends) {
+            push(ps, "surname_given_phonetic_birthyear");
+        }
+    }
+    if let (Some(c), Some(d)) = (&r.commune, &r.dob) {
+        if d.day != 0 {
+            if let Some(ps) = idx.commune_dob.get(&(c.code.clone(), *d)) {
+                push(ps, "commune_dob");
+            }
+        }
+    }
+    out
+}
+
+/// Blocking indexes over the population.
+struct Index {
+    pid: HashMap<String, u32>,
+    name_year: HashMap<(String, i32), Vec<u32>>,
+    phonetic_year: HashMap<(String, String, i32), Vec<u32>>,
+    commune_dob: HashMap<(String, PartialDate), Vec<u32>>,
+    name_freq: HashMap<String, u32>,
+}
+
+fn index(people: &[Person]) -> Index {
+    let phon: Vec<String> = people.par_iter().map(|p| p.name.phonetic()).collect();
+    let mut idx = Index {
+        pid: HashMap::with_capacity(people.len()),
+        name_year: HashMap::with_capacity(people.len()),
+        phonetic_year: HashMap::with_capacity(people.len()),
+        commune_dob: HashMap::with_capacity(people.len()),
+        name_freq: HashMap::with_capacity(people.len()),
+    };
+    for (i, p) in people.iter().enumerate() {
+        let i = i as u32;
+        if p.pid.kind == IdKind::Personal {
+            idx.pid.entry(p.pid.digits.clone()).or_insert(i);
+        }
+        *idx.name_freq.entry(p.name.folded.clone()).or_default() += 1;
+        if let Some(d) = p.dob {
+            idx.name_year.entry((p.name.folded.clone(), d.year)).or_default().push(i);
+            let ph = &phon[i as usize];
+            let ends = (
+                ph.split(' ').next().unwrap_or("").to_string(),
+                ph.rsplit(' ').next().unwrap_or("").to_string(),
+                d.year,
+            );
+            idx.phonetic_year.entry(ends).or_default().push(i);
+            if let (Some(c), true) = (&p.commune, d.day != 0) {
+                idx.commune_dob.entry((c.code.clone(), d)).or_default().push(i);
+            }
+        }
+    }
+    idx
+}
+
+/// Level frequencies → probabilities with add-one smoothing.
+fn probabilities(counts: &[Vec<f64>; 5]) -> [Vec<f64>; 5] {
+    std::array::from_fn(|f| {
+        let total: f64 = counts[f].iter().sum::<f64>() + counts[f].len() as f64;
+        counts[f].iter().map(|c| (c + 1.0) / total).collect()
+    })
+}
+
+fn count_levels(pairs: impl Iterator<Item = Levels>) -> ([Vec<f64>; 5], usize) {
+    let mut counts: [Vec<f64>; 5] = std::array::from_fn(|f| vec![0.0; LEVELS[f].len()]);
+    let mut n = 0;
+    for lv in pairs {
+        n += 1;
+        for f in 0..5 {
+            if lv[f] != MISSING {
+                counts[f][lv[f] as usize] += 1.0;
+            }
+        }
+    }
+    (counts, n)
+}
+
+/// Runs tier 3 on the records left unlinked by the ID tiers; updates `links` and gives
+/// the trained model.
+pub fn link(
+    people: &[Person],
+    records: &[Record],
+    links: &mut [Link],
+    thresholds: &Thresholds,
+    cardinality: Cardinality,
+    seed: u64,
+) -> Model {
+    let idx = index(people);
+    // m: the tier-1 links are labelled matches. The ID level is left out of m (those
+    // pairs agree on the ID by construction); it keeps its prior weights below.
+    let labelled: Vec<(usize, u32)> = links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.tier == Some(Tier::PersonalId) && l.person.is_some())
+        .map(|(i, l)| (i, l.person.unwrap_or(0)))
+        .take(200_000)
+        .collect();
+    let (m_counts, n_m) = count_levels(
+        labelled.par_iter().map(|&(i, p)| levels(&records[i], &people[p as usize])).collect::<Vec<_>>().into_iter(),
+    );
+    // u: seeded random pairs.
+    let mut state = seed ^ 0x005E_ED0F_D015_0A77;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let n_random = if records.is_empty() || people.is_empty() { 0 } else { (20 * records.len()).clamp(2_000, 100_000) };
+    let random: Vec<(usize, usize)> = (0..n_random)
+        .map(|_| ((next() % records.len() as u64) as usize, (next() % people.len() as u64) as usize))
+        .collect();
+    let (u_counts, n_u) =
+        count_levels(random.par_iter().map(|&(r, p)| levels(&records[r], &people[p])).collect::<Vec<_>>().into_iter());
+    let mut m = probabilities(&m_counts);
+    let u = probabilities(&u_counts);
+    // With too few labelled pairs (a registry without IDs), m falls back to a fixed
+    // prior shape: matches mostly agree.
+    if n_m < 200 {
+        m = std::array::from_fn(|f| {
+            let k = LEVELS[f].len();
+            (0..k)
+                .map(|l| {
+                    if l == 0 {
+                        0.85
+                    } else if l + 1 == k {
+                        0.02
+                    } else {
+                        0.13 / (k - 2).max(1) as f64
+                    }
+                })
+                .collect()
+        });
+    }
+    // The ID ladder: exact agreement and one edit are strong evidence, a different ID
+    // weak evidence against (IDs are often mistyped).
+    m[4] = vec![0.90, 0.08, 0.02];
+    let weights: [Vec<f64>; 5] = std::array::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).log2()).collect());
+    let unlinked: Vec<usize> = (0..records.len()).filter(|&i| links[i].person.is_none()).collect();
+    // Prior: share of unlinked records expected in the population over their pairs.
+    let cands: Vec<Vec<(u32, &'static str)>> = unlinked.par_iter().map(|&i| candidates(&records[i], &idx)).collect();
+    let n_pairs: usize = cands.iter().map(Vec::len).sum();
+    let prior = if n_pairs == 0 { 0.5 } else { (0.9 * unlinked.len() as f64 / n_pairs as f64).clamp(0.001, 0.5) };
+    let prior_w = (prior / (1.0 - prior)).log2();
+    let n_people = people.len().max(1) as f64;
+    let scored: Vec<Option<Scored>> = unlinked
+        .par_iter()
+        .zip(cands.par_iter())
+        .map(|(&i, cs)| {
+            let r = &records[i];
+            let mut best: Vec<(f64, u32, &'static str, Levels)> = cs
+                .iter()
+                .map(|&(p, rule)| {
+                    let lv = levels(r, &people[p as usize]);
+                    let mut w = prior_w;
+                    for f in 0..5 {
+                        if lv[f] == MISSING {
+                            continue;
+                        }
+                        let mut wf = weights[f][lv[f] as usize];
+                        // Term frequency: an exact name agreement weighs log2(m / tf).
+                        if f == 0 && lv[0] <= 1 {
+                            let tf =
+                                f64::from(*idx.name_freq.get(&people[p as usize].name.folded).unwrap_or(&1)) / n_people;
+                            wf = (m[0][lv[0] as usize] / tf.max(u[0][lv[0] as usize].min(1.0 / n_people))).log2();
+                        }
+                        w += wf;
+                    }
+                    (w, p, rule, lv)
+                })
+                .collect();
+            best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let prob = |w: f64| 1.0 / (1.0 + (-w).exp2());
+            best.first().map(|&(w, p, rule, lv)| (p, rule, lv, w, best.get(1).map(|&(w2, p2, _, _)| (p2, prob(w2)))))
+        })
+        .collect();
+    // Decisions, then one-to-one within the registry's cardinality.
+    let prob = |w: f64| 1.0 / (1.0 + (-w).exp2());
+    let mut claimed: HashMap<u32, (usize, f64)> = HashMap::new();
+    for (k, s) in scored.iter().enumerate() {
+        let Some((p, rule, lv, w, runner)) = s else {
+            continue;
+        };
+        let i = unlinked[k];
+        let pr = prob(*w);
+        let close_runner = runner.is_some_and(|(_, rp)| rp > 0.5 * pr && rp >= thresholds.review);
+        let outcome = if pr >= thresholds.link && !close_runner {
+            Outcome::Linked
+        } else if pr >= thresholds.review {
+            Outcome::Review
+        } else {
+            continue;
+        };
+        let levels = (0..5)
+            .filter(|&f| lv[f] != MISSING)
+            .map(|f| (FIELDS[f], LEVELS[f][lv[f] as usize], (weights[f][lv[f] as usize] * 1000.0).round() / 1000.0))
+            .collect();
+        let l = &mut links[i];
+        l.tier = Some(Tier::Probabilistic);
+        l.score = (pr * 10_000.0).round() / 10_000.0;
+        l.explanation =
+            Some(Box::new(Explanation { rule, levels, weight: (w * 1000.0).round() / 1000.0, runner_up: *runner }));
+        if outcome == Outcome::Review {
+            l.review_candidate = Some(*p);
+            l.outcome = Outcome::Review;
+            continue;
+        }
+        if cardinality != Cardinality::Many {
+            if let Some(&(j, pj)) = claimed.get(p) {
+                if pj >= pr {
+                    l.review_candidate = Some(*p);
+                    l.outcome = Outcome::Review;
+                    continue;
+                }
+                // The earlier claimant was weaker: it goes to review.
+                links[j].review_candidate = links[j].person.take();
+                links[j].outcome = Outcome::Review;
+            }
+            claimed.insert(*p, (i, pr));
+        }
+        let l = &mut links[i];
+        l.person = Some(*p);
+        l.outcome = Outcome::Linked;
+    }
+    let mut by_rule: HashMap<&str, usize> = HashMap::new();
+    for c in &cands {
+        for (_, rule) in c {
+            *by_rule.entry(rule).or_default() += 1;
+        }
+    }
+    let mut pairs_by_rule: Vec<(String, usize)> = by_rule.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    pairs_by_rule.sort();
+    let big = |n: usize| usize::from(n > MAX_BLOCK);
+    let oversized_blocks = vec![
+        ("name_birthyear".to_string(), idx.name_year.values().map(|v| big(v.len())).sum()),
+        ("surname_given_phonetic_birthyear".to_string(), idx.phonetic_year.values().map(|v| big(v.len())).sum()),
+        ("commune_dob".to_string(), idx.commune_dob.values().map(|v| big(v.len())).sum()),
+    ];
+    let r6 = |x: f64| (x * 1e6).round() / 1e6;
+    Model {
+        fields: (0..5)
+            .map(|f| {
+                let lv = (0..LEVELS[f].len())
+                    .map(|l| (LEVELS[f][l].to_string(), r6(m[f][l]), r6(u[f][l]), r6(weights[f][l])))
+                    .collect();
+                (FIELDS[f].to_string(), lv)
+            })
+            .collect(),
+        prior: r6(prior),
+        trained_on: (n_m, n_u),
+        pairs_by_rule,
+        oversized_blocks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit_table() {
+        assert!(one_edit("012087000123", "012087000124"));
+        assert!(one_edit("012087000123", "012087000213"));
+        assert!(!one_edit("012087000123", "012087000231"));
+        assert!(!one_edit("0120870001", "012087000123"));
+    }
+
+    #[test]
+    fn dob_ladder() {
+        let d = |y, m, dd| PartialDate::new(y, m, dd).unwrap();
+        assert_eq!(dob_level(Some(&d(1990, 3, 5)), Some(&d(1990, 3, 5))), 0);
+        assert_eq!(dob_level(Some(&d(1990, 5, 3)), Some(&d(1990, 3, 5))), 1);
+        assert_eq!(dob_level(Some(&d(1990, 0, 0)), Some(&d(1990, 3, 5))), 2);
+        assert_eq!(dob_level(Some(&d(1990, 3, 9)), Some(&d(1990, 3, 5))), 3);
+        assert_eq!(dob_level(Some(&d(1990, 7, 9)), Some(&d(1990, 3, 5))), 4);
+        assert_eq!(dob_level(Some(&d(1991, 3, 5)), Some(&d(1990, 3, 5))), 5);
+        assert_eq!(dob_level(Some(&d(1970, 3, 5)), Some(&d(1990, 3, 5))), 6);
+        assert_eq!(dob_level(None, Some(&d(1990, 3, 5))), MISSING);
+    }
+}
