@@ -169,6 +169,7 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
         timer.time("normalize", || normalize::people(&pop_table, &pop.rules, province, &today));
     drop(pop_table);
     let population_problems = link::population_problems(&people);
+    let index = timer.time("index", || link::probabilistic::index(&people));
 
     let mut agencies = Vec::new();
     for input in &config.registries {
@@ -187,8 +188,9 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
             timer.time("normalize", || normalize::records(&table, &input.rules, province, &today));
         drop(table);
         progress.stage("link", &input.agency);
-        let (links, model) = timer
-            .time("link", || link::link(&people, &records, &config.thresholds, input.rules.cardinality, config.seed))?;
+        let (links, model) = timer.time("link", || {
+            link::link(&people, &index, &records, &config.thresholds, input.rules.cardinality, config.seed)
+        })?;
         progress.stage("assess", &input.agency);
         let assessment =
             timer.time("assess", || assess::assess(&people, &records, &links, &rejected, input.rules.cardinality));

@@ -157,6 +157,7 @@ fn id_link(person: u32, tier: Tier) -> Link {
 /// tier 3 ([`probabilistic`]) for the rest. Gives the links and the tier-3 model.
 pub fn link(
     people: &[Person],
+    index: &probabilistic::Index,
     records: &[Record],
     thresholds: &Thresholds,
     cardinality: Cardinality,
@@ -210,6 +211,6 @@ pub fn link(
         }
     }
     // Tier 3.
-    let model = probabilistic::link(people, records, &mut links, thresholds, cardinality, seed);
+    let model = probabilistic::link(people, index, records, &mut links, thresholds, cardinality, seed);
     Ok((links, model))
 }

@@ -198,18 +198,16 @@ fn candidates(r: &Record, idx: &Index) -> Vec<(u32, &'static str)> {
     }
     let year = r.dob.map(|d| d.year);
     if let (Some(n), Some(y)) = (&r.name, year) {
-        if let Some(ps) = idx.name_year.get(&(n.folded.clone(), y)) {
+        if let Some(ps) = idx.name_year.get(&name_year_key(&n.folded, y)) {
             push(ps, "name_birthyear");
         }
-        let ph = n.phonetic();
-        let ends = (ph.split(' ').next().unwrap_or("").to_string(), ph.rsplit(' ').next().unwrap_or("").to_string(), y);
-        if let Some(ps) = idx.phonetic_year.get(&ends) {
+        if let Some(ps) = idx.phonetic_year.get(&phonetic_year_key(&n.phonetic(), y)) {
             push(ps, "surname_given_phonetic_birthyear");
         }
     }
     if let (Some(c), Some(d)) = (&r.commune, &r.dob) {
         if d.day != 0 {
-            if let Some(ps) = idx.commune_dob.get(&(c.code.clone(), *d)) {
+            if let Some(ps) = idx.commune_dob.get(&commune_dob_key(&c.code, d)) {
                 push(ps, "commune_dob");
             }
         }
@@ -217,17 +215,69 @@ fn candidates(r: &Record, idx: &Index) -> Vec<(u32, &'static str)> {
     out
 }
 
-/// Blocking indexes over the population.
-struct Index {
-    pid: HashMap<String, u32>,
-    name_year: HashMap<(String, i32), Vec<u32>>,
-    phonetic_year: HashMap<(String, String, i32), Vec<u32>>,
-    commune_dob: HashMap<(String, PartialDate), Vec<u32>>,
-    name_freq: HashMap<String, u32>,
+/// A 64-bit key of a blocking value (FNV-1a over its parts). A collision only adds a
+/// candidate, which scoring then judges; it never removes one.
+fn key(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
-fn index(people: &[Person]) -> Index {
-    let phon: Vec<String> = people.par_iter().map(|p| p.name.phonetic()).collect();
+fn ends(phonetic: &str) -> (&str, &str) {
+    (phonetic.split(' ').next().unwrap_or(""), phonetic.rsplit(' ').next().unwrap_or(""))
+}
+
+fn name_year_key(folded: &str, year: i32) -> u64 {
+    key(&[folded.as_bytes(), &year.to_le_bytes()])
+}
+
+fn phonetic_year_key(phonetic: &str, year: i32) -> u64 {
+    let (s, g) = ends(phonetic);
+    key(&[s.as_bytes(), g.as_bytes(), &year.to_le_bytes()])
+}
+
+fn commune_dob_key(code: &str, d: &PartialDate) -> u64 {
+    key(&[code.as_bytes(), &d.year.to_le_bytes(), &[d.month, d.day]])
+}
+
+/// The population's blocking indexes, built once per run and shared by the registries.
+pub struct Index {
+    pid: HashMap<String, u32>,
+    name_year: HashMap<u64, Vec<u32>>,
+    phonetic_year: HashMap<u64, Vec<u32>>,
+    commune_dob: HashMap<u64, Vec<u32>>,
+    name_freq: HashMap<u64, u32>,
+}
+
+impl Index {
+    fn name_freq(&self, folded: &str) -> u32 {
+        *self.name_freq.get(&key(&[folded.as_bytes()])).unwrap_or(&1)
+    }
+}
+
+/// A person's keys: name, and with a date of birth (name+year, phonetic+year, commune+date).
+type PersonKeys = (u64, Option<(u64, u64, Option<u64>)>);
+
+/// Builds the blocking indexes of a population.
+pub fn index(people: &[Person]) -> Index {
+    // Keys in parallel; the maps are filled in population order (deterministic).
+    let keys: Vec<PersonKeys> = people
+        .par_iter()
+        .map(|p| {
+            let by_dob = p.dob.map(|d| {
+                let commune = p.commune.as_ref().filter(|_| d.day != 0).map(|c| commune_dob_key(&c.code, &d));
+                (name_year_key(&p.name.folded, d.year), phonetic_year_key(&p.name.phonetic(), d.year), commune)
+            });
+            (key(&[p.name.folded.as_bytes()]), by_dob)
+        })
+        .collect();
     let mut idx = Index {
         pid: HashMap::with_capacity(people.len()),
         name_year: HashMap::with_capacity(people.len()),
@@ -235,23 +285,17 @@ fn index(people: &[Person]) -> Index {
         commune_dob: HashMap::with_capacity(people.len()),
         name_freq: HashMap::with_capacity(people.len()),
     };
-    for (i, p) in people.iter().enumerate() {
+    for (i, (p, (name, by_dob))) in people.iter().zip(keys).enumerate() {
         let i = i as u32;
         if p.pid.kind == IdKind::Personal {
             idx.pid.entry(p.pid.digits.clone()).or_insert(i);
         }
-        *idx.name_freq.entry(p.name.folded.clone()).or_default() += 1;
-        if let Some(d) = p.dob {
-            idx.name_year.entry((p.name.folded.clone(), d.year)).or_default().push(i);
-            let ph = &phon[i as usize];
-            let ends = (
-                ph.split(' ').next().unwrap_or("").to_string(),
-                ph.rsplit(' ').next().unwrap_or("").to_string(),
-                d.year,
-            );
-            idx.phonetic_year.entry(ends).or_default().push(i);
-            if let (Some(c), true) = (&p.commune, d.day != 0) {
-                idx.commune_dob.entry((c.code.clone(), d)).or_default().push(i);
+        *idx.name_freq.entry(name).or_default() += 1;
+        if let Some((ny, py, cd)) = by_dob {
+            idx.name_year.entry(ny).or_default().push(i);
+            idx.phonetic_year.entry(py).or_default().push(i);
+            if let Some(cd) = cd {
+                idx.commune_dob.entry(cd).or_default().push(i);
             }
         }
     }
@@ -284,13 +328,13 @@ fn count_levels(pairs: impl Iterator<Item = Levels>) -> ([Vec<f64>; 5], usize) {
 /// the trained model.
 pub fn link(
     people: &[Person],
+    idx: &Index,
     records: &[Record],
     links: &mut [Link],
     thresholds: &Thresholds,
     cardinality: Cardinality,
     seed: u64,
 ) -> Model {
-    let idx = index(people);
     // m: the tier-1 links are labelled matches. The ID level is left out of m (those
     // pairs agree on the ID by construction); it keeps its prior weights below.
     let labelled: Vec<(usize, u32)> = links
@@ -298,7 +342,7 @@ pub fn link(
         .enumerate()
         .filter(|(_, l)| l.tier == Some(Tier::PersonalId) && l.person.is_some())
         .map(|(i, l)| (i, l.person.unwrap_or(0)))
-        .take(200_000)
+        .take(20_000)
         .collect();
     let (m_counts, n_m) = count_levels(
         labelled.par_iter().map(|&(i, p)| levels(&records[i], &people[p as usize])).collect::<Vec<_>>().into_iter(),
@@ -312,7 +356,7 @@ pub fn link(
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     };
-    let n_random = if records.is_empty() || people.is_empty() { 0 } else { (20 * records.len()).clamp(2_000, 100_000) };
+    let n_random = if records.is_empty() || people.is_empty() { 0 } else { (20 * records.len()).clamp(2_000, 30_000) };
     let random: Vec<(usize, usize)> = (0..n_random)
         .map(|_| ((next() % records.len() as u64) as usize, (next() % people.len() as u64) as usize))
         .collect();
@@ -344,7 +388,7 @@ pub fn link(
     let weights: [Vec<f64>; 5] = std::array::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).log2()).collect());
     let unlinked: Vec<usize> = (0..records.len()).filter(|&i| links[i].person.is_none()).collect();
     // Prior: share of unlinked records expected in the population over their pairs.
-    let cands: Vec<Vec<(u32, &'static str)>> = unlinked.par_iter().map(|&i| candidates(&records[i], &idx)).collect();
+    let cands: Vec<Vec<(u32, &'static str)>> = unlinked.par_iter().map(|&i| candidates(&records[i], idx)).collect();
     let n_pairs: usize = cands.iter().map(Vec::len).sum();
     let prior = if n_pairs == 0 { 0.5 } else { (0.9 * unlinked.len() as f64 / n_pairs as f64).clamp(0.001, 0.5) };
     let prior_w = (prior / (1.0 - prior)).log2();
@@ -366,8 +410,7 @@ pub fn link(
                         let mut wf = weights[f][lv[f] as usize];
                         // Term frequency: an exact name agreement weighs log2(m / tf).
                         if f == 0 && lv[0] <= 1 {
-                            let tf =
-                                f64::from(*idx.name_freq.get(&people[p as usize].name.folded).unwrap_or(&1)) / n_people;
+                            let tf = f64::from(idx.name_freq(&people[p as usize].name.folded)) / n_people;
                             wf = (m[0][lv[0] as usize] / tf.max(u[0][lv[0] as usize].min(1.0 / n_people))).log2();
                         }
                         w += wf;
