@@ -39,6 +39,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod evaluate;
+pub mod explain;
 pub mod ingest;
 pub mod link;
 pub mod normalize;

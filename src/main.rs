@@ -89,6 +89,21 @@ enum Command {
         #[arg(long)]
         truth: PathBuf,
     },
+    /// Why a record linked (or not): tier, blocking rule, each field's level and
+    /// weight, total weight and probability, the runner-up. Read from the run.
+    ///
+    /// Example: doisoat explain --run runs/2026-11-29 --agency insurance --record 1201000009
+    Explain {
+        /// The run folder.
+        #[arg(long)]
+        run: PathBuf,
+        /// Agency key.
+        #[arg(long)]
+        agency: String,
+        /// Record ID.
+        #[arg(long)]
+        record: String,
+    },
     /// Check a job file (its rules and input headers) or a folder of rules files; report
     /// every problem at once.
     ///
@@ -303,6 +318,10 @@ fn main() -> ExitCode {
         Command::Evaluate { run, truth } => doisoat::evaluate::evaluate(&run, &truth).map(|ev| {
             print!("{}", render_evaluation(&ev));
             println!("written: {}", run.join("evaluation.json").display());
+            ExitCode::SUCCESS
+        }),
+        Command::Explain { run, agency, record } => doisoat::explain::explain(&run, &agency, &record).map(|e| {
+            print!("{e}");
             ExitCode::SUCCESS
         }),
         Command::CheckRules { path } => config::check(&path).map(|n| {

@@ -64,8 +64,9 @@ pub struct Explanation {
 /// One level's parameters: (label, m, u, weight).
 pub type LevelParams = (String, f64, f64, f64);
 
-/// A record's best candidate: (person, rule, levels, weight, runner-up and probability).
-type Scored = (u32, &'static str, Levels, f64, Option<(u32, f64)>);
+/// A record's best candidate: (person, rule, levels, weight, runner-up and probability,
+/// the best's share of the candidates' evidence).
+type Scored = (u32, &'static str, Levels, f64, Option<(u32, f64)>, f64);
 
 /// The trained model, written into the run as `model.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -111,12 +112,13 @@ fn name_level(r: &Record, p: &Person) -> u8 {
 
 fn dob_level(a: Option<&PartialDate>, b: Option<&PartialDate>) -> u8 {
     let (Some(a), Some(b)) = (a, b) else { return MISSING };
-    if a == b {
+    if a == b && a.day != 0 {
         0
     } else if a.is_swap_of(b) {
         1
     } else if a.compatible_with(b) {
-        // One side knows less (year only, month/year): it agrees on what it knows.
+        // One side knows less (year only, month/year), or both know only that much: it
+        // agrees on what it knows, which is weak evidence.
         2
     } else if a.year == b.year && a.month != 0 && a.month == b.month {
         3
@@ -337,9 +339,13 @@ pub fn link(
 ) -> Model {
     // m: the tier-1 links are labelled matches. The ID level is left out of m (those
     // pairs agree on the ID by construction); it keeps its prior weights below.
-    let labelled: Vec<(usize, u32)> = links
+    // Everything below visits records in record-ID order, never in file order, so that
+    // shuffling a file's rows changes no sample, no weight and no decision.
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by(|&a, &b| records[a].record_id.cmp(&records[b].record_id).then(records[a].line.cmp(&records[b].line)));
+    let labelled: Vec<(usize, u32)> = order
         .iter()
-        .enumerate()
+        .map(|&i| (i, &links[i]))
         .filter(|(_, l)| l.tier == Some(Tier::PersonalId) && l.person.is_some())
         .map(|(i, l)| (i, l.person.unwrap_or(0)))
         .take(20_000)
@@ -358,7 +364,7 @@ pub fn link(
     };
     let n_random = if records.is_empty() || people.is_empty() { 0 } else { (20 * records.len()).clamp(2_000, 30_000) };
     let random: Vec<(usize, usize)> = (0..n_random)
-        .map(|_| ((next() % records.len() as u64) as usize, (next() % people.len() as u64) as usize))
+        .map(|_| (order[(next() % records.len() as u64) as usize], (next() % people.len() as u64) as usize))
         .collect();
     let (u_counts, n_u) =
         count_levels(random.par_iter().map(|&(r, p)| levels(&records[r], &people[p])).collect::<Vec<_>>().into_iter());
@@ -386,13 +392,23 @@ pub fn link(
     // weak evidence against (IDs are often mistyped).
     m[4] = vec![0.90, 0.08, 0.02];
     let weights: [Vec<f64>; 5] = std::array::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).log2()).collect());
-    let unlinked: Vec<usize> = (0..records.len()).filter(|&i| links[i].person.is_none()).collect();
+    let unlinked: Vec<usize> = order.iter().copied().filter(|&i| links[i].person.is_none()).collect();
     // Prior: share of unlinked records expected in the population over their pairs.
     let cands: Vec<Vec<(u32, &'static str)>> = unlinked.par_iter().map(|&i| candidates(&records[i], idx)).collect();
     let n_pairs: usize = cands.iter().map(Vec::len).sum();
     let prior = if n_pairs == 0 { 0.5 } else { (0.9 * unlinked.len() as f64 / n_pairs as f64).clamp(0.001, 0.5) };
     let prior_w = (prior / (1.0 - prior)).log2();
     let n_people = people.len().max(1) as f64;
+    // The weight of a field's level for a candidate person. Term frequency: an exact
+    // name agreement weighs log2(m / tf), tf the name's share of the population.
+    let field_weight = |f: usize, level: u8, p: u32| -> f64 {
+        if f == 0 && level <= 1 {
+            let tf = f64::from(idx.name_freq(&people[p as usize].name.folded)) / n_people;
+            (m[0][level as usize] / tf.max(u[0][level as usize].min(1.0 / n_people))).log2()
+        } else {
+            weights[f][level as usize]
+        }
+    };
     let scored: Vec<Option<Scored>> = unlinked
         .par_iter()
         .zip(cands.par_iter())
@@ -402,38 +418,31 @@ pub fn link(
                 .iter()
                 .map(|&(p, rule)| {
                     let lv = levels(r, &people[p as usize]);
-                    let mut w = prior_w;
-                    for f in 0..5 {
-                        if lv[f] == MISSING {
-                            continue;
-                        }
-                        let mut wf = weights[f][lv[f] as usize];
-                        // Term frequency: an exact name agreement weighs log2(m / tf).
-                        if f == 0 && lv[0] <= 1 {
-                            let tf = f64::from(idx.name_freq(&people[p as usize].name.folded)) / n_people;
-                            wf = (m[0][lv[0] as usize] / tf.max(u[0][lv[0] as usize].min(1.0 / n_people))).log2();
-                        }
-                        w += wf;
-                    }
+                    let w =
+                        prior_w + (0..5).filter(|&f| lv[f] != MISSING).map(|f| field_weight(f, lv[f], p)).sum::<f64>();
                     (w, p, rule, lv)
                 })
                 .collect();
             best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             let prob = |w: f64| 1.0 / (1.0 + (-w).exp2());
-            best.first().map(|&(w, p, rule, lv)| (p, rule, lv, w, best.get(1).map(|&(w2, p2, _, _)| (p2, prob(w2)))))
+            // The best candidate's share of the evidence among all candidates: two
+            // namesakes of one birth year split it, a second candidate in another
+            // commune with another date barely takes any.
+            let share = best.first().map_or(0.0, |b| 1.0 / best.iter().map(|c| (c.0 - b.0).exp2()).sum::<f64>());
+            best.first()
+                .map(|&(w, p, rule, lv)| (p, rule, lv, w, best.get(1).map(|&(w2, p2, _, _)| (p2, prob(w2))), share))
         })
         .collect();
     // Decisions, then one-to-one within the registry's cardinality.
     let prob = |w: f64| 1.0 / (1.0 + (-w).exp2());
     let mut claimed: HashMap<u32, (usize, f64)> = HashMap::new();
     for (k, s) in scored.iter().enumerate() {
-        let Some((p, rule, lv, w, runner)) = s else {
+        let Some((p, rule, lv, w, runner, share)) = s else {
             continue;
         };
         let i = unlinked[k];
         let pr = prob(*w);
-        let close_runner = runner.is_some_and(|(_, rp)| rp > 0.5 * pr && rp >= thresholds.review);
-        let outcome = if pr >= thresholds.link && !close_runner {
+        let outcome = if pr >= thresholds.link && *share >= thresholds.link {
             Outcome::Linked
         } else if pr >= thresholds.review {
             Outcome::Review
@@ -442,7 +451,7 @@ pub fn link(
         };
         let levels = (0..5)
             .filter(|&f| lv[f] != MISSING)
-            .map(|f| (FIELDS[f], LEVELS[f][lv[f] as usize], (weights[f][lv[f] as usize] * 1000.0).round() / 1000.0))
+            .map(|f| (FIELDS[f], LEVELS[f][lv[f] as usize], (field_weight(f, lv[f], *p) * 1000.0).round() / 1000.0))
             .collect();
         let l = &mut links[i];
         l.tier = Some(Tier::Probabilistic);
@@ -505,6 +514,148 @@ pub fn link(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::admin::{Commune, Era};
+    use crate::normalize::id::{self, Id};
+    use crate::normalize::name::Name;
+    use crate::normalize::sex::Sex;
+
+    fn date(s: &str) -> Option<PartialDate> {
+        crate::normalize::date::parse(
+            s,
+            crate::normalize::date::DayOrder::Dmy,
+            &PartialDate { year: 2026, month: 1, day: 1 },
+        )
+        .unwrap()
+    }
+
+    fn commune(code: &str) -> Option<Commune> {
+        Some(Commune { code: code.into(), era: Era::Current, legacy_name: None, ambiguous: false })
+    }
+
+    fn person(pid: &str, name: &str, dob: &str, male: bool, code: &str) -> Person {
+        Person {
+            line: 0,
+            pid: id::parse(pid),
+            legacy: id::parse(""),
+            name_raw: name.into(),
+            name: Name::parse(name).unwrap(),
+            dob: date(dob),
+            sex: Some(if male { Sex::Male } else { Sex::Female }),
+            commune: commune(code),
+            alive: true,
+            death_date: None,
+            updated_at: None,
+        }
+    }
+
+    fn record(id_raw: &str, name: &str, dob: &str, male: bool, code: &str) -> Record {
+        Record {
+            line: 2,
+            record_id: format!("R-{name}-{id_raw}"),
+            name_raw: name.into(),
+            name: Name::parse(name),
+            id_raw: id_raw.into(),
+            id: id::parse(id_raw),
+            legacy: Id { digits: String::new(), kind: IdKind::Missing, note: None },
+            dob_raw: dob.into(),
+            dob: date(dob),
+            year_only_by_design: false,
+            sex_raw: String::new(),
+            sex: Some(if male { Sex::Male } else { Sex::Female }),
+            commune_raw: code.into(),
+            commune: commune(code),
+            active: None,
+            event: None,
+            updated_at: None,
+            missing_required: Vec::new(),
+            case_blind: false,
+        }
+    }
+
+    /// A population with many people named Nguyễn Văn Hùng and one Giàng A Páo.
+    fn population() -> Vec<Person> {
+        let mut people: Vec<Person> = (0..300)
+            .map(|i| {
+                person(
+                    &format!("0120{:02}{:06}", 60 + i % 40, i),
+                    "Nguyễn Văn Hùng",
+                    &format!("{:02}/{:02}/{}", 1 + i % 28, 1 + i % 12, 1960 + i % 40),
+                    true,
+                    "03388",
+                )
+            })
+            .collect();
+        people.push(person("012087999999", "Giàng A Páo", "05/03/1987", true, "03424"));
+        people.push(person("012187888888", "Lò Thị Xuân", "20/11/1987", false, "03595"));
+        people
+    }
+
+    fn run(people: &[Person], records: &[Record], cardinality: Cardinality) -> Vec<Link> {
+        let mut links =
+            super::super::link(people, &index(people), records, &Thresholds::default(), cardinality, 1).unwrap().0;
+        links.truncate(records.len());
+        links
+    }
+
+    fn name_weight(l: &Link) -> f64 {
+        l.explanation.as_ref().unwrap().levels.iter().find(|x| x.0 == "name").unwrap().2
+    }
+
+    #[test]
+    fn a_common_name_agreement_weighs_less_than_a_rare_one() {
+        let people = population();
+        let common = &people[17];
+        let records = [
+            record("", "Nguyễn Văn Hùng", "18/06/1977", true, "03388"),
+            record("", "Giàng A Páo", "05/03/1987", true, "03424"),
+        ];
+        let links = run(&people, &records, Cardinality::One);
+        assert_eq!(links[1].person, Some(300));
+        // Eight namesakes of the same year and commune: linked or sent to review, the
+        // best candidate is the one with the same date of birth.
+        let best = links[0].person.or(links[0].review_candidate);
+        assert_eq!(best.map(|p| people[p as usize].pid.digits.clone()), Some(common.pid.digits.clone()));
+        assert!(
+            name_weight(&links[0]) + 5.0 < name_weight(&links[1]),
+            "{} vs {}",
+            name_weight(&links[0]),
+            name_weight(&links[1])
+        );
+    }
+
+    #[test]
+    fn a_mistyped_id_finds_its_person() {
+        let people = population();
+        // Transposed digits, and a different given-name spelling: the ID-typo index finds it.
+        let records = [record("012087999990", "Giang A Pao", "05/03/1987", true, "03424")];
+        let links = run(&people, &records, Cardinality::One);
+        assert_eq!(links[0].person, Some(300));
+        assert_eq!(links[0].tier, Some(Tier::Probabilistic));
+        assert_eq!(links[0].explanation.as_ref().unwrap().rule, "id_typo");
+    }
+
+    #[test]
+    fn one_record_per_person_where_the_registry_allows_one() {
+        let people = population();
+        let r = record("", "Lò Thị Xuân", "20/11/1987", false, "03595");
+        let mut r2 = r.clone();
+        r2.record_id.push('2');
+        let links = run(&people, &[r.clone(), r2.clone()], Cardinality::One);
+        let linked = links.iter().filter(|l| l.outcome == Outcome::Linked).count();
+        let review = links.iter().filter(|l| l.outcome == Outcome::Review).count();
+        assert_eq!((linked, review), (1, 1));
+        let links = run(&people, &[r, r2], Cardinality::Many);
+        assert!(links.iter().all(|l| l.outcome == Outcome::Linked && l.person == Some(301)));
+    }
+
+    #[test]
+    fn namesakes_go_to_review_not_to_a_guess() {
+        let mut people = population();
+        people.push(person("012187777777", "Lò Thị Xuân", "1987", false, "03595"));
+        let records = [record("", "Lò Thị Xuân", "1987", false, "03595")];
+        let links = run(&people, &records, Cardinality::One);
+        assert_eq!(links[0].outcome, Outcome::Review, "{:?}", links[0]);
+    }
 
     #[test]
     fn one_edit_table() {
@@ -518,6 +669,7 @@ mod tests {
     fn dob_ladder() {
         let d = |y, m, dd| PartialDate::new(y, m, dd).unwrap();
         assert_eq!(dob_level(Some(&d(1990, 3, 5)), Some(&d(1990, 3, 5))), 0);
+        assert_eq!(dob_level(Some(&d(1990, 0, 0)), Some(&d(1990, 0, 0))), 2);
         assert_eq!(dob_level(Some(&d(1990, 5, 3)), Some(&d(1990, 3, 5))), 1);
         assert_eq!(dob_level(Some(&d(1990, 0, 0)), Some(&d(1990, 3, 5))), 2);
         assert_eq!(dob_level(Some(&d(1990, 3, 9)), Some(&d(1990, 3, 5))), 3);

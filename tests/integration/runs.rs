@@ -91,3 +91,74 @@ fn a_fixed_record_is_resolved_in_the_next_run() {
     let csv = std::fs::read_to_string(work.path().join("demo/runs/2026-11-29/insurance/discrepancies.csv")).unwrap();
     assert!(csv.lines().skip(1).all(|l| l.contains(",false,")), "nothing is new");
 }
+
+#[test]
+fn explain_shows_tier_rule_levels_and_runner_up_from_the_run() {
+    let work = Work::new();
+    let job = crate::root().join("fixtures/scenarios/id_typo/job.toml");
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-root", "runs", "--run-id", "x"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = work.run(&["explain", "--run", "runs/x", "--agency", "insurance", "--record", "1201000201"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "linked",
+        "012087000101",
+        "tier          3",
+        "rule          id_typo",
+        "id         one_edit",
+        "total weight",
+        "probability",
+        "runner-up",
+        "ID_TYPO",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+    let out = work.run(&["explain", "--run", "runs/x", "--agency", "insurance", "--record", "nope"]);
+    assert_eq!(code(&out), 2);
+}
+
+/// Shuffling a registry's rows changes no link and no discrepancy (only line numbers).
+#[test]
+fn shuffled_input_rows_give_the_same_results() {
+    let work = Work::new();
+    doisoat::synth::generate(
+        &work.path().join("p"),
+        &doisoat::synth::Options {
+            people: 1500,
+            seed: 11,
+            profile: doisoat::synth::profile::Profile { formats: Default::default(), ..Default::default() },
+            today: doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 29 },
+        },
+    )
+    .unwrap();
+    let job = work.path().join("p/job.toml");
+    assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "a"])), 0);
+    // Reverse the data rows of the (UTF-8 with BOM) education file.
+    let path = work.path().join("p/giao_duc.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "b"])), 0);
+    let rows = |run: &str| -> Vec<String> {
+        let text =
+            std::fs::read_to_string(work.path().join("p/runs").join(run).join("education/discrepancies.csv")).unwrap();
+        let mut v: Vec<String> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f.remove(3); // line
+                f.remove(0); // run id
+                f.retain(|c| *c != "true" && *c != "false"); // is_new
+                f.join(",")
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (rows("a"), rows("b"));
+    assert!(a.len() > 100);
+    assert_eq!(a, b);
+}

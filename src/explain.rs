@@ -1,0 +1,150 @@
+//! Why a record linked, or did not: a lookup in the published run, never a
+//! recomputation. Reads the agency's `links.parquet` (tier, blocking rule, each field's
+//! level label and weight, total weight, probability, review candidate, runner-up) and
+//! its discrepancy rows for the record.
+
+use crate::error::{Error, Result};
+use polars::prelude::*;
+use std::path::Path;
+
+/// What a run knows about one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// Record ID.
+    pub record_id: String,
+    /// Line in the input.
+    pub line: u64,
+    /// linked / review / not_in_population.
+    pub outcome: String,
+    /// Linked person's ID.
+    pub person_id: Option<String>,
+    /// Tier (1 personal ID, 2 legacy CMND, 3 probabilistic).
+    pub tier: Option<i32>,
+    /// Match probability.
+    pub probability: Option<f64>,
+    /// Blocking rule or ID rule.
+    pub rule: Option<String>,
+    /// (field, level, weight) per compared field (tier 3).
+    pub levels: Vec<(String, String, f64)>,
+    /// Total match weight (tier 3).
+    pub match_weight: Option<f64>,
+    /// The candidate to confirm (review).
+    pub review_candidate: Option<String>,
+    /// The runner-up and its probability.
+    pub runner_up: Option<(String, f64)>,
+    /// (code, field, registry value, suggested value, note) of its discrepancies.
+    pub discrepancies: Vec<[String; 5]>,
+}
+
+fn str_at(df: &DataFrame, col: &str, i: usize) -> Result<Option<String>> {
+    Ok(df.column(col)?.str()?.get(i).map(str::to_string))
+}
+
+fn f64_at(df: &DataFrame, col: &str, i: usize) -> Result<Option<f64>> {
+    Ok(df.column(col)?.f64()?.get(i))
+}
+
+/// Looks up a record in a run.
+pub fn explain(run: &Path, agency: &str, record_id: &str) -> Result<Explanation> {
+    if !crate::config::safe_key(agency) {
+        return Err(Error::Usage(format!("'{agency}' is no agency key")));
+    }
+    let path = run.join(agency).join("links.parquet");
+    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let df = ParquetReader::new(file).finish()?;
+    let ids = df.column("record_id")?.str()?;
+    let Some(i) = (0..df.height()).find(|&i| ids.get(i) == Some(record_id)) else {
+        return Err(Error::Usage(format!(
+            "record '{record_id}' is not among {agency}'s readable records in {}",
+            run.display()
+        )));
+    };
+    let levels = str_at(&df, "levels", i)?
+        .map(|s| {
+            s.split(';')
+                .filter_map(|part| {
+                    let (field, rest) = part.split_once('=')?;
+                    let (level, w) = rest.rsplit_once(':')?;
+                    Some((field.to_string(), level.to_string(), w.parse().ok()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let runner = match (str_at(&df, "runner_up", i)?, f64_at(&df, "runner_up_probability", i)?) {
+        (Some(p), Some(pr)) => Some((p, pr)),
+        _ => None,
+    };
+    let mut discrepancies = Vec::new();
+    let csv_path = run.join(agency).join("discrepancies.csv");
+    let mut reader = csv::Reader::from_path(&csv_path)
+        .map_err(|e| Error::Input { path: csv_path.clone(), message: e.to_string() })?;
+    let headers =
+        reader.headers().map_err(|e| Error::Input { path: csv_path.clone(), message: e.to_string() })?.clone();
+    let col = |n: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == n).unwrap_or(usize::MAX);
+    let (rid, code, field, reg, sug, note) =
+        (col("record_id"), col("code"), col("field"), col("registry_value"), col("suggested_value"), col("note"));
+    for rec in reader.records().flatten() {
+        if rec.get(rid) == Some(record_id) {
+            let g = |c: usize| rec.get(c).unwrap_or("").to_string();
+            discrepancies.push([g(code), g(field), g(reg), g(sug), g(note)]);
+        }
+    }
+    Ok(Explanation {
+        record_id: record_id.to_string(),
+        line: df.column("line")?.u64()?.get(i).unwrap_or(0),
+        outcome: str_at(&df, "outcome", i)?.unwrap_or_default(),
+        person_id: str_at(&df, "person_id", i)?,
+        tier: df.column("link_tier")?.i32()?.get(i),
+        probability: f64_at(&df, "link_score", i)?,
+        rule: str_at(&df, "rule", i)?,
+        levels,
+        match_weight: f64_at(&df, "match_weight", i)?,
+        review_candidate: str_at(&df, "review_candidate", i)?,
+        runner_up: runner,
+        discrepancies,
+    })
+}
+
+impl std::fmt::Display for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "record {} (line {}): {}", self.record_id, self.line, self.outcome)?;
+        if let Some(p) = &self.person_id {
+            writeln!(f, "  person        {p}")?;
+        }
+        if let Some(p) = &self.review_candidate {
+            writeln!(f, "  candidate     {p} (to confirm in review.csv)")?;
+        }
+        if let Some(t) = self.tier {
+            let how = match t {
+                1 => "personal ID",
+                2 => "legacy CMND",
+                _ => "probabilistic (Fellegi–Sunter)",
+            };
+            writeln!(f, "  tier          {t}: {how}")?;
+        }
+        if let Some(r) = &self.rule {
+            writeln!(f, "  rule          {r}")?;
+        }
+        if !self.levels.is_empty() {
+            writeln!(f, "  comparison    field      level             weight")?;
+            for (field, level, w) in &self.levels {
+                writeln!(f, "                {field:<10} {level:<16} {w:>+8.3}")?;
+            }
+        }
+        if let Some(w) = self.match_weight {
+            writeln!(f, "  total weight  {w:+.3} (prior included)")?;
+        }
+        if let Some(p) = self.probability {
+            writeln!(f, "  probability   {p:.4}")?;
+        }
+        match &self.runner_up {
+            Some((p, pr)) => writeln!(f, "  runner-up     {p} at {pr:.4}: lost on total weight")?,
+            None if self.tier == Some(3) => writeln!(f, "  runner-up     none: the only candidate")?,
+            None => {}
+        }
+        for [code, field, reg, sug, note] in &self.discrepancies {
+            writeln!(f, "  {code:<24} {field:<10} {reg:?} → {sug:?} {note}")?;
+        }
+        Ok(())
+    }
+}
