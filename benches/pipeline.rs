@@ -4,7 +4,8 @@
 //! from the run's manifest.
 //!
 //! `cargo bench --bench pipeline`; `DOISOAT_BENCH_PEOPLE=200000` for a smaller size
-//! (registries are sized to the same total as the population).
+//! (registries are sized to the same total as the population); `DOISOAT_BENCH_NO_ID=0.3`
+//! removes the ID of 30 % of the records, so that tier 3 links them.
 //!
 //! The data is simple on purpose (this is a speed bench, not an accuracy one): names
 //! drawn from short lists, IDs with the real structure, Lai Châu communes, and a little
@@ -78,9 +79,17 @@ fn generate(dir: &Path, n: usize) {
     }
     write(&dir.join("population.csv"), &s);
 
-    // The record's ID: mostly the personal ID, some legacy CMND, a little damage.
+    // The record's ID: mostly the personal ID, some legacy CMND, a little damage; a
+    // share `no_id` (DOISOAT_BENCH_NO_ID) without any, for the probabilistic tier.
+    let no_id: f64 = std::env::var("DOISOAT_BENCH_NO_ID").ok().and_then(|v| v.parse().ok()).unwrap_or(0.0);
     let record = |p: &Person, rng: &mut Rng| -> (String, String, String) {
-        let id = if !p.cmnd.is_empty() && rng.below(4) == 0 { p.cmnd.clone() } else { p.pid.clone() };
+        let id = if (rng.below(1_000_000) as f64) < no_id * 1e6 {
+            String::new()
+        } else if !p.cmnd.is_empty() && rng.below(4) == 0 {
+            p.cmnd.clone()
+        } else {
+            p.pid.clone()
+        };
         let name = if rng.below(10) == 0 { p.name.to_uppercase() } else { p.name.clone() };
         let (d, m, y) = p.dob;
         let dob = if rng.below(50) == 0 { format!("{m:02}/{d:02}/{y}") } else { format!("{d:02}/{m:02}/{y}") };
