@@ -466,6 +466,20 @@ fn sex_label(male: bool) -> String {
     if male { "Nam" } else { "Nữ" }.to_string()
 }
 
+/// The parents' names a birth or school record gives: the population's, or with the
+/// mother's replaced at the profile's rate (`PARENT_MISMATCH`).
+fn parents(rng: &mut Rng, r: &Rates, w: &World, p: &Person, row: &mut Row) -> (String, String) {
+    let parent = |i: Option<usize>| i.map(|i| w.people[i].name()).unwrap_or_default();
+    let (father, mut mother) = (parent(p.father), parent(p.mother));
+    if let Some(m) = p.mother.filter(|_| rng.chance(r.parent_mismatch)) {
+        mother = format!("{} Thị {}", w.people[m].surname, w.names.pick(rng, "kinh", "given", false));
+        if text::fold(&mother) != text::fold(&parent(p.mother)) {
+            row.codes.insert("PARENT_MISMATCH");
+        }
+    }
+    (father, mother)
+}
+
 /// Insurance (BHXH/BHYT): one record per insured person.
 pub fn insurance(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
     let mut reg = Registry {
@@ -698,18 +712,7 @@ pub fn education(rng: &mut Rng, r: &Rates, w: &World) -> (Registry, Vec<String>)
         let (commune, _) = address(rng, r, w, p, true, &mut row, &mut updated);
         row.codes.remove("STALE_RECORD"); // the school file carries no update date
         row.commune_written = commune;
-        let parent = |i: Option<usize>| i.map(|i| w.people[i].name()).unwrap_or_default();
-        let (father, mut mother) = (parent(p.father), parent(p.mother));
-        if !mother.is_empty() && rng.chance(r.parent_mismatch) {
-            mother = format!(
-                "{} Thị {}",
-                w.people[p.mother.unwrap_or(0)].surname,
-                w.names.pick(rng, "kinh", "given", false)
-            );
-            if text::fold(&mother) != text::fold(&parent(p.mother)) {
-                row.codes.insert("PARENT_MISMATCH");
-            }
-        }
+        let (father, mother) = parents(rng, r, w, p, &mut row);
         let school = if age < 6 {
             "MN"
         } else if age < 11 {
@@ -788,24 +791,13 @@ pub fn civil_status(
         counter += 1;
         format!("{kind}-{year}-{counter:07}")
     };
-    let parent = |i: Option<usize>| i.map(|i| w.people[i].name()).unwrap_or_default();
     for (i, p) in w.people.iter().enumerate() {
         // Births since 2016.
         if p.dob.year >= 2016 && p.dob.day != 0 && rng.chance(0.95) {
             let mut row = identity(rng, r, w, p, false);
             let mut updated = w.today;
             let (commune, _) = address(rng, r, w, p, false, &mut row, &mut updated);
-            let (father, mut mother) = (parent(p.father), parent(p.mother));
-            if !mother.is_empty() && rng.chance(r.parent_mismatch) {
-                mother = format!(
-                    "{} Thị {}",
-                    w.people[p.mother.unwrap_or(0)].surname,
-                    w.names.pick(rng, "kinh", "given", false)
-                );
-                if text::fold(&mother) != text::fold(&parent(p.mother)) {
-                    row.codes.insert("PARENT_MISMATCH");
-                }
-            }
+            let (father, mother) = parents(rng, r, w, p, &mut row);
             let reg_date = PartialDate { day: p.dob.day.min(28), month: p.dob.month, year: p.dob.year };
             let id = next("KS", p.dob.year);
             let record = vec![
