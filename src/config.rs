@@ -281,6 +281,39 @@ pub struct Rules {
     /// File encoding: `auto` (default), `utf-8`, `utf-16`, `windows-1258`, `tcvn3`, `vni`.
     #[serde(default)]
     pub encoding: crate::normalize::encoding::FileEncoding,
+    /// The registry should follow the person's current residence (`ADDRESS_MISMATCH`).
+    #[serde(default)]
+    pub follows_residence: bool,
+    /// Who the registry should hold (`EXPECTED_ABSENT`, `coverage.csv`).
+    #[serde(default)]
+    pub coverage: Option<CoverageRules>,
+    /// Marital-status spellings (population).
+    #[serde(default)]
+    pub marital: MaritalRules,
+}
+
+/// The population a registry should hold: living residents of an age range.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageRules {
+    /// Youngest age (years, on the reference day).
+    pub min_age: i32,
+    /// Oldest age.
+    pub max_age: i32,
+}
+
+/// Marital-status values meaning "never married" (compared after folding).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaritalRules {
+    /// Values meaning single.
+    pub single: Vec<String>,
+}
+
+impl Default for MaritalRules {
+    fn default() -> Self {
+        MaritalRules { single: vec!["doc than".into(), "chua ket hon".into()] }
+    }
 }
 
 impl Rules {
@@ -475,6 +508,11 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
     }
     if rules.has(Field::Status) && rules.status.active.is_empty() {
         out.push(problem(path, "status.active", "a status column is mapped but no value is declared active"));
+    }
+    if let Some(c) = &rules.coverage {
+        if c.min_age < 0 || c.max_age < c.min_age {
+            out.push(problem(path, "coverage", "need 0 ≤ min_age ≤ max_age"));
+        }
     }
     if rules.has(Field::Dob) && rules.has(Field::BirthYear) {
         out.push(problem(path, "columns", "map either 'dob' or 'birth_year', not both"));

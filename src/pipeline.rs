@@ -193,7 +193,7 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
         })?;
         progress.stage("assess", &input.agency);
         let assessment =
-            timer.time("assess", || assess::assess(&people, &records, &links, &rejected, input.rules.cardinality));
+            timer.time("assess", || assess::assess(&people, &records, &links, &rejected, &input.rules, &today));
         progress.stage("score", &input.agency);
         let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
         let counts = Counts::of(&assessment.outcomes);

@@ -7,10 +7,11 @@
 
 pub mod codes;
 
-use crate::config::Cardinality;
+use crate::config::{Cardinality, Rules};
 use crate::ingest::Rejected;
 use crate::link::{Link, Outcome, Tier};
 use crate::normalize::admin::{AdminUnits, Era};
+use crate::normalize::date::PartialDate;
 use crate::normalize::id::{self, IdKind, IdProblem};
 use crate::normalize::name::{self, NameRelation};
 use crate::normalize::{Event, Person, Record};
@@ -83,6 +84,45 @@ pub struct Assessment {
     pub outcomes: Vec<RecordOutcome>,
     /// All discrepancies, sorted by commune, record ID, code, field.
     pub discrepancies: Vec<Discrepancy>,
+    /// Coverage, when the rules say who the registry should hold.
+    pub coverage: Option<Coverage>,
+}
+
+/// The people a registry should hold (`[coverage]` in its rules) and those it lacks.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Coverage {
+    /// People expected.
+    pub expected: u64,
+    /// Of them, linked by at least one record.
+    pub present: u64,
+    /// The absent ones (`EXPECTED_ABSENT`), by population index, in population order.
+    pub absent: Vec<u32>,
+}
+
+/// `EXPECTED_ABSENT`: living residents of the rules' age range that no record links to.
+fn coverage(people: &[Person], links: &[Link], rules: &Rules, today: &PartialDate) -> Option<Coverage> {
+    let c = rules.coverage.as_ref()?;
+    let mut linked = vec![false; people.len()];
+    for l in links {
+        if let Some(p) = l.person {
+            linked[p as usize] = true;
+        }
+    }
+    let mut cov = Coverage::default();
+    for (i, p) in people.iter().enumerate() {
+        let Some(d) = p.dob else { continue };
+        let age = today.year - d.year;
+        if !p.alive || age < c.min_age || age > c.max_age {
+            continue;
+        }
+        cov.expected += 1;
+        if linked[i] {
+            cov.present += 1;
+        } else {
+            cov.absent.push(i as u32);
+        }
+    }
+    Some(cov)
 }
 
 struct Finding {
@@ -202,7 +242,43 @@ fn tier3_findings(r: &Record, l: &Link, p: &Person, out: &mut Vec<Finding>) {
 }
 
 /// Comparisons of a linked record with its person.
-fn compare(r: &Record, p: &Person, out: &mut Vec<Finding>) {
+fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut Vec<Finding>) {
+    // The commune, where the registry follows residence; a record last updated before
+    // the population recorded the move is also stale.
+    if let (true, Some(a), Some(b)) = (follows_residence, &r.commune, &p.commune) {
+        if a.code != b.code {
+            let mut f = finding(Code::AddressMismatch, "commune", &r.commune_raw);
+            let unit = AdminUnits::get().unit(&b.code).map(|u| u.name.clone()).unwrap_or_default();
+            f.population_value = unit.clone();
+            f.suggested_value = unit;
+            out.push(f);
+            if let (Some(ru), Some(pu)) = (r.updated_at, p.updated_at) {
+                if ru < pu {
+                    let mut f = finding(Code::StaleRecord, "updated_at", &ru.to_string());
+                    f.population_value = pu.to_string();
+                    f.note = "the population changed the residence after the record's last update".into();
+                    out.push(f);
+                }
+            }
+        }
+    }
+    // Parents' names (births, school): a different name, not a spelling variant.
+    for (field, written, known) in [("father_name", &r.father, &p.father), ("mother_name", &r.mother, &p.mother)] {
+        if let (Some((raw, n)), Some(k)) = (written, known) {
+            if name::compare(raw, n, k, r.case_blind) == NameRelation::Mismatch {
+                let mut f = finding(Code::ParentMismatch, field, raw);
+                f.population_value = k.display.clone();
+                f.suggested_value = k.display.clone();
+                out.push(f);
+            }
+        }
+    }
+    if r.event == Some(Event::Marriage) && p.single == Some(true) {
+        let mut f = finding(Code::MaritalConflict, "marital_status", "married");
+        f.population_value = "single".into();
+        f.note = "a marriage registration for a person the population records as never married".into();
+        out.push(f);
+    }
     if let Some(n) = &r.name {
         // Written exactly as the population writes it is no variant, whatever the form.
         let relation = if r.name_raw == p.name_raw {
@@ -290,8 +366,10 @@ pub fn assess(
     records: &[Record],
     links: &[Link],
     rejected: &[Rejected],
-    cardinality: Cardinality,
+    rules: &Rules,
+    today: &PartialDate,
 ) -> Assessment {
+    let cardinality = rules.cardinality;
     let per_record: Vec<(RecordOutcome, Vec<Discrepancy>)> = records
         .par_iter()
         .zip(links.par_iter())
@@ -310,7 +388,7 @@ pub fn assess(
                     if l.tier == Some(Tier::Probabilistic) {
                         tier3_findings(r, l, p, &mut found);
                     }
-                    compare(r, p, &mut found)
+                    compare(r, p, rules.follows_residence, &mut found)
                 }
                 (None, Outcome::Review) => {
                     let mut f = finding(Code::Review, "record_id", &r.record_id);
@@ -354,6 +432,7 @@ pub fn assess(
         a.discrepancies.extend(rows);
     }
     duplicates(people, records, links, cardinality, &a.outcomes, &mut a.discrepancies);
+    a.coverage = coverage(people, links, rules, today);
     for rj in rejected {
         a.outcomes.push(RecordOutcome {
             commune: UNKNOWN_COMMUNE.into(),

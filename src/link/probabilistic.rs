@@ -543,6 +543,9 @@ mod tests {
             sex: Some(if male { Sex::Male } else { Sex::Female }),
             commune: commune(code),
             alive: true,
+            single: None,
+            father: None,
+            mother: None,
             death_date: None,
             updated_at: None,
         }
@@ -569,6 +572,8 @@ mod tests {
             updated_at: None,
             missing_required: Vec::new(),
             case_blind: false,
+            father: None,
+            mother: None,
         }
     }
 

@@ -76,6 +76,10 @@ pub struct Record {
     pub updated_at: Option<PartialDate>,
     /// Required fields that are empty.
     pub missing_required: Vec<Field>,
+    /// Father's name as written, and parsed.
+    pub father: Option<(String, Name)>,
+    /// Mother's name as written, and parsed.
+    pub mother: Option<(String, Name)>,
     /// The record came from a TCVN3 file, which cannot write capital toned letters.
     pub case_blind: bool,
 }
@@ -101,6 +105,12 @@ pub struct Person {
     pub commune: Option<Commune>,
     /// Alive (false when the vital status says deceased or a death date is set).
     pub alive: bool,
+    /// Never married, per the marital status (`None` when not recorded).
+    pub single: Option<bool>,
+    /// Father's name.
+    pub father: Option<Name>,
+    /// Mother's name.
+    pub mother: Option<Name>,
     /// Date of death.
     pub death_date: Option<PartialDate>,
     /// Last update.
@@ -116,6 +126,7 @@ struct Lists {
     death: Vec<String>,
     marriage: Vec<String>,
     deceased: Vec<String>,
+    single: Vec<String>,
 }
 
 fn folded_list(values: &[String]) -> Vec<String> {
@@ -156,8 +167,13 @@ impl<'a> Context<'a> {
             death: folded_list(&rules.events.death),
             marriage: folded_list(&rules.events.marriage),
             deceased: folded_list(&rules.vital.deceased),
+            single: folded_list(&rules.marital.single),
         };
-        let distinct: HashSet<&str> = table.rows.iter().map(|r| r.get(layout, Field::FullName)).collect();
+        let distinct: HashSet<&str> = table
+            .rows
+            .iter()
+            .flat_map(|r| [Field::FullName, Field::FatherName, Field::MotherName].map(|f| r.get(layout, f)))
+            .collect();
         let names = distinct.into_par_iter().map(|n| (n, Name::parse(n))).collect();
         let mut keys: HashSet<CommuneKey> = HashSet::new();
         for r in &table.rows {
@@ -260,7 +276,11 @@ impl Context<'_> {
     }
 
     fn name(&self, row: &Row) -> Option<Name> {
-        self.names.get(row.get(self.layout, Field::FullName)).cloned().flatten()
+        self.name_of(row, Field::FullName)
+    }
+
+    fn name_of(&self, row: &Row, field: Field) -> Option<Name> {
+        self.names.get(row.get(self.layout, field)).cloned().flatten()
     }
 
     /// Normalizes one registry row.
@@ -317,6 +337,8 @@ impl Context<'_> {
             updated_at,
             missing_required,
             case_blind: self.case_blind,
+            father: self.name_of(row, Field::FatherName).map(|n| (get(Field::FatherName).trim().to_string(), n)),
+            mother: self.name_of(row, Field::MotherName).map(|n| (get(Field::MotherName).trim().to_string(), n)),
         })
     }
 
@@ -341,6 +363,12 @@ impl Context<'_> {
             sex,
             commune: current.or(permanent),
             alive: !deceased,
+            father: self.name_of(row, Field::FatherName),
+            mother: self.name_of(row, Field::MotherName),
+            single: {
+                let m = get(Field::MaritalStatus);
+                (!m.trim().is_empty()).then(|| self.in_list(m, &self.lists.single))
+            },
             death_date,
             updated_at,
         })

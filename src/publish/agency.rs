@@ -212,6 +212,28 @@ pub fn write(
         review,
         true,
     )?;
+    // coverage.csv: the residents the registry should hold and does not (EXPECTED_ABSENT),
+    // with what the agency needs to find them: ID, name, date of birth, commune.
+    if let Some(cov) = &a.assessment.coverage {
+        let rows = cov.absent.iter().map(|&i| {
+            let p = &people[i as usize];
+            let commune = p.commune.as_ref().map(|c| c.code.clone()).unwrap_or_default();
+            vec![
+                p.pid.digits.clone(),
+                p.name.display.clone(),
+                p.dob.map(|d| d.to_string()).unwrap_or_default(),
+                commune.clone(),
+                super::commune_name(&commune),
+                "EXPECTED_ABSENT".to_string(),
+            ]
+        });
+        write_csv(
+            &dir.join("coverage.csv"),
+            &["person_id", "full_name", "dob", "commune_code", "commune_name", "code"],
+            rows,
+            true,
+        )?;
+    }
     super::writers::write_json(&dir.join("model.json"), &serde_json::to_value(&a.model).expect("model serializes"))?;
 
     let rejected =

@@ -175,6 +175,15 @@ fn write_run(data: &RunData, dir: &Path, previous: Option<&Path>, start: Instant
         v["agency"] = json!(a.input.agency);
         v["name"] = json!(a.input.name);
         v["codes"] = json!(codes);
+        if let Some(c) = &a.assessment.coverage {
+            let share = if c.expected == 0 {
+                None
+            } else {
+                Some((10_000.0 * c.present as f64 / c.expected as f64).round() / 100.0)
+            };
+            v["coverage"] =
+                json!({"expected": c.expected, "present": c.present, "absent": c.absent.len(), "share": share});
+        }
         v["communes"] = json!(communes);
         metrics_agencies.push(v);
     }

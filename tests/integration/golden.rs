@@ -16,7 +16,7 @@ fn compare(run_dir: &Path, expected: &Path) -> Vec<String> {
     let mut diffs = Vec::new();
     for (rel, bytes) in files(run_dir) {
         let name = rel.file_name().unwrap().to_str().unwrap();
-        if !matches!(name, "discrepancies.csv" | "rejected.csv" | "metrics.json") {
+        if !matches!(name, "discrepancies.csv" | "rejected.csv" | "coverage.csv" | "metrics.json") {
             continue;
         }
         let want_path = expected.join(&rel);
@@ -64,7 +64,9 @@ fn every_code_scenario_matches_its_golden_files() {
         let name = dir.file_name().unwrap().to_str().unwrap().to_uppercase();
         if doisoat::assess::Code::from_name(&name).is_some() {
             let found = files(&run_dir).iter().any(|(rel, bytes)| {
-                rel.ends_with("discrepancies.csv") && String::from_utf8_lossy(bytes).contains(&format!(",{name},"))
+                let text = String::from_utf8_lossy(bytes);
+                (rel.ends_with("discrepancies.csv") && text.contains(&format!(",{name},")))
+                    || (rel.ends_with("coverage.csv") && text.contains(&format!(",{name}\r\n")))
             });
             if !found {
                 failures.push(format!("scenario {name} does not report {name}"));
