@@ -16,7 +16,6 @@ use crate::config::{Field, Rules};
 use crate::error::{Error, Result};
 use crate::normalize::encoding::{self, FileEncoding};
 use crate::normalize::text;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One readable row: its line number and the raw text of each mapped field.
@@ -40,10 +39,16 @@ pub struct Rejected {
     pub reason: String,
 }
 
+/// More than the number of [`Field`] variants.
+const FIELD_SLOTS: usize = 32;
+const _: () = assert!((Field::DeathDate as usize) < FIELD_SLOTS, "Field outgrew the layout array");
+
 /// The positions of mapped fields in a [`Row`].
 #[derive(Debug, Clone, Default)]
 pub struct Layout {
-    index: HashMap<Field, usize>,
+    /// Position of each field's value in a row, by `Field as usize` (a row is read
+    /// field by field many times: an array, not a hash map).
+    index: [Option<u8>; FIELD_SLOTS],
     columns: Vec<(Field, String)>,
 }
 
@@ -51,7 +56,7 @@ impl Layout {
     fn new(rules: &Rules) -> Layout {
         let mut layout = Layout::default();
         for (column, field) in &rules.columns {
-            layout.index.insert(*field, layout.columns.len());
+            layout.index[*field as usize] = Some(layout.columns.len() as u8);
             layout.columns.push((*field, column.clone()));
         }
         layout
@@ -59,14 +64,14 @@ impl Layout {
 
     /// The column header mapped to a field.
     pub fn column(&self, field: Field) -> &str {
-        self.index.get(&field).map(|&i| self.columns[i].1.as_str()).unwrap_or("")
+        self.index[field as usize].map(|i| self.columns[i as usize].1.as_str()).unwrap_or("")
     }
 }
 
 impl Row {
     /// The raw text of a field ("" when not mapped or empty).
     pub fn get<'a>(&'a self, layout: &Layout, field: Field) -> &'a str {
-        layout.index.get(&field).map(|&i| self.values[i].as_str()).unwrap_or("")
+        layout.index[field as usize].map(|i| self.values[i as usize].as_str()).unwrap_or("")
     }
 }
 
@@ -232,7 +237,7 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
     let layout = Layout::new(rules);
     let headers = headers_of(path, &decoded)?;
     let pos = positions(path, &headers, &layout)?;
-    let id_pos = layout.index.get(&Field::RecordId).map(|&i| pos[i]);
+    let id_pos = layout.index[Field::RecordId as usize].map(|i| pos[i as usize]);
     let mut by_file_order: Vec<usize> = (0..pos.len()).collect();
     by_file_order.sort_by_key(|&k| pos[k]);
     let mut reader = csv_reader(bytes);

@@ -27,8 +27,8 @@ use crate::normalize::id::IdKind;
 use crate::normalize::name::{self, NameRelation};
 use crate::normalize::{Person, Record};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Blocks with more people than this are skipped (and reported).
 pub const MAX_BLOCK: usize = 500;
@@ -281,11 +281,11 @@ pub fn index(people: &[Person]) -> Index {
         })
         .collect();
     let mut idx = Index {
-        pid: HashMap::with_capacity(people.len()),
-        name_year: HashMap::with_capacity(people.len()),
-        phonetic_year: HashMap::with_capacity(people.len()),
-        commune_dob: HashMap::with_capacity(people.len()),
-        name_freq: HashMap::with_capacity(people.len()),
+        pid: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
+        name_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
+        phonetic_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
+        commune_dob: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
+        name_freq: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
     };
     for (i, (p, (name, by_dob))) in people.iter().zip(keys).enumerate() {
         let i = i as u32;
@@ -435,7 +435,7 @@ pub fn link(
         .collect();
     // Decisions, then one-to-one within the registry's cardinality.
     let prob = |w: f64| 1.0 / (1.0 + (-w).exp2());
-    let mut claimed: HashMap<u32, (usize, f64)> = HashMap::new();
+    let mut claimed: HashMap<u32, (usize, f64)> = HashMap::default();
     for (k, s) in scored.iter().enumerate() {
         let Some((p, rule, lv, w, runner, share)) = s else {
             continue;
@@ -480,7 +480,7 @@ pub fn link(
         l.person = Some(*p);
         l.outcome = Outcome::Linked;
     }
-    let mut by_rule: HashMap<&str, usize> = HashMap::new();
+    let mut by_rule: HashMap<&str, usize> = HashMap::default();
     for c in &cands {
         for (_, rule) in c {
             *by_rule.entry(rule).or_default() += 1;

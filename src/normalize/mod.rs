@@ -23,8 +23,8 @@ use date::PartialDate;
 use id::Id;
 use name::Name;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use sex::Sex;
-use std::collections::{HashMap, HashSet};
 
 /// A civil-status event type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -145,6 +145,8 @@ struct Context<'a> {
     layout: &'a Layout,
     today: &'a PartialDate,
     lists: Lists,
+    /// Coded columns (sex, status, event, vital and marital status): folded values.
+    folded: HashMap<&'a str, String>,
     case_blind: bool,
     names: HashMap<&'a str, Option<Name>>,
     communes: HashMap<CommuneKey<'a>, Option<Commune>>,
@@ -169,18 +171,19 @@ impl<'a> Context<'a> {
             deceased: folded_list(&rules.vital.deceased),
             single: folded_list(&rules.marital.single),
         };
+        let fields: Vec<Field> =
+            [Field::FullName, Field::FatherName, Field::MotherName].into_iter().filter(|f| rules.has(*f)).collect();
         let distinct: HashSet<&str> = table
             .rows
-            .iter()
-            .flat_map(|r| [Field::FullName, Field::FatherName, Field::MotherName].map(|f| r.get(layout, f)))
+            .par_iter()
+            .flat_map_iter(|r| fields.iter().map(|&f| r.get(layout, f)).filter(|v| !v.is_empty()))
             .collect();
         let names = distinct.into_par_iter().map(|n| (n, Name::parse(n))).collect();
-        let mut keys: HashSet<CommuneKey> = HashSet::new();
-        for r in &table.rows {
-            for &(c, a) in commune_fields {
-                keys.insert(commune_key(r, layout, c, a));
-            }
-        }
+        let keys: HashSet<CommuneKey> = table
+            .rows
+            .par_iter()
+            .flat_map_iter(|r| commune_fields.iter().map(|&(c, a)| commune_key(r, layout, c, a)))
+            .collect();
         let communes =
             keys.into_par_iter().map(|k| (k, resolve_commune(k, rules.commune_code_era, province))).collect();
         Context {
@@ -188,6 +191,12 @@ impl<'a> Context<'a> {
             layout,
             today,
             lists,
+            folded: {
+                let coded = [Field::Sex, Field::Status, Field::EventType, Field::VitalStatus, Field::MaritalStatus];
+                let distinct: HashSet<&str> =
+                    table.rows.par_iter().flat_map_iter(|r| coded.iter().map(|&f| r.get(layout, f))).collect();
+                distinct.into_iter().map(|v| (v, text::fold(v))).collect()
+            },
             case_blind: table.encoding == crate::normalize::encoding::FileEncoding::Tcvn3,
             names,
             communes,
@@ -256,7 +265,12 @@ impl Context<'_> {
     }
 
     fn sex(&self, row: &Row) -> Result<Option<Sex>, Rejected> {
-        match sex::parse(row.get(self.layout, Field::Sex), &self.lists.male, &self.lists.female) {
+        match sex::parse_folded(
+            row.get(self.layout, Field::Sex),
+            &self.fold(row.get(self.layout, Field::Sex)),
+            &self.lists.male,
+            &self.lists.female,
+        ) {
             Ok(v) => Ok(v),
             Err(reason) if self.rules.required.contains(&Field::Sex) => Err(self.reject(row, Field::Sex, reason)),
             Err(_) => Ok(None),
@@ -271,8 +285,16 @@ impl Context<'_> {
     }
 
     fn in_list(&self, raw: &str, folded: &[String]) -> bool {
-        let f = text::fold(raw);
-        !f.is_empty() && folded.contains(&f)
+        let f = self.fold(raw);
+        !f.is_empty() && folded.iter().any(|v| v.as_str() == f.as_ref())
+    }
+
+    /// A coded value folded, from the memo of the few distinct values such columns hold.
+    fn fold(&self, raw: &str) -> std::borrow::Cow<'_, str> {
+        match self.folded.get(raw) {
+            Some(f) => std::borrow::Cow::Borrowed(f.as_str()),
+            None => std::borrow::Cow::Owned(text::fold(raw)),
+        }
     }
 
     fn name(&self, row: &Row) -> Option<Name> {

@@ -29,7 +29,12 @@ pub const DEFAULT_FEMALE: &[&str] = &["nu", "f", "female", "0", "2", "gai"];
 
 /// Parses a sex value against folded male/female spellings. Blank gives `Ok(None)`.
 pub fn parse(raw: &str, male: &[String], female: &[String]) -> Result<Option<Sex>, String> {
-    let folded = text::fold(raw);
+    parse_folded(raw, &text::fold(raw), male, female)
+}
+
+/// [`parse`] with the value already folded (callers that memoize folding).
+pub fn parse_folded(raw: &str, folded: &str, male: &[String], female: &[String]) -> Result<Option<Sex>, String> {
+    let folded = folded.to_string();
     if folded.is_empty() {
         return Ok(None);
     }

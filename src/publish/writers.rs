@@ -11,13 +11,37 @@ use std::path::Path;
 
 /// Quotes a CSV cell when needed and neutralizes formula starts.
 pub fn csv_cell(value: &str) -> String {
-    let guarded =
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
+    let mut out = Vec::with_capacity(value.len() + 2);
+    write_cell(&mut out, value).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("cells stay UTF-8")
+}
+
+/// Writes one cell as [`csv_cell`] gives it, without allocating when nothing changes.
+fn write_cell(w: &mut impl Write, value: &str) -> std::io::Result<()> {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = value.contains([',', '"', '\n', '\r']);
+    if quote {
+        w.write_all(b"\"")?;
     }
+    if formula {
+        w.write_all(b"'")?;
+    }
+    if quote {
+        w.write_all(value.replace('"', "\"\"").as_bytes())?;
+        w.write_all(b"\"")
+    } else {
+        w.write_all(value.as_bytes())
+    }
+}
+
+fn write_line(w: &mut impl Write, cells: impl Iterator<Item = impl AsRef<str>>) -> std::io::Result<()> {
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        write_cell(w, c.as_ref())?;
+    }
+    w.write_all(b"\r\n")
 }
 
 /// Writes a CSV file: a header row and data rows, `\r\n` line ends (Excel's), and a
@@ -28,15 +52,14 @@ where
     R: AsRef<[String]>,
 {
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut w = BufWriter::new(file);
+    let mut w = BufWriter::with_capacity(1 << 20, file);
     let io = |e| Error::io(path, e);
     if bom {
         w.write_all(b"\xEF\xBB\xBF").map_err(io)?;
     }
-    let line = |cells: &mut dyn Iterator<Item = String>| cells.collect::<Vec<_>>().join(",") + "\r\n";
-    w.write_all(line(&mut headers.iter().map(|h| csv_cell(h))).as_bytes()).map_err(io)?;
+    write_line(&mut w, headers.iter()).map_err(io)?;
     for row in rows {
-        w.write_all(line(&mut row.as_ref().iter().map(|c| csv_cell(c))).as_bytes()).map_err(io)?;
+        write_line(&mut w, row.as_ref().iter()).map_err(io)?;
     }
     w.flush().map_err(io)
 }
