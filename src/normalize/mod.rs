@@ -173,17 +173,20 @@ impl<'a> Context<'a> {
         };
         let fields: Vec<Field> =
             [Field::FullName, Field::FatherName, Field::MotherName].into_iter().filter(|f| rules.has(*f)).collect();
-        let distinct: HashSet<&str> = table
-            .rows
-            .par_iter()
-            .flat_map_iter(|r| fields.iter().map(|&f| r.get(layout, f)).filter(|v| !v.is_empty()))
-            .collect();
+        let distinct = distinct_values(table, |r, set| {
+            for &f in &fields {
+                let v = r.get(layout, f);
+                if !v.is_empty() {
+                    set.insert(v);
+                }
+            }
+        });
         let names = distinct.into_par_iter().map(|n| (n, Name::parse(n))).collect();
-        let keys: HashSet<CommuneKey> = table
-            .rows
-            .par_iter()
-            .flat_map_iter(|r| commune_fields.iter().map(|&(c, a)| commune_key(r, layout, c, a)))
-            .collect();
+        let keys = distinct_values(table, |r, set| {
+            for &(c, a) in commune_fields {
+                set.insert(commune_key(r, layout, c, a));
+            }
+        });
         let communes =
             keys.into_par_iter().map(|k| (k, resolve_commune(k, rules.commune_code_era, province))).collect();
         Context {
@@ -192,9 +195,16 @@ impl<'a> Context<'a> {
             today,
             lists,
             folded: {
-                let coded = [Field::Sex, Field::Status, Field::EventType, Field::VitalStatus, Field::MaritalStatus];
-                let distinct: HashSet<&str> =
-                    table.rows.par_iter().flat_map_iter(|r| coded.iter().map(|&f| r.get(layout, f))).collect();
+                let coded: Vec<Field> =
+                    [Field::Sex, Field::Status, Field::EventType, Field::VitalStatus, Field::MaritalStatus]
+                        .into_iter()
+                        .filter(|f| rules.has(*f))
+                        .collect();
+                let distinct = distinct_values(table, |r, set| {
+                    for &f in &coded {
+                        set.insert(r.get(layout, f));
+                    }
+                });
                 distinct.into_iter().map(|v| (v, text::fold(v))).collect()
             },
             case_blind: table.encoding == crate::normalize::encoding::FileEncoding::Tcvn3,
@@ -202,6 +212,27 @@ impl<'a> Context<'a> {
             communes,
         }
     }
+}
+
+/// The distinct values `add` finds in the rows, collected per thread and merged.
+fn distinct_values<'a, T, F>(table: &'a Table, add: F) -> HashSet<T>
+where
+    T: std::hash::Hash + Eq + Send,
+    F: Fn(&'a Row, &mut HashSet<T>) + Sync,
+{
+    table
+        .rows
+        .par_iter()
+        .fold(HashSet::default, |mut set, r| {
+            add(r, &mut set);
+            set
+        })
+        .reduce(HashSet::default, |a, b| {
+            // Extend the larger set with the smaller.
+            let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+            big.extend(small);
+            big
+        })
 }
 
 fn commune_key<'a>(row: &'a Row, layout: &Layout, commune: Field, address: Field) -> CommuneKey<'a> {
