@@ -408,6 +408,29 @@ pub struct Job {
     /// Quality gates.
     #[serde(rename = "gate", default)]
     pub gates: Vec<Gate>,
+    /// Privacy settings.
+    #[serde(default)]
+    pub privacy: Privacy,
+}
+
+/// Privacy settings of a job (SPEC §8).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Per-commune figures of fewer records than this are suppressed in the metrics
+    /// feed and the OpenMetrics file.
+    #[serde(default = "default_min_count")]
+    pub min_count: u64,
+}
+
+fn default_min_count() -> u64 {
+    5
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Privacy { min_count: default_min_count() }
+    }
 }
 
 /// A resolved input.
@@ -444,6 +467,8 @@ pub struct Config {
     pub thresholds: Thresholds,
     /// Gates.
     pub gates: Vec<Gate>,
+    /// Privacy settings.
+    pub privacy: Privacy,
     /// The population extract.
     pub population: Input,
     /// The registries.
@@ -680,6 +705,7 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
         seed: job.seed,
         thresholds: job.thresholds,
         gates: job.gates,
+        privacy: job.privacy,
         population: population.expect("no problems means the population input loaded"),
         registries,
     })

@@ -80,7 +80,8 @@ pub fn write(
     let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id))).collect();
     let names: Vec<String> = ds.iter().map(|d| super::commune_name(&d.commune)).collect();
 
-    let rows = ds.iter().enumerate().map(|(i, d)| {
+    let row = |i: usize| {
+        let d = &ds[i];
         vec![
             run_id.to_string(),
             agency.to_string(),
@@ -102,8 +103,20 @@ pub fn write(
             is_new[i].to_string(),
             d.note.clone(),
         ]
-    });
-    write_csv(&dir.join("discrepancies.csv"), &DISCREPANCY_COLUMNS, rows, true)?;
+    };
+    write_csv(&dir.join("discrepancies.csv"), &DISCREPANCY_COLUMNS, (0..ds.len()).map(row), true)?;
+    // by-commune/<commune code>.csv: each commune's slice, for commune officials. The
+    // rows are sorted by commune, so each commune is one run of them.
+    let by_commune = dir.join("by-commune");
+    std::fs::create_dir_all(&by_commune).map_err(|e| Error::io(&by_commune, e))?;
+    let mut start = 0;
+    while start < ds.len() {
+        let commune = &ds[start].commune;
+        let end = start + ds[start..].iter().take_while(|d| &d.commune == commune).count();
+        // Commune codes are 5 digits or "unknown": safe as file names.
+        write_csv(&by_commune.join(format!("{commune}.csv")), &DISCREPANCY_COLUMNS, (start..end).map(row), true)?;
+        start = end;
+    }
 
     let s = |f: &dyn Fn(&Discrepancy) -> String| ds.iter().map(f).collect::<Vec<String>>();
     let mut df = DataFrame::new_infer_height(vec![

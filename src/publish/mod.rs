@@ -197,6 +197,8 @@ fn write_run(data: &RunData, dir: &Path, previous: Option<&Path>, start: Instant
         &json!({ "run_id": cfg.run_id, "province": cfg.province, "agencies": metrics_agencies }),
     )?;
     write_json(&dir.join("changes.json"), &json!({ "run_id": cfg.run_id, "agencies": changes }))?;
+    let prom = dir.join("metrics.prom");
+    std::fs::write(&prom, openmetrics(data)).map_err(|e| Error::io(&prom, e))?;
     let mut timings: Vec<Value> = data.timings.iter().map(|(s, ms)| json!({"stage": s, "ms": ms})).collect();
     timings.push(json!({"stage": "publish", "ms": start.elapsed().as_millis() as u64}));
     let mut inputs = vec![json!({
@@ -249,6 +251,48 @@ pub fn peak_memory_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// One figure of the feed: agency × commune (or `all`) × dimension.
+struct FeedRow<'a> {
+    agency: &'a str,
+    commune: &'a str,
+    dimension: &'static str,
+    score: Option<f64>,
+    passed: Option<u64>,
+    total: u64,
+    suppressed: bool,
+}
+
+/// The feed's figures; a commune with fewer records than the job's `min_count` keeps
+/// no score and no counts (SPEC §8).
+fn feed_rows(data: &RunData) -> Vec<FeedRow<'_>> {
+    let min = data.config.privacy.min_count;
+    let mut out = Vec::new();
+    for a in &data.agencies {
+        let all =
+            std::iter::once(("all", &a.scores.total)).chain(a.scores.communes.iter().map(|(c, s)| (c.as_str(), s)));
+        for (commune, s) in all {
+            let suppressed = commune != "all" && s.counts.rows < min;
+            let mut push = |dimension, score: Option<f64>, passed: Option<u64>, total: u64| {
+                out.push(FeedRow {
+                    agency: &a.input.agency,
+                    commune,
+                    dimension,
+                    score: if suppressed { None } else { score },
+                    passed: if suppressed { None } else { passed },
+                    total: if suppressed { 0 } else { total },
+                    suppressed,
+                });
+            };
+            for d in crate::assess::Dimension::ALL {
+                let sc = s.dimension(d);
+                push(d.key(), sc.score, Some(sc.passed), sc.total);
+            }
+            push("overall", s.overall, None, s.counts.rows);
+        }
+    }
+    out
+}
+
 /// Appends one line per agency × commune × dimension to `feed/metrics.jsonl`; lines of
 /// the same run ID from an earlier attempt are replaced, never duplicated.
 fn append_feed(run_root: &Path, run_id: &str, data: &RunData) -> Result<()> {
@@ -264,26 +308,39 @@ fn append_feed(run_root: &Path, run_id: &str, data: &RunData) -> Result<()> {
             out.push('\n');
         }
     }
-    for a in &data.agencies {
-        let all =
-            std::iter::once(("all", &a.scores.total)).chain(a.scores.communes.iter().map(|(c, s)| (c.as_str(), s)));
-        for (commune, s) in all {
-            for d in crate::assess::Dimension::ALL {
-                let sc = s.dimension(d);
-                let line = json!({"run_id": run_id, "agency": a.input.agency, "commune": commune, "dimension": d.key(),
-                                  "score": sc.score, "passed": sc.passed, "total": sc.total});
-                out.push_str(&line.to_string());
-                out.push('\n');
-            }
-            let line = json!({"run_id": run_id, "agency": a.input.agency, "commune": commune, "dimension": "overall",
-                              "score": s.overall, "passed": null, "total": s.counts.rows});
-            out.push_str(&line.to_string());
-            out.push('\n');
+    for r in feed_rows(data) {
+        let mut line = json!({"run_id": run_id, "agency": r.agency, "commune": r.commune, "dimension": r.dimension,
+                              "score": r.score, "passed": r.passed, "total": if r.suppressed { None } else { Some(r.total) }});
+        if r.suppressed {
+            line["suppressed"] = json!(true);
         }
+        out.push_str(&line.to_string());
+        out.push('\n');
     }
     let tmp = dir.join(".metrics.jsonl.tmp");
     std::fs::write(&tmp, out).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+}
+
+/// `metrics.prom`: the feed's figures in OpenMetrics text for dashboard scrapers
+/// (suppressed communes left out).
+fn openmetrics(data: &RunData) -> String {
+    let mut s = String::from("# TYPE doisoat_score gauge\n# HELP doisoat_score Quality score 0-100 of a registry, by agency, commune and dimension.\n");
+    let rows = feed_rows(data);
+    for r in rows.iter().filter(|r| !r.suppressed) {
+        if let Some(score) = r.score {
+            s.push_str(&format!(
+                "doisoat_score{{agency=\"{}\",commune=\"{}\",dimension=\"{}\"}} {score:.2}\n",
+                r.agency, r.commune, r.dimension
+            ));
+        }
+    }
+    s.push_str("# TYPE doisoat_records gauge\n# HELP doisoat_records Records behind a score.\n");
+    for r in rows.iter().filter(|r| !r.suppressed && r.dimension == "overall") {
+        s.push_str(&format!("doisoat_records{{agency=\"{}\",commune=\"{}\"}} {}\n", r.agency, r.commune, r.total));
+    }
+    s.push_str("# EOF\n");
+    s
 }
 
 /// Evaluates the job's gates against this run's and the previous run's scores.

@@ -162,3 +162,41 @@ fn shuffled_input_rows_give_the_same_results() {
     assert!(a.len() > 100);
     assert_eq!(a, b);
 }
+
+/// SPEC §8: per-commune figures of fewer records than `min_count` carry no score and no
+/// counts in the feed and are left out of metrics.prom; by-commune files split the list.
+#[test]
+fn small_communes_are_suppressed_in_the_feed_and_lists_split_by_commune() {
+    let work = Work::new();
+    assert_eq!(code(&work.run_demo("demo", "r1")), 0);
+    let feed = std::fs::read_to_string(work.path().join("demo/runs/feed/metrics.jsonl")).unwrap();
+    let mut suppressed = 0;
+    for line in feed.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["commune"] != "all" {
+            // Every commune of the hand-made province has fewer than 5 records.
+            assert_eq!(v["suppressed"], true, "{line}");
+            assert!(v["score"].is_null() && v["total"].is_null() && v["passed"].is_null(), "{line}");
+            suppressed += 1;
+        }
+    }
+    assert!(suppressed > 0);
+    let prom = std::fs::read_to_string(work.path().join("demo/runs/r1/metrics.prom")).unwrap();
+    assert!(prom.ends_with("# EOF\n"), "{prom}");
+    assert!(prom.contains("doisoat_score{agency=\"insurance\",commune=\"all\",dimension=\"dung\"}"), "{prom}");
+    assert!(!prom.contains("commune=\"03424\""), "a suppressed commune is in metrics.prom");
+    // by-commune: the same rows as the agency list, split by commune.
+    let dir = work.path().join("demo/runs/r1/insurance");
+    let all = std::fs::read_to_string(dir.join("discrepancies.csv")).unwrap();
+    let mut split = 0;
+    for e in std::fs::read_dir(dir.join("by-commune")).unwrap().flatten() {
+        let commune = e.path().file_stem().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        for row in text.lines().skip(1) {
+            assert!(row.split(',').nth(4) == Some(commune.as_str()), "{row} in {commune}.csv");
+            assert!(all.contains(row));
+            split += 1;
+        }
+    }
+    assert_eq!(split, all.lines().count() - 1);
+}
