@@ -421,6 +421,9 @@ pub struct Privacy {
     /// feed and the OpenMetrics file.
     #[serde(default = "default_min_count")]
     pub min_count: u64,
+    /// Personal IDs in review lists show only their first 3 and last 3 digits.
+    #[serde(default)]
+    pub mask_review_ids: bool,
 }
 
 fn default_min_count() -> u64 {
@@ -429,7 +432,7 @@ fn default_min_count() -> u64 {
 
 impl Default for Privacy {
     fn default() -> Self {
-        Privacy { min_count: default_min_count() }
+        Privacy { min_count: default_min_count(), mask_review_ids: false }
     }
 }
 

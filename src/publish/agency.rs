@@ -65,13 +65,14 @@ fn score_text(s: Option<f64>) -> String {
     s.map(|s| format!("{s:.4}")).unwrap_or_default()
 }
 
-/// Writes an agency folder.
+/// Writes an agency folder; `mask` hides the middle digits of IDs in review.csv.
 pub fn write(
     run_id: &str,
     a: &AgencyRun,
     people: &[Person],
     dir: &Path,
     previous: Option<&HashSet<String>>,
+    mask: bool,
 ) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let agency = a.input.agency.as_str();
@@ -196,14 +197,18 @@ pub fn write(
     write_parquet(&dir.join("links.parquet"), &mut links)?;
 
     // review.csv: records a person must confirm, with candidate, runner-up and levels.
+    let shown = |p: Option<String>| match (p, mask) {
+        (Some(id), true) if id.len() > 6 => format!("{}{}{}", &id[..3], "*".repeat(id.len() - 6), &id[id.len() - 3..]),
+        (p, _) => p.unwrap_or_default(),
+    };
     let review = a.records.iter().zip(ls).filter(|(_, l)| l.outcome == crate::link::Outcome::Review).map(|(r, l)| {
         let e = l.explanation.as_deref();
         vec![
             r.record_id.clone(),
             r.line.to_string(),
-            pid(l.review_candidate).unwrap_or_default(),
+            shown(pid(l.review_candidate)),
             format!("{:.4}", l.score),
-            e.and_then(|e| pid(e.runner_up.map(|x| x.0))).unwrap_or_default(),
+            shown(e.and_then(|e| pid(e.runner_up.map(|x| x.0)))),
             e.and_then(|e| e.runner_up.map(|x| format!("{:.4}", x.1))).unwrap_or_default(),
             e.map(|e| e.rule.to_string()).unwrap_or_default(),
             e.map(|e| e.levels.iter().map(|(f, lv, _)| format!("{f}={lv}")).collect::<Vec<_>>().join(";"))

@@ -142,7 +142,14 @@ fn write_run(data: &RunData, dir: &Path, previous: Option<&Path>, start: Instant
     for a in &data.agencies {
         let previous_ids =
             previous.map(|p| agency::discrepancy_ids(&p.join(&a.input.agency).join("discrepancies.csv")));
-        written.push(agency::write(&cfg.run_id, a, &data.people, &dir.join(&a.input.agency), previous_ids.as_ref())?);
+        written.push(agency::write(
+            &cfg.run_id,
+            a,
+            &data.people,
+            &dir.join(&a.input.agency),
+            previous_ids.as_ref(),
+            cfg.privacy.mask_review_ids,
+        )?);
     }
     for (a, written) in data.agencies.iter().zip(written) {
         let mut codes: BTreeMap<&str, u64> = BTreeMap::new();

@@ -200,3 +200,34 @@ fn small_communes_are_suppressed_in_the_feed_and_lists_split_by_commune() {
     }
     assert_eq!(split, all.lines().count() - 1);
 }
+
+/// `[privacy] mask_review_ids`: personal IDs in review.csv keep 3 digits at each end.
+#[test]
+fn review_ids_can_be_masked() {
+    let work = Work::new();
+    let dir = work.path().join("p");
+    doisoat::synth::generate(
+        &dir,
+        &doisoat::synth::Options {
+            people: 3000,
+            seed: 2,
+            profile: Default::default(),
+            today: doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 29 },
+        },
+    )
+    .unwrap();
+    let job = dir.join("job.toml");
+    let text = std::fs::read_to_string(&job).unwrap();
+    std::fs::write(&job, text.replace("seed = 2\n", "seed = 2\n\n[privacy]\nmask_review_ids = true\n")).unwrap();
+    assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "m"])), 0);
+    let mut seen = 0;
+    for agency in ["civil_status", "insurance", "land", "education"] {
+        let review = std::fs::read_to_string(dir.join("runs/m").join(agency).join("review.csv")).unwrap();
+        for row in review.lines().skip(1) {
+            let candidate = row.split(',').nth(2).unwrap();
+            assert!(candidate.len() == 12 && &candidate[3..9] == "******", "{row}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no review rows to check");
+}
