@@ -9,6 +9,7 @@
 
 mod agency;
 mod lock;
+mod report;
 pub mod writers;
 
 use crate::error::{Error, Result};
@@ -206,6 +207,10 @@ fn write_run(data: &RunData, dir: &Path, previous: Option<&Path>, start: Instant
     write_json(&dir.join("changes.json"), &json!({ "run_id": cfg.run_id, "agencies": changes }))?;
     let prom = dir.join("metrics.prom");
     std::fs::write(&prom, openmetrics(data)).map_err(|e| Error::io(&prom, e))?;
+    let mut report_timings = data.timings.clone();
+    report_timings.push(("publish".into(), start.elapsed().as_millis() as u64));
+    let report_path = dir.join("report.html");
+    std::fs::write(&report_path, report::render(data, &report_timings)).map_err(|e| Error::io(&report_path, e))?;
     let mut timings: Vec<Value> = data.timings.iter().map(|(s, ms)| json!({"stage": s, "ms": ms})).collect();
     timings.push(json!({"stage": "publish", "ms": start.elapsed().as_millis() as u64}));
     let mut inputs = vec![json!({

@@ -3,8 +3,12 @@
 use crate::{code, files, stderr, Work};
 use std::path::Path;
 
+/// The data files of a run: all but the manifest and the report, which carry timings.
 fn data_files(run_dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    files(run_dir).into_iter().filter(|(rel, _)| rel.file_name().unwrap() != "manifest.json").collect()
+    files(run_dir)
+        .into_iter()
+        .filter(|(rel, _)| !matches!(rel.file_name().unwrap().to_str(), Some("manifest.json" | "report.html")))
+        .collect()
 }
 
 #[test]
@@ -230,4 +234,57 @@ fn review_ids_can_be_masked() {
         }
     }
     assert!(seen > 0, "no review rows to check");
+}
+
+/// report.html: one self-contained page (no external URL) with every agency, the
+/// trend over the run root's runs, the conservation table and the timings. When
+/// Debian's chromium is installed, it is rendered to a screenshot too.
+#[test]
+fn the_report_is_self_contained_and_renders() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let job = job.to_str().unwrap();
+    assert_eq!(code(&work.run(&["run", "--job", job, "--run-id", "2026-11-28"])), 0);
+    assert_eq!(code(&work.run(&["run", "--job", job, "--run-id", "2026-11-29"])), 0);
+    let path = work.path().join("demo/runs/2026-11-29/report.html");
+    let html = std::fs::read_to_string(&path).unwrap();
+    for external in ["http://", "https://", "src=\"//", "@import", "url("] {
+        assert!(!html.contains(external), "report.html refers to {external}");
+    }
+    for want in [
+        "BHXH tỉnh Lai Châu",
+        "Sở Giáo dục và Đào tạo",
+        "<polyline",
+        "Conservation",
+        "Timings",
+        "NOT_IN_POPULATION",
+        "viewport",
+    ] {
+        assert!(html.contains(want), "report.html lacks {want}");
+    }
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    let Some(chromium) = chromium else {
+        eprintln!("chromium not installed: screenshot skipped");
+        return;
+    };
+    let shot = work.path().join("report.png");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", work.path().join("chrome").display()),
+            "--window-size=420,1600",
+            &format!("--screenshot={}", shot.display()),
+            &format!("file://{}", path.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "the screenshot is empty");
 }
