@@ -123,7 +123,7 @@ pub fn render(data: &RunData, timings: &[(String, u64)]) -> String {
 body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:12px;color:#222;background:#fafafa}}
 h1{{font-size:1.3em}} h2{{font-size:1.1em;margin-top:1.4em}} .cards{{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:12px}}
 .card{{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px}} table{{border-collapse:collapse;width:100%;font-size:.85em;background:#fff}}
-td,th{{border-bottom:1px solid #eee;padding:4px 6px;text-align:right}} td:first-child,th:first-child{{text-align:left}} .scroll{{overflow-x:auto}} small{{color:#666}}
+td,th{{border-bottom:1px solid #eee;padding:4px 6px;text-align:right}} td:first-child,th:first-child{{text-align:left}} .scroll{{overflow-x:auto}} small{{color:#666}} svg{{max-width:640px}}
 </style></head><body><h1>Đối soát dữ liệu — run {run}</h1><p><small>province {prov} · reference day {y:04}-{m:02}-{d:02} · four words: đúng (correct), đủ (complete), sạch (clean), sống (live)</small></p>"#,
         run = esc(&cfg.run_id),
         prov = esc(&cfg.province),
