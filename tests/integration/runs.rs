@@ -288,3 +288,34 @@ fn the_report_is_self_contained_and_renders() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "the screenshot is empty");
 }
+
+/// SPEC §8: an agency's folder holds no population field that was not compared or
+/// suggested (here the ethnicity and the parents of people outside the registry), and
+/// the log lines carry stage names only, never a name or an ID.
+#[test]
+fn agency_files_and_logs_hold_no_uncompared_personal_data() {
+    let work = Work::new();
+    let out = work.run_demo("demo", "r1");
+    assert_eq!(code(&out), 0);
+    let log = stderr(&out);
+    for personal in ["Giàng", "012087000101", "Nguyễn", "Mông"] {
+        assert!(!log.contains(personal), "the log holds {personal}: {log}");
+    }
+    let run = work.path().join("demo/runs/r1");
+    for agency in ["civil_status", "insurance", "land", "education"] {
+        for (rel, bytes) in files(&run.join(agency)) {
+            if rel.extension().is_some_and(|e| e == "parquet") {
+                continue; // same rows as the CSV files, compressed
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            // Ethnicity is never compared; "Hà Nhì" and "Dao" appear only there.
+            for uncompared in ["Hà Nhì", ",Dao,", "Đã chết"] {
+                assert!(!text.contains(uncompared), "{agency}/{} holds {uncompared}", rel.display());
+            }
+        }
+    }
+    // Insurance holds no record of Lò Văn Nam (education only): his ID is not there.
+    let insurance: String =
+        files(&run.join("insurance")).iter().map(|(_, b)| String::from_utf8_lossy(b).to_string()).collect();
+    assert!(!insurance.contains("012212000111"));
+}
