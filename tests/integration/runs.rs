@@ -319,3 +319,54 @@ fn agency_files_and_logs_hold_no_uncompared_personal_data() {
         files(&run.join("insurance")).iter().map(|(_, b)| String::from_utf8_lossy(b).to_string()).collect();
     assert!(!insurance.contains("012212000111"));
 }
+
+/// A run killed (SIGKILL) at any point leaves the previous run intact and no partial run
+/// visible; the next run cleans up and succeeds.
+#[test]
+fn a_run_killed_at_any_point_leaves_the_previous_run_intact() {
+    let work = Work::new();
+    let dir = work.path().join("p");
+    doisoat::synth::generate(
+        &dir,
+        &doisoat::synth::Options {
+            people: 2500,
+            seed: 4,
+            profile: Default::default(),
+            today: doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 29 },
+        },
+    )
+    .unwrap();
+    let job = dir.join("job.toml");
+    let job = job.to_str().unwrap();
+    assert_eq!(code(&work.run(&["run", "--job", job, "--run-id", "r1"])), 0);
+    let before = files(&dir.join("runs/r1"));
+    let started = std::time::Instant::now();
+    assert_eq!(code(&work.run(&["run", "--job", job, "--run-id", "probe"])), 0);
+    let full = started.elapsed();
+    for fraction in [0.1, 0.3, 0.5, 0.7, 0.9, 0.98] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
+            .args(["run", "--job", job, "--run-id", "r1"])
+            .current_dir(work.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full.mul_f64(fraction));
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        // Whatever the moment, r1 is the old r1 or the new one, never a partial one.
+        let now = files(&dir.join("runs/r1"));
+        let names = |f: &[(std::path::PathBuf, Vec<u8>)]| f.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&now), names(&before), "killed at {fraction}: r1 has other files");
+        assert!(dir.join("runs/r1/manifest.json").is_file());
+    }
+    // The next run takes over the stale lock, cleans the staging folder and succeeds.
+    assert_eq!(code(&work.run(&["run", "--job", job, "--run-id", "r2"])), 0);
+    let leftovers: Vec<String> = std::fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
