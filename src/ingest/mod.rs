@@ -141,10 +141,19 @@ fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
     let encoding = match declared {
         FileEncoding::Auto if std::str::from_utf8(&bytes).is_ok() => FileEncoding::Utf8,
         FileEncoding::Auto => {
-            let non_ascii = bytes.split(|&b| b == b'\n').filter(|l| !l.is_ascii());
-            let (bad, all) =
-                non_ascii.fold((0usize, 0usize), |(b, a), l| (b + usize::from(std::str::from_utf8(l).is_err()), a + 1));
-            if bad * 2 > all {
+            // A Vietnamese header that is valid UTF-8 settles it: the file is UTF-8 and
+            // its bad rows are rejected one by one (found by a proptest: two corrupt
+            // rows out of three had turned a UTF-8 file into "Windows-1258").
+            let header = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
+            let legacy = if !header.is_ascii() {
+                std::str::from_utf8(header).is_err()
+            } else {
+                let non_ascii = bytes.split(|&b| b == b'\n').filter(|l| !l.is_ascii());
+                let (bad, all) = non_ascii
+                    .fold((0usize, 0usize), |(b, a), l| (b + usize::from(std::str::from_utf8(l).is_err()), a + 1));
+                bad * 2 > all
+            };
+            if legacy {
                 encoding::sniff_legacy_file(&bytes)
             } else {
                 FileEncoding::Utf8
@@ -336,4 +345,26 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
         rows_read: n as u64,
         encoding: FileEncoding::Utf8,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (proptest): a UTF-8 file whose rows are mostly corrupt stays UTF-8.
+    #[test]
+    fn utf8_header_with_mostly_corrupt_rows_stays_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut bytes = "Họ và tên,Ngày sinh\n".as_bytes().to_vec();
+        bytes.extend(b"\xff\xfeA,1990\n\xffB,1991\n");
+        bytes.extend("Lò Văn Ánh,1975\n".as_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let d = decode_file(&path, FileEncoding::Auto).unwrap();
+        assert_eq!(d.encoding, FileEncoding::Utf8);
+        // A legacy file (TCVN3 header) is still detected.
+        let tcvn3: Vec<u8> = "Hä vµ tªn,N¨m\nGiµng A P¸o,1987\n".chars().map(|c| c as u32 as u8).collect();
+        std::fs::write(&path, &tcvn3).unwrap();
+        assert_eq!(decode_file(&path, FileEncoding::Auto).unwrap().encoding, FileEncoding::Tcvn3);
+    }
 }
