@@ -49,6 +49,16 @@ impl Work {
         doisoat::demo::write(&self.path().join(sub)).expect("demo files")
     }
 
+    /// Generates a synthetic province (default profile, reference day 2026-11-29) into
+    /// `sub`; gives its folder.
+    pub fn province(&self, sub: &str, people: usize, seed: u64) -> PathBuf {
+        let dir = self.path().join(sub);
+        let today = doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 29 };
+        let opts = doisoat::synth::Options { people, seed, profile: Default::default(), today };
+        doisoat::synth::generate(&dir, &opts).expect("generate");
+        dir
+    }
+
     /// Writes the hand-made province into `sub` and runs it as run `id`; gives the output.
     pub fn run_demo(&self, sub: &str, id: &str) -> Output {
         let job = self.demo_job(sub);

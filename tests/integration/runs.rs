@@ -126,16 +126,7 @@ fn explain_shows_tier_rule_levels_and_runner_up_from_the_run() {
 #[test]
 fn shuffled_input_rows_give_the_same_results() {
     let work = Work::new();
-    doisoat::synth::generate(
-        &work.path().join("p"),
-        &doisoat::synth::Options {
-            people: 1500,
-            seed: 11,
-            profile: doisoat::synth::profile::Profile { formats: Default::default(), ..Default::default() },
-            today: doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 29 },
-        },
-    )
-    .unwrap();
+    work.province("p", 1500, 11);
     let job = work.path().join("p/job.toml");
     assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "a"])), 0);
     // Reverse the data rows of the (UTF-8 with BOM) education file.
@@ -209,17 +200,7 @@ fn small_communes_are_suppressed_in_the_feed_and_lists_split_by_commune() {
 #[test]
 fn review_ids_can_be_masked() {
     let work = Work::new();
-    let dir = work.path().join("p");
-    doisoat::synth::generate(
-        &dir,
-        &doisoat::synth::Options {
-            people: 3000,
-            seed: 2,
-            profile: Default::default(),
-            today: doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 29 },
-        },
-    )
-    .unwrap();
+    let dir = work.province("p", 3000, 2);
     let job = dir.join("job.toml");
     let text = std::fs::read_to_string(&job).unwrap();
     std::fs::write(&job, text.replace("seed = 2\n", "seed = 2\n\n[privacy]\nmask_review_ids = true\n")).unwrap();
@@ -325,17 +306,7 @@ fn agency_files_and_logs_hold_no_uncompared_personal_data() {
 #[test]
 fn a_run_killed_at_any_point_leaves_the_previous_run_intact() {
     let work = Work::new();
-    let dir = work.path().join("p");
-    doisoat::synth::generate(
-        &dir,
-        &doisoat::synth::Options {
-            people: 2500,
-            seed: 4,
-            profile: Default::default(),
-            today: doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 29 },
-        },
-    )
-    .unwrap();
+    let dir = work.province("p", 2500, 4);
     let job = dir.join("job.toml");
     let job = job.to_str().unwrap();
     assert_eq!(code(&work.run(&["run", "--job", job, "--run-id", "r1"])), 0);
