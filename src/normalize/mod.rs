@@ -236,7 +236,11 @@ where
 }
 
 fn commune_key<'a>(row: &'a Row, layout: &Layout, commune: Field, address: Field) -> CommuneKey<'a> {
-    (row.get(layout, commune).trim(), row.get(layout, Field::District).trim(), row.get(layout, address).trim())
+    let written = row.get(layout, commune).trim();
+    // A written commune decides alone (see resolve_commune): the address stays out of
+    // the key, which keeps the memo small and its lookups short.
+    let address = if written.is_empty() { row.get(layout, address).trim() } else { "" };
+    (written, row.get(layout, Field::District).trim(), address)
 }
 
 /// Resolves a commune from its commune column, else from the free-text address; the
