@@ -202,6 +202,13 @@ fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Finding>) {
     }
 }
 
+/// Marks the dimension a code counts against (đúng counts errors only, SPEC §6).
+fn flag(flagged: &mut [bool; 4], code: Code) {
+    if code.dimension() != Dimension::Dung || code.severity() == Severity::Error {
+        flagged[code.dimension() as usize] = true;
+    }
+}
+
 /// `ADDRESS_LEGACY_UNIT`: the record's commune is a unit abolished on 1 July 2025.
 fn address_findings(r: &Record, out: &mut Vec<Finding>) {
     let Some(c) = r.commune.as_ref().filter(|c| c.era == Era::Legacy) else {
@@ -400,6 +407,10 @@ pub fn assess(
                 (None, _) => found.push(finding(Code::NotInPopulation, "record_id", &r.record_id)),
             }
             let commune = commune_of(r, person);
+            let mut flagged = [false; 4];
+            for f in &found {
+                flag(&mut flagged, f.code);
+            }
             let rows = found
                 .into_iter()
                 .map(|f| Discrepancy {
@@ -417,12 +428,8 @@ pub fn assess(
                     note: f.note,
                 })
                 .collect();
-            let outcome = RecordOutcome {
-                commune,
-                outcome: l.outcome,
-                complete: r.missing_required.is_empty(),
-                flagged: [false; 4],
-            };
+            let outcome =
+                RecordOutcome { commune, outcome: l.outcome, complete: r.missing_required.is_empty(), flagged };
             (outcome, rows)
         })
         .collect();
@@ -431,14 +438,18 @@ pub fn assess(
         a.outcomes.push(o);
         a.discrepancies.extend(rows);
     }
-    duplicates(people, records, links, cardinality, &a.outcomes, &mut a.discrepancies);
+    duplicates(people, records, links, cardinality, &mut a.outcomes, &mut a.discrepancies);
     a.coverage = coverage(people, links, rules, today);
     for rj in rejected {
         a.outcomes.push(RecordOutcome {
             commune: UNKNOWN_COMMUNE.into(),
             outcome: Outcome::Rejected,
             complete: false,
-            flagged: [false; 4],
+            flagged: {
+                let mut f = [false; 4];
+                flag(&mut f, Code::RejectedRow);
+                f
+            },
         });
         a.discrepancies.push(Discrepancy {
             record_id: if rj.record_id.is_empty() { format!("line:{}", rj.line) } else { rj.record_id.clone() },
@@ -459,22 +470,6 @@ pub fn assess(
             },
         });
     }
-    // Flag dimensions per row for scoring: records are indexed by line within the file.
-    let mut by_line: HashMap<u64, usize> = HashMap::with_capacity(a.outcomes.len());
-    for (i, r) in records.iter().enumerate() {
-        by_line.insert(r.line, i);
-    }
-    for (k, rj) in rejected.iter().enumerate() {
-        by_line.insert(rj.line, records.len() + k);
-    }
-    for d in &a.discrepancies {
-        let counts = d.code.dimension() != Dimension::Dung || d.code.severity() == Severity::Error;
-        if counts {
-            if let Some(&i) = by_line.get(&d.line) {
-                a.outcomes[i].flagged[d.code.dimension() as usize] = true;
-            }
-        }
-    }
     a.discrepancies.sort_by(|x, y| {
         (&x.commune, &x.record_id, x.line, x.code, x.field).cmp(&(&y.commune, &y.record_id, y.line, y.code, y.field))
     });
@@ -490,7 +485,7 @@ fn duplicates(
     records: &[Record],
     links: &[Link],
     cardinality: Cardinality,
-    outcomes: &[RecordOutcome],
+    outcomes: &mut [RecordOutcome],
     out: &mut Vec<Discrepancy>,
 ) {
     if cardinality == Cardinality::Many {
@@ -517,6 +512,7 @@ fn duplicates(
         for &i in &g[1..] {
             let r = &records[i];
             let l = &links[i];
+            flag(&mut outcomes[i].flagged, Code::DuplicateRecord);
             out.push(Discrepancy {
                 record_id: r.record_id.clone(),
                 line: r.line,

@@ -33,6 +33,11 @@ use serde::Serialize;
 /// Blocks with more people than this are skipped (and reported).
 pub const MAX_BLOCK: usize = 500;
 
+/// Match probability of a total weight (log2 Bayes factor, prior included).
+fn prob(w: f64) -> f64 {
+    1.0 / (1.0 + (-w).exp2())
+}
+
 /// Fields compared, in ladder order.
 pub const FIELDS: [&str; 5] = ["name", "dob", "sex", "commune", "id"];
 
@@ -85,10 +90,6 @@ pub struct Model {
 
 type Levels = [u8; 5];
 
-fn jaro_winkler(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b)
-}
-
 fn name_level(r: &Record, p: &Person) -> u8 {
     let Some(n) = &r.name else { return MISSING };
     if n.key == p.name.key {
@@ -100,7 +101,7 @@ fn name_level(r: &Record, p: &Person) -> u8 {
     if matches!(name::compare(&r.name_raw, n, &p.name, r.case_blind), NameRelation::Variant(_)) {
         return 2;
     }
-    let jw = jaro_winkler(&n.folded, &p.name.folded);
+    let jw = strsim::jaro_winkler(&n.folded, &p.name.folded);
     if jw >= 0.92 {
         3
     } else if jw >= 0.80 {
@@ -424,7 +425,6 @@ pub fn link(
                 })
                 .collect();
             best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let prob = |w: f64| 1.0 / (1.0 + (-w).exp2());
             // The best candidate's share of the evidence among all candidates: two
             // namesakes of one birth year split it, a second candidate in another
             // commune with another date barely takes any.
@@ -434,7 +434,6 @@ pub fn link(
         })
         .collect();
     // Decisions, then one-to-one within the registry's cardinality.
-    let prob = |w: f64| 1.0 / (1.0 + (-w).exp2());
     let mut claimed: HashMap<u32, (usize, f64)> = HashMap::default();
     for (k, s) in scored.iter().enumerate() {
         let Some((p, rule, lv, w, runner, share)) = s else {

@@ -17,7 +17,7 @@ use crate::normalize::admin::AdminUnits;
 use crate::pipeline::{AgencySummary, RunData, RunReport};
 use crate::score::Scores;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use writers::write_json;
@@ -369,11 +369,10 @@ fn evaluate_gates(data: &RunData, previous: Option<&Path>) -> Vec<String> {
             a[dim]["score"].as_f64()
         }
     };
-    let agencies: BTreeSet<&str> = data.agencies.iter().map(|a| a.input.agency.as_str()).collect();
     let mut failed = Vec::new();
     for g in &data.config.gates {
         for a in &data.agencies {
-            if g.agency.as_deref().is_some_and(|x| x != a.input.agency) || !agencies.contains(a.input.agency.as_str()) {
+            if g.agency.as_deref().is_some_and(|x| x != a.input.agency) {
                 continue;
             }
             let Some(score) = a.scores.total.get(&g.dimension) else {
