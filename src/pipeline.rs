@@ -12,7 +12,6 @@ use crate::link::{self, Link};
 use crate::normalize::{self, Person, Record};
 use crate::publish;
 use crate::score::{self, AgencyScores, Counts};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -46,9 +45,7 @@ pub struct FileInfo {
 
 /// SHA-256 and size of a file.
 pub fn hash_file(path: &Path) -> Result<(u64, String)> {
-    let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
-    let digest = Sha256::digest(&bytes);
-    Ok((bytes.len() as u64, digest.iter().map(|b| format!("{b:02x}")).collect()))
+    Ok(ingest::digest(&std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?))
 }
 
 /// Everything one registry produced.
@@ -156,11 +153,10 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
     progress.stage("ingest", "population");
     let pop = &config.population;
     let pop_table = timer.time("ingest", || ingest::read(&pop.path, &pop.rules))?;
-    let (size, sha256) = timer.time("ingest", || hash_file(&pop.path))?;
     let population_file = FileInfo {
         path: pop.path.clone(),
-        size,
-        sha256,
+        size: pop_table.size,
+        sha256: pop_table.sha256.clone(),
         rows: pop_table.rows_read,
         encoding: pop_table.encoding.label(),
     };
@@ -175,11 +171,10 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
     for input in &config.registries {
         progress.stage("ingest", &input.agency);
         let table = timer.time("ingest", || ingest::read(&input.path, &input.rules))?;
-        let (size, sha256) = timer.time("ingest", || hash_file(&input.path))?;
         let file = FileInfo {
             path: input.path.clone(),
-            size,
-            sha256,
+            size: table.size,
+            sha256: table.sha256.clone(),
             rows: table.rows_read,
             encoding: table.encoding.label(),
         };

@@ -90,6 +90,10 @@ pub struct Table {
     pub rows_read: u64,
     /// How the file was decoded.
     pub encoding: FileEncoding,
+    /// Size of the file in bytes.
+    pub size: u64,
+    /// SHA-256 of the file's bytes, hex (hashed from the bytes read, not re-read).
+    pub sha256: String,
 }
 
 /// How headers are compared: NFC, trimmed, single-spaced, lower case.
@@ -118,25 +122,39 @@ impl Decoded {
     }
 }
 
-/// Reads a file and decodes it to UTF-8: a BOM decides first, then the declared
+/// Size and SHA-256 (hex) of a file's bytes, for the manifest.
+pub fn digest(bytes: &[u8]) -> (u64, String) {
+    use sha2::{Digest, Sha256};
+    (bytes.len() as u64, Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// Reads a file and decodes it to UTF-8 ([`decode`]).
+fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
+    Ok(decode(read_file(path)?, declared))
+}
+
+/// Decodes a file's bytes to UTF-8: a BOM decides first, then the declared
 /// encoding; `auto` keeps UTF-8 (bad rows are rejected one by one) unless most lines
 /// with non-ASCII bytes are not UTF-8, in which case the file is a legacy one and its
 /// encoding is sniffed. TCVN3 and VNI files become their Windows-1252 surface here and
 /// are decoded field by field ([`Decoded::field`]).
-fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+fn decode(bytes: Vec<u8>, declared: FileEncoding) -> Decoded {
     let utf16 = |enc: &'static encoding_rs::Encoding, skip: usize| Decoded {
         bytes: enc.decode_without_bom_handling(&bytes[skip..]).0.into_owned().into_bytes(),
         encoding: FileEncoding::Utf16,
     };
     if bytes.starts_with(&[0xFF, 0xFE]) {
-        return Ok(utf16(encoding_rs::UTF_16LE, 2));
+        return utf16(encoding_rs::UTF_16LE, 2);
     }
     if bytes.starts_with(&[0xFE, 0xFF]) {
-        return Ok(utf16(encoding_rs::UTF_16BE, 2));
+        return utf16(encoding_rs::UTF_16BE, 2);
     }
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return Ok(Decoded { bytes: rest.to_vec(), encoding: FileEncoding::Utf8 });
+        return Decoded { bytes: rest.to_vec(), encoding: FileEncoding::Utf8 };
     }
     let encoding = match declared {
         FileEncoding::Auto if std::str::from_utf8(&bytes).is_ok() => FileEncoding::Utf8,
@@ -164,7 +182,7 @@ fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
     let text =
         |enc: &'static encoding_rs::Encoding| enc.decode_without_bom_handling(&bytes).0.into_owned().into_bytes();
     let decoded = match encoding {
-        FileEncoding::Utf16 => return Ok(utf16(encoding_rs::UTF_16LE, 0)),
+        FileEncoding::Utf16 => return utf16(encoding_rs::UTF_16LE, 0),
         // Windows-1258 writes tones as combining marks: compose them (NFC) here, since
         // that is the encoding's own form, not something the agency typed.
         FileEncoding::Windows1258 => {
@@ -174,7 +192,7 @@ fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
         FileEncoding::Tcvn3 | FileEncoding::Vni => text(encoding_rs::WINDOWS_1252),
         FileEncoding::Utf8 | FileEncoding::Auto => bytes,
     };
-    Ok(Decoded { bytes: decoded, encoding })
+    Decoded { bytes: decoded, encoding }
 }
 
 /// The delimiter of a CSV file: whichever of `,` `;` tab occurs most in the header line.
@@ -241,7 +259,9 @@ fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usi
 }
 
 fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
-    let decoded = decode_file(path, rules.encoding)?;
+    let raw = read_file(path)?;
+    let (size, sha256) = digest(&raw);
+    let decoded = decode(raw, rules.encoding);
     let bytes = &decoded.bytes;
     let layout = Layout::new(rules);
     let headers = headers_of(path, &decoded)?;
@@ -252,6 +272,8 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
     let mut reader = csv_reader(bytes);
     let mut record = csv::ByteRecord::new();
     let mut table = Table {
+        size,
+        sha256,
         encoding: decoded.encoding,
         path: path.into(),
         layout,
@@ -318,7 +340,11 @@ fn parquet_frame(path: &Path) -> Result<polars::prelude::DataFrame> {
 
 fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
     use polars::prelude::*;
-    let df = parquet_frame(path)?;
+    let raw = read_file(path)?;
+    let (size, sha256) = digest(&raw);
+    let df = ParquetReader::new(std::io::Cursor::new(raw))
+        .finish()
+        .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") })?;
     let layout = Layout::new(rules);
     let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
     let pos = positions(path, &headers, &layout)?;
@@ -344,6 +370,8 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
         rejected: Vec::new(),
         rows_read: n as u64,
         encoding: FileEncoding::Utf8,
+        size,
+        sha256,
     })
 }
 
