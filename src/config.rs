@@ -11,7 +11,7 @@ use crate::error::{Error, Problem, Problems, Result};
 use crate::normalize::date::{DayOrder, PartialDate};
 use crate::normalize::sex;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A canonical field that an input column can be mapped to.
@@ -566,22 +566,28 @@ pub fn safe_key(s: &str) -> bool {
 /// An input that cannot be read is not a rules problem: it goes to `unreadable` and
 /// fails the run (exit 1) once the rules themselves are sound.
 fn check_columns(input: &Input, out: &mut Vec<Problem>, unreadable: &mut Vec<Error>) {
-    let headers = match crate::ingest::read_headers(&input.path, input.rules.encoding) {
+    let headers = match crate::ingest::read_headers(&input.path, &input.rules) {
         Ok(h) => h,
         Err(e) => {
             unreadable.push(e);
             return;
         }
     };
-    let present: HashSet<String> = headers.iter().map(|h| crate::ingest::header_key(h)).collect();
+    let mut present: HashMap<String, usize> = HashMap::new();
+    for h in &headers {
+        *present.entry(crate::ingest::header_key(h)).or_default() += 1;
+    }
     for column in input.rules.columns.keys() {
-        if !present.contains(&crate::ingest::header_key(column)) {
-            out.push(problem(
-                &input.rules_path,
-                format!("columns.\"{column}\""),
-                format!("column not found in {}", input.path.display()),
-            ));
-        }
+        let why = match present.get(&crate::ingest::header_key(column)) {
+            None => "column not found in",
+            Some(1) => continue,
+            Some(_) => "column appears more than once in",
+        };
+        out.push(problem(
+            &input.rules_path,
+            format!("columns.\"{column}\""),
+            format!("{why} {}", input.path.display()),
+        ));
     }
 }
 

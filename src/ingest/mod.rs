@@ -1,6 +1,6 @@
 //! Ingest: input files → rows of raw text for the mapped columns, plus rejected rows.
 //!
-//! Takes a file (CSV or Parquet) and its rules; gives a [`Table`] whose rows hold the raw
+//! Takes a file (CSV, Parquet or a spreadsheet: [`sheet`]) and its rules; gives a [`Table`] whose rows hold the raw
 //! text of every mapped column (identity numbers stay text, leading zeros kept), and the
 //! rows that could not be read, each with its line number, the column concerned and a
 //! reason. A bad row never stops the file; a file that cannot be read at all is an error
@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 use crate::normalize::encoding::{self, FileEncoding};
 use crate::normalize::text;
 use std::path::{Path, PathBuf};
+
+mod sheet;
 
 /// One readable row: its line number and the raw text of each mapped field.
 #[derive(Debug, Clone)]
@@ -207,9 +209,13 @@ fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
 }
 
 /// The header row of an input file.
-pub fn read_headers(path: &Path, declared: FileEncoding) -> Result<Vec<String>> {
+pub fn read_headers(path: &Path, rules: &Rules) -> Result<Vec<String>> {
+    let declared = rules.encoding;
     if is_parquet(path) {
         return Ok(parquet_frame(path)?.get_column_names().iter().map(|s| s.to_string()).collect());
+    }
+    if sheet::is_sheet(path) {
+        return sheet::read_headers(path, rules);
     }
     headers_of(path, &decode_file(path, declared)?)
 }
@@ -237,6 +243,10 @@ fn headers_of(path: &Path, decoded: &Decoded) -> Result<Vec<String>> {
 pub fn read(path: &Path, rules: &Rules) -> Result<Table> {
     if is_parquet(path) {
         read_parquet(path, rules)
+    } else if sheet::is_sheet(path) {
+        let raw = read_file(path)?;
+        let (size, sha256) = digest(&raw);
+        sheet::read(path, rules, raw, size, sha256)
     } else {
         read_csv(path, rules)
     }
@@ -250,10 +260,22 @@ fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usi
         .iter()
         .map(|(_, column)| {
             let want = header_key(column);
-            keys.iter().position(|k| *k == want).ok_or_else(|| Error::Input {
-                path: path.into(),
-                message: format!("column '{column}' is not in the header"),
-            })
+            let mut at = keys.iter().enumerate().filter(|(_, k)| **k == want).map(|(i, _)| i);
+            match (at.next(), at.next()) {
+                (Some(i), None) => Ok(i),
+                (None, _) => Err(Error::Input {
+                    path: path.into(),
+                    message: format!("column '{column}' is not in the header"),
+                }),
+                (Some(i), Some(j)) => Err(Error::Input {
+                    path: path.into(),
+                    message: format!(
+                        "column '{column}' appears more than once in the header (columns {} and {}): which one holds the data is ambiguous",
+                        i + 1,
+                        j + 1
+                    ),
+                }),
+            }
         })
         .collect()
 }

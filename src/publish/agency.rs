@@ -1,4 +1,4 @@
-//! One agency's folder: `discrepancies.{parquet,csv}`, `links.parquet`, `rejected.csv`.
+//! One agency's folder: `discrepancies.{parquet,csv,xlsx}`, `links.parquet`, `rejected.csv`.
 //! Only the agency's own records, and for linked ones only the population fields that
 //! were compared or suggested (they are already in the discrepancy rows).
 
@@ -73,6 +73,7 @@ pub fn write(
     dir: &Path,
     previous: Option<&HashSet<String>>,
     mask: bool,
+    today: crate::normalize::date::PartialDate,
 ) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let agency = a.input.agency.as_str();
@@ -118,6 +119,13 @@ pub fn write(
         write_csv(&by_commune.join(format!("{commune}.csv")), &DISCREPANCY_COLUMNS, (start..end).map(row), true)?;
         start = end;
     }
+
+    let xrows: Vec<super::xlsx::Row> = (0..ds.len())
+        .map(|i| super::xlsx::Row { d: &ds[i], commune_name: &names[i], id: &ids[i], is_new: is_new[i] })
+        .collect();
+    let summary = super::xlsx::Summary { run_id, agency, name: &a.input.name, scores: &a.scores, today };
+    super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &xrows)?;
+    drop(xrows);
 
     let s = |f: &dyn Fn(&Discrepancy) -> String| ds.iter().map(f).collect::<Vec<String>>();
     let mut df = DataFrame::new_infer_height(vec![

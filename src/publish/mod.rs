@@ -11,6 +11,7 @@ mod agency;
 mod lock;
 mod report;
 pub mod writers;
+pub mod xlsx;
 
 use crate::error::{Error, Result};
 use crate::normalize::admin::AdminUnits;
@@ -150,6 +151,7 @@ fn write_run(data: &RunData, dir: &Path, previous: Option<&Path>, start: Instant
             &dir.join(&a.input.agency),
             previous_ids.as_ref(),
             cfg.privacy.mask_review_ids,
+            cfg.today,
         )?);
     }
     for (a, written) in data.agencies.iter().zip(written) {

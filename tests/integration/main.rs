@@ -9,6 +9,7 @@ mod golden;
 mod normalize_table;
 mod properties;
 mod runs;
+mod sheets;
 mod synth;
 
 use std::path::{Path, PathBuf};

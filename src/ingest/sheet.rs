@@ -1,0 +1,196 @@
+//! Spreadsheet inputs (`.xlsx`, `.xlsm`, `.xls`, `.ods`), as agencies send them, read
+//! with `calamine`.
+//!
+//! What real agency workbooks hold, and what is done with it:
+//! - several sheets (a cover note, a pivot): the data sheet is the first whose header row
+//!   holds every mapped column; none ⇒ an error naming the file and the columns missing
+//!   from the first sheet;
+//! - a title above the table: the header row is the first row holding every mapped
+//!   column (within the first [`HEADER_SEARCH`] rows);
+//! - merged cells (a commune name merged down over its rows): the value of the merged
+//!   region's first cell fills the whole region;
+//! - blank rows between blocks: skipped, they are not records;
+//! - numbers and dates typed as such: integers are written without `.0`, dates as
+//!   `YYYY-MM-DD`; a cell error (`#N/A`, `#REF!`) rejects the row naming the column.
+//!
+//! Line numbers are the sheet's row numbers as Excel shows them.
+
+use super::{header_key, positions, Layout, Rejected, Row, Table};
+use crate::config::{Field, Rules};
+use crate::error::{Error, Result};
+use crate::normalize::encoding::FileEncoding;
+use calamine::{Data, Range, Reader, Sheets};
+use std::io::Cursor;
+use std::path::Path;
+
+/// Rows searched for the header row.
+pub const HEADER_SEARCH: usize = 30;
+
+/// Whether a path is a spreadsheet by its extension.
+pub fn is_sheet(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["xlsx", "xlsm", "xls", "ods"].iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+fn open(path: &Path, bytes: Vec<u8>) -> Result<Sheets<Cursor<Vec<u8>>>> {
+    calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable spreadsheet: {e}") })
+}
+
+/// A cell as text.
+fn text(cell: &Data) -> std::result::Result<String, String> {
+    Ok(match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, m, day, ..) = d.to_ymd_hms_milli();
+            format!("{y:04}-{m:02}-{day:02}")
+        }
+        Data::DateTime(d) => d.as_f64().to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => return Err(format!("cell error {e}")),
+    })
+}
+
+/// The sheet's cells as text rows (absolute row numbers), merged regions filled.
+struct Grid {
+    /// 0-based sheet row of the first row.
+    first_row: u32,
+    rows: Vec<Vec<std::result::Result<String, String>>>,
+}
+
+fn grid(range: &Range<Data>, merged: &[calamine::Dimensions]) -> Grid {
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    let mut rows: Vec<Vec<_>> = range.rows().map(|r| r.iter().map(text).collect()).collect();
+    for m in merged {
+        if m.start.0 < first_row || m.start.1 < first_col {
+            continue;
+        }
+        let at = |r: u32, c: u32| ((r - first_row) as usize, (c - first_col) as usize);
+        let (r0, c0) = at(m.start.0, m.start.1);
+        let Some(value) = rows.get(r0).and_then(|r| r.get(c0)).cloned() else { continue };
+        for r in m.start.0..=m.end.0 {
+            for c in m.start.1..=m.end.1 {
+                let (r, c) = at(r, c);
+                if let Some(cell) = rows.get_mut(r).and_then(|row| row.get_mut(c)) {
+                    *cell = value.clone();
+                }
+            }
+        }
+    }
+    // Cells left of the range's first column are absent: pad so column indexes are the
+    // sheet's own.
+    if first_col > 0 {
+        for r in &mut rows {
+            r.splice(0..0, std::iter::repeat_n(Ok(String::new()), first_col as usize));
+        }
+    }
+    Grid { first_row, rows }
+}
+
+fn is_blank(row: &[std::result::Result<String, String>]) -> bool {
+    row.iter().all(|c| matches!(c, Ok(s) if s.trim().is_empty()))
+}
+
+/// How many mapped columns a row holds.
+fn matched(row: &[std::result::Result<String, String>], layout: &Layout) -> usize {
+    let keys: Vec<String> = row.iter().map(|c| c.as_deref().map(header_key).unwrap_or_default()).collect();
+    layout.columns.iter().filter(|(_, col)| keys.contains(&header_key(col))).count()
+}
+
+fn sheet_grid(book: &mut Sheets<Cursor<Vec<u8>>>, path: &Path, name: &str) -> Result<Grid> {
+    let range = book
+        .worksheet_range(name)
+        .map_err(|e| Error::Input { path: path.into(), message: format!("sheet '{name}' cannot be read: {e}") })?;
+    let merged = match book {
+        Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    Ok(grid(&range, &merged))
+}
+
+/// The header row: the first row (of the first [`HEADER_SEARCH`] rows of each sheet, in
+/// sheet order) holding every mapped column, else the row holding the most of them (so
+/// the error names what is missing from the likeliest header). Gives the sheet's grid and
+/// the row's index in it.
+fn find_header(path: &Path, bytes: Vec<u8>, layout: &Layout) -> Result<(Grid, usize)> {
+    let mut book = open(path, bytes)?;
+    let mut best: Option<(Grid, usize, usize)> = None;
+    for name in book.sheet_names() {
+        let g = sheet_grid(&mut book, path, &name)?;
+        let top = g.rows.iter().take(HEADER_SEARCH).enumerate().filter(|(_, r)| !is_blank(r));
+        let Some((i, n)) = top.map(|(i, r)| (i, matched(r, layout))).max_by_key(|&(i, n)| (n, usize::MAX - i)) else {
+            continue;
+        };
+        if n == layout.columns.len() {
+            return Ok((g, i));
+        }
+        if best.as_ref().is_none_or(|b| n > b.2) {
+            best = Some((g, i, n));
+        }
+    }
+    best.map(|(g, i, _)| (g, i))
+        .ok_or_else(|| Error::Input { path: path.into(), message: "the workbook has no non-blank row".into() })
+}
+
+fn header_cells(g: &Grid, h: usize) -> Vec<String> {
+    g.rows[h].iter().map(|c| c.clone().unwrap_or_default()).collect()
+}
+
+/// The header row of a workbook (for `check-rules`), found as [`read`] finds it.
+pub fn read_headers(path: &Path, rules: &Rules) -> Result<Vec<String>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let (g, h) = find_header(path, bytes, &Layout::new(rules))?;
+    Ok(header_cells(&g, h))
+}
+
+/// Reads the data sheet of a workbook.
+pub fn read(path: &Path, rules: &Rules, bytes: Vec<u8>, size: u64, sha256: String) -> Result<Table> {
+    let layout = Layout::new(rules);
+    let (g, h) = find_header(path, bytes, &layout)?;
+    let headers = header_cells(&g, h);
+    let pos = positions(path, &headers, &layout)?;
+    let id_pos = layout.index[Field::RecordId as usize].map(|i| pos[i as usize]);
+    let mut table = Table {
+        path: path.into(),
+        layout,
+        rows: Vec::new(),
+        rejected: Vec::new(),
+        rows_read: 0,
+        encoding: FileEncoding::Utf8,
+        size,
+        sha256,
+    };
+    for (i, row) in g.rows.iter().enumerate().skip(h + 1) {
+        if is_blank(row) {
+            continue;
+        }
+        let line = (g.first_row as usize + i + 1) as u64;
+        table.rows_read += 1;
+        let cell = |c: usize| row.get(c).cloned().unwrap_or(Ok(String::new()));
+        let record_id = id_pos.and_then(|c| cell(c).ok()).map(|s| s.trim().to_string()).unwrap_or_default();
+        let mut values = Vec::with_capacity(pos.len());
+        let mut bad = None;
+        for (k, &c) in pos.iter().enumerate() {
+            match cell(c) {
+                Ok(v) => values.push(v),
+                Err(reason) => {
+                    bad = Some((k, reason));
+                    break;
+                }
+            }
+        }
+        match bad {
+            Some((k, reason)) => {
+                table.rejected.push(Rejected { line, record_id, column: table.layout.columns[k].1.clone(), reason })
+            }
+            None => table.rows.push(Row { line, values }),
+        }
+    }
+    Ok(table)
+}

