@@ -41,6 +41,25 @@ pub struct Rejected {
     pub reason: String,
 }
 
+/// Longest field accepted, in bytes. The longest real value is an address of a few
+/// hundred bytes; a field beyond this is corruption (a lost quote swallowing the file, a
+/// binary blob), and its row is rejected rather than normalized and compared.
+pub const MAX_FIELD_BYTES: usize = 4096;
+
+/// Why a field's raw bytes cannot be a value: too long, or a control character (NUL and
+/// the other C0 controls but tab, CR and LF) that no registry writes on purpose.
+pub fn field_problem(raw: &[u8]) -> Option<String> {
+    if raw.len() > MAX_FIELD_BYTES {
+        return Some(format!("field of {} bytes (longest accepted: {MAX_FIELD_BYTES})", raw.len()));
+    }
+    raw.iter()
+        .find(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n'))
+        .map(|b| format!("control character U+{:04X} in the field", b))
+}
+
+/// Identity fields: their column must hold text, since a number loses leading zeros.
+const ID_FIELDS: [Field; 5] = [Field::Id, Field::LegacyId, Field::FatherId, Field::MotherId, Field::SpouseId];
+
 /// More than the number of [`Field`] variants.
 const FIELD_SLOTS: usize = 32;
 const _: () = assert!((Field::DeathDate as usize) < FIELD_SLOTS, "Field outgrew the layout array");
@@ -334,14 +353,19 @@ fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
             });
             continue;
         }
-        // The first mapped column (in file order) that is not UTF-8 rejects the row.
-        let bad = by_file_order.iter().find(|&&k| std::str::from_utf8(&record[pos[k]]).is_err());
+        // The first mapped column (in file order) that is not UTF-8, too long or holds a
+        // control character rejects the row.
+        let bad = by_file_order.iter().find_map(|&k| {
+            let raw = &record[pos[k]];
+            let why = field_problem(raw).or_else(|| std::str::from_utf8(raw).err().map(|_| "not valid UTF-8".into()));
+            why.map(|w| (k, w))
+        });
         match bad {
-            Some(&k) => table.rejected.push(Rejected {
+            Some((k, reason)) => table.rejected.push(Rejected {
                 line,
-                record_id,
+                record_id: if record_id.len() > 64 { String::new() } else { record_id },
                 column: table.layout.columns[k].1.clone(),
-                reason: "not valid UTF-8".into(),
+                reason,
             }),
             None => {
                 let values = pos.iter().map(|&i| decoded.field(&record[i]).unwrap_or_default()).collect();
@@ -370,6 +394,18 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
     let layout = Layout::new(rules);
     let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
     let pos = positions(path, &headers, &layout)?;
+    for (k, &i) in pos.iter().enumerate() {
+        let (field, column) = &layout.columns[k];
+        let dtype = df.columns()[i].dtype();
+        if ID_FIELDS.contains(field) && dtype.is_primitive_numeric() {
+            return Err(Error::Input {
+                path: path.into(),
+                message: format!(
+                    "column '{column}' is stored as {dtype}: identity numbers must be text (as numbers they lose their leading zeros)"
+                ),
+            });
+        }
+    }
     let mut columns = Vec::with_capacity(pos.len());
     for &i in &pos {
         let c = df.columns()[i].cast(&DataType::String).map_err(|e| Error::Input {
@@ -381,15 +417,25 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
     let strs: Vec<&StringChunked> = columns.iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
     let n = df.height();
     let mut rows = Vec::with_capacity(n);
+    let mut rejected = Vec::new();
+    let id_col = layout.index[crate::config::Field::RecordId as usize].map(|i| i as usize);
     for r in 0..n {
+        let line = r as u64 + 1;
+        let bad =
+            strs.iter().enumerate().find_map(|(k, s)| field_problem(s.get(r).unwrap_or("").as_bytes()).map(|w| (k, w)));
+        if let Some((k, reason)) = bad {
+            let record_id = id_col.and_then(|c| strs[c].get(r)).filter(|id| id.len() <= 64).unwrap_or("").to_string();
+            rejected.push(Rejected { line, record_id, column: layout.columns[k].1.clone(), reason });
+            continue;
+        }
         let values = strs.iter().map(|s| s.get(r).unwrap_or("").to_string()).collect();
-        rows.push(Row { line: r as u64 + 1, values });
+        rows.push(Row { line, values });
     }
     Ok(Table {
         path: path.into(),
         layout,
         rows,
-        rejected: Vec::new(),
+        rejected,
         rows_read: n as u64,
         encoding: FileEncoding::Utf8,
         size,

@@ -124,6 +124,26 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
             }
         }
     }
+    // The same person entered twice under two personal IDs: same name (spelling key),
+    // full date of birth, sex and commune. Namesakes born the same day in the same commune
+    // are rarer than double entries; both lines stay in the population, and the
+    // problem is listed so the register's keepers can merge them.
+    let mut same: std::collections::HashMap<_, (u64, &str)> = std::collections::HashMap::new();
+    for p in people {
+        let (Some(dob), Some(commune)) = (p.dob.filter(|d| d.day > 0), p.commune.as_ref()) else { continue };
+        if p.pid.kind != IdKind::Personal || p.name.key.is_empty() {
+            continue;
+        }
+        let key = (p.name.key.as_str(), dob, p.sex, commune.code.as_str());
+        let first = *same.entry(key).or_insert((p.line, p.pid.digits.as_str()));
+        if first.1 != p.pid.digits {
+            let first = first.0;
+            out.push(format!(
+                "line {}: same name, date of birth, sex and commune as line {first} under another personal ID (one person entered twice?)",
+                p.line
+            ));
+        }
+    }
     out
 }
 

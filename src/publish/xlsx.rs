@@ -104,7 +104,25 @@ pub struct Summary<'a> {
 
 /// Writes `discrepancies.xlsx`. `rows` are in file order (sorted by commune); each code
 /// gets its sheet in SPEC order, rows keeping that order.
+///
+/// rust_xlsxwriter 0.102 panics (an `unwrap` in its packager) when flushing a
+/// constant-memory sheet fails, e.g. on a full disk; that panic is caught here and
+/// becomes the usual I/O error naming the file, so a full disk fails the run cleanly.
 pub fn write(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_book(path, summary, rows))) {
+        Ok(result) => result,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown failure".into());
+            Err(Error::io(path, std::io::Error::other(format!("the workbook writer failed: {why}"))))
+        }
+    }
+}
+
+fn write_book(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
     let err = |e| xlsx_error(path, e);
     let mut book = Workbook::new();
     let t = summary.today;

@@ -6,6 +6,7 @@
 
 mod cli;
 mod golden;
+mod hostile;
 mod normalize_table;
 mod properties;
 mod runs;

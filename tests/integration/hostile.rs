@@ -1,0 +1,344 @@
+//! The hostile-input catalogue (issue 7), one test per case; `fixtures/hostile/README.md`
+//! lists each case with its outcome. Every case starts from the hand-made demo province
+//! and damages one file; each ends in a clear error naming the file (and column or
+//! key), or in rejected rows, and nothing else is lost.
+
+use crate::{assert_conserved, code, manifest, stderr, Work};
+use std::path::{Path, PathBuf};
+
+/// The demo province in `demo/` with one file replaced; gives the job path.
+fn demo_with(work: &Work, file: &str, edit: impl FnOnce(Vec<u8>) -> Vec<u8>) -> PathBuf {
+    let job = work.demo_job("demo");
+    let path = work.path().join("demo").join(file);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, edit(bytes)).unwrap();
+    job
+}
+
+fn run(work: &Work, job: &Path) -> std::process::Output {
+    work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"])
+}
+
+fn published(work: &Work) -> bool {
+    work.path().join("demo/runs/r1").exists()
+}
+
+/// rejected.csv rows of an agency as (line, column, reason).
+fn rejected(work: &Work, agency: &str) -> Vec<(u64, String, String)> {
+    let path = work.path().join("demo/runs/r1").join(agency).join("rejected.csv");
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[0].parse().unwrap(), x[2].to_string(), x[3].to_string())
+        })
+        .collect()
+}
+
+fn input_rows(run_dir: &Path, file: &str) -> u64 {
+    let m = manifest(run_dir);
+    let input = m["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with(file)).cloned();
+    input.unwrap()["rows"].as_u64().unwrap()
+}
+
+/// Replaces the `n`-th line (1 = header) of a text file.
+fn with_line(bytes: Vec<u8>, n: usize, f: impl Fn(&str) -> Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8(bytes).unwrap();
+    let mut out = Vec::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == n {
+            out.extend(f(line));
+        } else {
+            out.extend(line.as_bytes());
+        }
+    }
+    out
+}
+
+#[test]
+fn empty_file_fails_naming_the_file_and_publishes_nothing() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |_| Vec::new());
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(err.contains("bhxh.csv") && err.contains("empty"), "{err}");
+    assert!(!published(&work));
+}
+
+#[test]
+fn header_only_file_is_a_registry_of_zero_rows() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        let header_end = b.iter().position(|&c| c == b'\n').unwrap() + 1;
+        b[..header_end].to_vec()
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let dir = work.path().join("demo/runs/r1");
+    assert_eq!(input_rows(&dir, "bhxh.csv"), 0);
+    assert_conserved(&dir);
+}
+
+#[test]
+fn a_mapped_column_named_twice_fails_naming_file_and_column() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        let text = String::from_utf8(b).unwrap();
+        let mut lines = text.lines();
+        let mut out = format!("{},Họ và tên\n", lines.next().unwrap());
+        for l in lines {
+            out.push_str(&format!("{l},x\n"));
+        }
+        out.into_bytes()
+    });
+    for args in [vec!["check-rules", job.to_str().unwrap()], vec!["run", "--job", job.to_str().unwrap()]] {
+        let out = work.run(&args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("bhxh.csv") && err.contains("Họ và tên") && err.contains("more than once"), "{err}");
+    }
+}
+
+/// A 10 MB name (a lost quote, a pasted blob) rejects its row, quickly; the rest links.
+#[test]
+fn a_ten_megabyte_field_rejects_its_row_only() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        with_line(b, 3, |l| l.replacen("VÀNG THỊ MỶ", &"Ỷ".repeat((10 << 20) / 3), 1).into_bytes())
+    });
+    let started = std::time::Instant::now();
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(started.elapsed().as_secs() < 60);
+    let rej = rejected(&work, "insurance");
+    assert!(rej.iter().any(|(line, col, why)| *line == 3 && col == "Họ và tên" && why.contains("bytes")), "{rej:?}");
+    assert!(!stderr(&out).contains("ỶỶ"), "the value is in the log");
+    assert_conserved(&work.path().join("demo/runs/r1"));
+}
+
+#[test]
+fn a_nul_byte_rejects_its_row_naming_the_column() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| with_line(b, 4, |l| l.replacen("Lò Thị", "Lò\0Thị", 1).into_bytes()));
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rej = rejected(&work, "insurance");
+    assert!(rej.iter().any(|(line, col, why)| *line == 4 && col == "Họ và tên" && why.contains("U+0000")), "{rej:?}");
+    assert_conserved(&work.path().join("demo/runs/r1"));
+}
+
+/// A UTF-8 file with one row saved from a Windows-1258 editor: that row is rejected
+/// naming its column, the file stays UTF-8 and every other row is read.
+#[test]
+fn mixed_encodings_in_one_file_reject_the_foreign_rows() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        with_line(b, 5, |l| {
+            let (cp, _, _) = encoding_rs::WINDOWS_1258.encode(l);
+            cp.into_owned()
+        })
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rej = rejected(&work, "insurance");
+    assert!(rej.iter().any(|(line, _, why)| *line == 5 && why.contains("UTF-8")), "{rej:?}");
+    let m = manifest(&work.path().join("demo/runs/r1"));
+    let input =
+        m["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with("bhxh.csv")).cloned();
+    assert_eq!(input.unwrap()["encoding"], "utf-8");
+}
+
+/// A Parquet extract whose ID column is a number (leading zeros gone) is refused naming
+/// the column; the same file with the ID as text is read.
+#[test]
+fn a_parquet_file_with_a_numeric_id_column_fails_naming_the_column() {
+    use polars::prelude::*;
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let dir = work.path().join("demo");
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(dir.join("bhxh.csv")).unwrap();
+    let headers: Vec<String> =
+        r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).filter(|x| x.len() == headers.len()).collect();
+    let frame = |numeric_id: bool| {
+        let cols: Vec<Column> = headers
+            .iter()
+            .enumerate()
+            .map(|(c, h)| {
+                let values: Vec<String> = rows.iter().map(|r| r[c].to_string()).collect();
+                if numeric_id && h == "Số CCCD/CMND" {
+                    Column::new(h.into(), values.iter().map(|v| v.parse::<i64>().ok()).collect::<Vec<_>>())
+                } else {
+                    Column::new(h.into(), values)
+                }
+            })
+            .collect();
+        DataFrame::new_infer_height(cols).unwrap()
+    };
+    let job_text = std::fs::read_to_string(&job).unwrap().replace("file = \"bhxh.csv\"", "file = \"bhxh.parquet\"");
+    std::fs::write(&job, job_text).unwrap();
+    for numeric in [true, false] {
+        let mut df = frame(numeric);
+        ParquetWriter::new(std::fs::File::create(dir.join("bhxh.parquet")).unwrap()).finish(&mut df).unwrap();
+        let out = run(&work, &job);
+        if numeric {
+            assert_eq!(code(&out), 1);
+            let err = stderr(&out);
+            assert!(
+                err.contains("bhxh.parquet") && err.contains("Số CCCD/CMND") && err.contains("leading zeros"),
+                "{err}"
+            );
+            assert!(!published(&work));
+        } else {
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            assert_eq!(input_rows(&dir.join("runs/r1"), "bhxh.parquet"), rows.len() as u64);
+        }
+    }
+}
+
+/// The population extract itself unclean: an ID on two rows, and one person entered
+/// twice under two IDs. Both are population problems in the manifest (line numbers only),
+/// the run goes on.
+#[test]
+fn an_unclean_population_is_reported_as_population_problems() {
+    let work = Work::new();
+    let job = demo_with(&work, "population.csv", |b| {
+        let text = String::from_utf8(b).unwrap();
+        let first = text.lines().nth(1).unwrap().to_string();
+        let again = first.replacen("Giàng A Páo", "Giàng A Pao", 1); // same ID, other spelling
+        let twice = first.replacen("012087000101", "012087009999", 1).replacen("040123451", "", 1);
+        format!("{text}{again}\n{twice}\n").into_bytes()
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let m = manifest(&work.path().join("demo/runs/r1"));
+    let problems: Vec<String> =
+        m["population_problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+    assert!(problems.iter().any(|p| p.contains("personal ID already on line 2")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("under another personal ID")), "{problems:?}");
+    assert!(problems.iter().all(|p| !p.contains("Giàng") && !p.contains("012087")), "personal data: {problems:?}");
+}
+
+#[test]
+fn a_job_naming_a_missing_file_fails_naming_it() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let text = std::fs::read_to_string(&job).unwrap().replace("\"bhxh.csv\"", "\"khong_co.csv\"");
+    std::fs::write(&job, text).unwrap();
+    let out = run(&work, &job);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("khong_co.csv"), "{}", stderr(&out));
+    assert!(!published(&work));
+}
+
+/// Agency keys become folder names: `../`, absolute paths and odd characters are refused.
+#[test]
+fn agency_keys_that_could_escape_the_run_folder_are_refused() {
+    for key in ["../evil", "/tmp/evil", "in/side", "Hoa Binh", ".."] {
+        let work = Work::new();
+        let job = work.demo_job("demo");
+        let text = std::fs::read_to_string(&job)
+            .unwrap()
+            .replace("agency = \"insurance\"", &format!("agency = {}", toml::Value::String(key.into())));
+        std::fs::write(&job, text).unwrap();
+        let out = work.run(&["check-rules", job.to_str().unwrap()]);
+        assert_eq!(code(&out), 2, "{key}");
+        assert!(stderr(&out).contains("agency"), "{key}: {}", stderr(&out));
+        assert_eq!(code(&run(&work, &job)), 2, "{key}");
+        assert!(!work.path().join("evil").exists() && !Path::new("/tmp/evil").exists());
+    }
+}
+
+/// A commune written as a path in a registry never becomes a file name.
+#[test]
+fn a_commune_value_shaped_like_a_path_stays_inside_the_run_folder() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        with_line(b, 2, |l| l.replacen("Bản Nà Tăm, Xã Bản Bo", "../../../../escaped/x", 1).into_bytes())
+    });
+    assert_eq!(code(&run(&work, &job)), 0);
+    let by_commune = work.path().join("demo/runs/r1/insurance/by-commune");
+    for e in std::fs::read_dir(by_commune).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        let stem = name.trim_end_matches(".csv");
+        assert!(stem == "unknown" || (stem.len() == 5 && stem.bytes().all(|b| b.is_ascii_digit())), "{name}");
+    }
+    assert!(!work.path().join("escaped").exists());
+}
+
+/// An output folder that cannot be written: exit 1 naming the path, nothing published.
+#[test]
+fn an_unwritable_run_root_fails_naming_the_path() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    std::fs::write(work.path().join("demo/blocker"), "a file, not a folder").unwrap();
+    let text = std::fs::read_to_string(&job).unwrap().replace("run_root = \"runs\"", "run_root = \"blocker/runs\"");
+    std::fs::write(&job, text).unwrap();
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("blocker"), "{}", stderr(&out));
+}
+
+/// A full disk while writing: exit 1 naming a path on it, no run folder, no staging left.
+/// Needs a tmpfs mount (root); skipped where mounting is not allowed.
+#[test]
+fn a_full_disk_fails_naming_the_path_and_publishes_nothing() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let disk = work.path().join("disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=48k", "tmpfs", disk.to_str().unwrap()])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!("cannot mount a tmpfs here: disk-full test skipped");
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).output();
+        }
+    }
+    let _guard = Unmount(disk.clone());
+    let text = std::fs::read_to_string(&job)
+        .unwrap()
+        .replace("run_root = \"runs\"", &format!("run_root = \"{}\"", disk.join("runs").display()));
+    std::fs::write(&job, text).unwrap();
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(disk.to_str().unwrap()), "{err}");
+    let left: Vec<String> = std::fs::read_dir(disk.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(left.iter().all(|n| n == "feed"), "left on the full disk: {left:?}");
+}
+
+/// A second run while one holds the lock refuses with a clear message; a lock left by a
+/// dead process is taken over.
+#[test]
+fn a_held_lock_refuses_and_a_stale_lock_is_taken_over() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let root = work.path().join("demo/runs");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join(".lock"), std::process::id().to_string()).unwrap();
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("locked") && stderr(&out).contains(&std::process::id().to_string()),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!published(&work));
+    // A dead process's lock: the highest PID is never alive.
+    let dead = std::fs::read_to_string("/proc/sys/kernel/pid_max").unwrap().trim().parse::<u32>().unwrap();
+    std::fs::write(root.join(".lock"), dead.to_string()).unwrap();
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!root.join(".lock").exists(), "the lock is released");
+}
