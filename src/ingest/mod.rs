@@ -300,7 +300,12 @@ fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usi
 }
 
 fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
-    let raw = read_file(path)?;
+    read_csv_bytes(path, read_file(path)?, rules)
+}
+
+/// Reads a CSV file's bytes (already read from `path`, which names the file in errors).
+/// The fuzz target `ingest_csv` drives this.
+pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table> {
     let (size, sha256) = digest(&raw);
     let decoded = decode(raw, rules.encoding);
     let bytes = &decoded.bytes;

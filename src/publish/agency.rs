@@ -2,7 +2,7 @@
 //! Only the agency's own records, and for linked ones only the population fields that
 //! were compared or suggested (they are already in the discrepancy rows).
 
-use super::writers::{write_csv, write_parquet};
+use super::writers::{format_line, write_csv, write_parquet, CsvFile};
 use crate::assess::Discrepancy;
 use crate::error::{Error, Result};
 use crate::link::Tier;
@@ -82,190 +82,223 @@ pub fn write(
     let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id))).collect();
     let names: Vec<String> = ds.iter().map(|d| super::commune_name(&d.commune)).collect();
 
-    let row = |i: usize| {
+    // The text cells of a row; numbers are formatted into `nums` (line, tier, score).
+    let row = |i: usize, nums: &mut [String; 3]| -> Vec<u8> {
         let d = &ds[i];
-        vec![
-            run_id.to_string(),
-            agency.to_string(),
-            d.record_id.clone(),
-            d.line.to_string(),
-            d.commune.clone(),
-            names[i].clone(),
-            d.code.name().to_string(),
-            d.code.dimension().key().to_string(),
-            d.code.severity().label().to_string(),
-            d.field.to_string(),
-            d.registry_value.clone(),
-            d.population_value.clone(),
-            d.suggested_value.clone(),
-            d.person_id.clone(),
-            tier_label(d.tier),
-            score_text(d.score),
-            ids[i].clone(),
-            is_new[i].to_string(),
-            d.note.clone(),
-        ]
+        nums[0] = d.line.to_string();
+        nums[1] = tier_label(d.tier);
+        nums[2] = score_text(d.score);
+        let cells: [&str; 19] = [
+            run_id,
+            agency,
+            &d.record_id,
+            &nums[0],
+            &d.commune,
+            &names[i],
+            d.code.name(),
+            d.code.dimension().key(),
+            d.code.severity().label(),
+            d.field,
+            &d.registry_value,
+            &d.population_value,
+            &d.suggested_value,
+            &d.person_id,
+            &nums[1],
+            &nums[2],
+            &ids[i],
+            if is_new[i] { "true" } else { "false" },
+            &d.note,
+        ];
+        format_line(cells.iter())
     };
-    write_csv(&dir.join("discrepancies.csv"), &DISCREPANCY_COLUMNS, (0..ds.len()).map(row), true)?;
-    // by-commune/<commune code>.csv: each commune's slice, for commune officials. The
-    // rows are sorted by commune, so each commune is one run of them.
-    let by_commune = dir.join("by-commune");
-    std::fs::create_dir_all(&by_commune).map_err(|e| Error::io(&by_commune, e))?;
-    let mut start = 0;
-    while start < ds.len() {
-        let commune = &ds[start].commune;
-        let end = start + ds[start..].iter().take_while(|d| &d.commune == commune).count();
-        // Commune codes are 5 digits or "unknown": safe as file names.
-        write_csv(&by_commune.join(format!("{commune}.csv")), &DISCREPANCY_COLUMNS, (start..end).map(row), true)?;
-        start = end;
-    }
+    let tables = || -> Result<()> {
+        // discrepancies.csv and by-commune/<commune code>.csv (each commune's slice, for
+        // commune officials), each line formatted once and written to both. The rows are
+        // sorted by commune, so each commune is one run of them.
+        let by_commune = dir.join("by-commune");
+        std::fs::create_dir_all(&by_commune).map_err(|e| Error::io(&by_commune, e))?;
+        let mut all = CsvFile::create(&dir.join("discrepancies.csv"), &DISCREPANCY_COLUMNS)?;
+        let mut nums: [String; 3] = Default::default();
+        let mut start = 0;
+        while start < ds.len() {
+            let commune = &ds[start].commune;
+            let end = start + ds[start..].iter().take_while(|d| &d.commune == commune).count();
+            // Commune codes are 5 digits or "unknown": safe as file names.
+            let mut one = CsvFile::create(&by_commune.join(format!("{commune}.csv")), &DISCREPANCY_COLUMNS)?;
+            for i in start..end {
+                let line = row(i, &mut nums);
+                all.write_raw(&line)?;
+                one.write_raw(&line)?;
+            }
+            one.finish()?;
+            start = end;
+        }
+        all.finish()?;
 
-    let xrows: Vec<super::xlsx::Row> = (0..ds.len())
-        .map(|i| super::xlsx::Row { d: &ds[i], commune_name: &names[i], id: &ids[i], is_new: is_new[i] })
-        .collect();
-    let summary = super::xlsx::Summary { run_id, agency, name: &a.input.name, scores: &a.scores, today };
-    super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &xrows)?;
-    drop(xrows);
+        let s = |f: &dyn Fn(&Discrepancy) -> &str| ds.iter().map(f).collect::<Vec<&str>>();
+        let mut df = DataFrame::new_infer_height(vec![
+            Column::new("run_id".into(), vec![run_id; ds.len()]),
+            Column::new("agency".into(), vec![agency; ds.len()]),
+            Column::new("record_id".into(), s(&|d| &d.record_id)),
+            Column::new("line".into(), ds.iter().map(|d| d.line).collect::<Vec<u64>>()),
+            Column::new("commune_code".into(), s(&|d| &d.commune)),
+            Column::new("commune_name".into(), names.iter().map(String::as_str).collect::<Vec<&str>>()),
+            Column::new("code".into(), s(&|d| d.code.name())),
+            Column::new("dimension".into(), s(&|d| d.code.dimension().key())),
+            Column::new("severity".into(), s(&|d| d.code.severity().label())),
+            Column::new("field".into(), s(&|d| d.field)),
+            Column::new("registry_value".into(), s(&|d| &d.registry_value)),
+            Column::new("population_value".into(), s(&|d| &d.population_value)),
+            Column::new("suggested_value".into(), s(&|d| &d.suggested_value)),
+            Column::new("person_id".into(), s(&|d| &d.person_id)),
+            Column::new(
+                "link_tier".into(),
+                ds.iter().map(|d| d.tier.map(|t| t as u8 as i32)).collect::<Vec<Option<i32>>>(),
+            ),
+            Column::new("link_score".into(), ds.iter().map(|d| d.score).collect::<Vec<Option<f64>>>()),
+            Column::new("discrepancy_id".into(), ids.iter().map(String::as_str).collect::<Vec<&str>>()),
+            Column::new("is_new".into(), is_new.clone()),
+            Column::new("note".into(), s(&|d| &d.note)),
+        ])?;
+        write_parquet(&dir.join("discrepancies.parquet"), &mut df)?;
 
-    let s = |f: &dyn Fn(&Discrepancy) -> String| ds.iter().map(f).collect::<Vec<String>>();
-    let mut df = DataFrame::new_infer_height(vec![
-        Column::new("run_id".into(), vec![run_id; ds.len()]),
-        Column::new("agency".into(), vec![agency; ds.len()]),
-        Column::new("record_id".into(), s(&|d| d.record_id.clone())),
-        Column::new("line".into(), ds.iter().map(|d| d.line).collect::<Vec<u64>>()),
-        Column::new("commune_code".into(), s(&|d| d.commune.clone())),
-        Column::new("commune_name".into(), names),
-        Column::new("code".into(), s(&|d| d.code.name().to_string())),
-        Column::new("dimension".into(), s(&|d| d.code.dimension().key().to_string())),
-        Column::new("severity".into(), s(&|d| d.code.severity().label().to_string())),
-        Column::new("field".into(), s(&|d| d.field.to_string())),
-        Column::new("registry_value".into(), s(&|d| d.registry_value.clone())),
-        Column::new("population_value".into(), s(&|d| d.population_value.clone())),
-        Column::new("suggested_value".into(), s(&|d| d.suggested_value.clone())),
-        Column::new("person_id".into(), s(&|d| d.person_id.clone())),
-        Column::new(
-            "link_tier".into(),
-            ds.iter().map(|d| d.tier.map(|t| t as u8 as i32)).collect::<Vec<Option<i32>>>(),
-        ),
-        Column::new("link_score".into(), ds.iter().map(|d| d.score).collect::<Vec<Option<f64>>>()),
-        Column::new("discrepancy_id".into(), ids.clone()),
-        Column::new("is_new".into(), is_new.clone()),
-        Column::new("note".into(), s(&|d| d.note.clone())),
-    ])?;
-    write_parquet(&dir.join("discrepancies.parquet"), &mut df)?;
+        // links.parquet: every readable record, linked or not, with what `explain` shows.
+        let pid = |p: Option<u32>| p.map(|p| people[p as usize].pid.digits.clone());
+        let ls = &a.links;
+        let rule: Vec<Option<&str>> = ls
+            .iter()
+            .map(|l| match (l.tier, &l.explanation) {
+                (_, Some(e)) => Some(e.rule),
+                (Some(Tier::PersonalId), None) if l.person.is_some() => Some("personal_id_exact"),
+                (Some(Tier::LegacyId), None) if l.person.is_some() => Some("legacy_id_exact"),
+                _ => None,
+            })
+            .collect();
+        let levels: Vec<Option<String>> = ls
+            .iter()
+            .map(|l| {
+                l.explanation
+                    .as_ref()
+                    .map(|e| e.levels.iter().map(|(f, lv, w)| format!("{f}={lv}:{w:.3}")).collect::<Vec<_>>().join(";"))
+            })
+            .collect();
+        let mut links = DataFrame::new_infer_height(vec![
+            Column::new("record_id".into(), a.records.iter().map(|r| r.record_id.clone()).collect::<Vec<_>>()),
+            Column::new("line".into(), a.records.iter().map(|r| r.line).collect::<Vec<u64>>()),
+            Column::new("outcome".into(), ls.iter().map(|l| l.outcome.label()).collect::<Vec<_>>()),
+            Column::new("person_id".into(), ls.iter().map(|l| pid(l.person)).collect::<Vec<_>>()),
+            Column::new(
+                "link_tier".into(),
+                ls.iter().map(|l| l.person.and(l.tier).map(|t| t as u8 as i32)).collect::<Vec<_>>(),
+            ),
+            Column::new("link_score".into(), ls.iter().map(|l| l.person.map(|_| l.score)).collect::<Vec<_>>()),
+            Column::new("rule".into(), rule),
+            Column::new("levels".into(), levels),
+            Column::new(
+                "match_weight".into(),
+                ls.iter().map(|l| l.explanation.as_ref().map(|e| e.weight)).collect::<Vec<_>>(),
+            ),
+            Column::new("review_candidate".into(), ls.iter().map(|l| pid(l.review_candidate)).collect::<Vec<_>>()),
+            Column::new(
+                "runner_up".into(),
+                ls.iter()
+                    .map(|l| pid(l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| r.0))))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "runner_up_probability".into(),
+                ls.iter()
+                    .map(|l| {
+                        l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| (r.1 * 10_000.0).round() / 10_000.0))
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+        ])?;
+        write_parquet(&dir.join("links.parquet"), &mut links)?;
 
-    // links.parquet: every readable record, linked or not, with what `explain` shows.
-    let pid = |p: Option<u32>| p.map(|p| people[p as usize].pid.digits.clone());
-    let ls = &a.links;
-    let rule: Vec<Option<&str>> = ls
-        .iter()
-        .map(|l| match (l.tier, &l.explanation) {
-            (_, Some(e)) => Some(e.rule),
-            (Some(Tier::PersonalId), None) if l.person.is_some() => Some("personal_id_exact"),
-            (Some(Tier::LegacyId), None) if l.person.is_some() => Some("legacy_id_exact"),
-            _ => None,
-        })
-        .collect();
-    let levels: Vec<Option<String>> = ls
-        .iter()
-        .map(|l| {
-            l.explanation
-                .as_ref()
-                .map(|e| e.levels.iter().map(|(f, lv, w)| format!("{f}={lv}:{w:.3}")).collect::<Vec<_>>().join(";"))
-        })
-        .collect();
-    let mut links = DataFrame::new_infer_height(vec![
-        Column::new("record_id".into(), a.records.iter().map(|r| r.record_id.clone()).collect::<Vec<_>>()),
-        Column::new("line".into(), a.records.iter().map(|r| r.line).collect::<Vec<u64>>()),
-        Column::new("outcome".into(), ls.iter().map(|l| l.outcome.label()).collect::<Vec<_>>()),
-        Column::new("person_id".into(), ls.iter().map(|l| pid(l.person)).collect::<Vec<_>>()),
-        Column::new(
-            "link_tier".into(),
-            ls.iter().map(|l| l.person.and(l.tier).map(|t| t as u8 as i32)).collect::<Vec<_>>(),
-        ),
-        Column::new("link_score".into(), ls.iter().map(|l| l.person.map(|_| l.score)).collect::<Vec<_>>()),
-        Column::new("rule".into(), rule),
-        Column::new("levels".into(), levels),
-        Column::new(
-            "match_weight".into(),
-            ls.iter().map(|l| l.explanation.as_ref().map(|e| e.weight)).collect::<Vec<_>>(),
-        ),
-        Column::new("review_candidate".into(), ls.iter().map(|l| pid(l.review_candidate)).collect::<Vec<_>>()),
-        Column::new(
-            "runner_up".into(),
-            ls.iter().map(|l| pid(l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| r.0)))).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "runner_up_probability".into(),
-            ls.iter()
-                .map(|l| l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| (r.1 * 10_000.0).round() / 10_000.0)))
-                .collect::<Vec<_>>(),
-        ),
-    ])?;
-    write_parquet(&dir.join("links.parquet"), &mut links)?;
-
-    // review.csv: records a person must confirm, with candidate, runner-up and levels.
-    let shown = |p: Option<String>| match (p, mask) {
-        (Some(id), true) if id.len() > 6 => format!("{}{}{}", &id[..3], "*".repeat(id.len() - 6), &id[id.len() - 3..]),
-        (p, _) => p.unwrap_or_default(),
-    };
-    let review = a.records.iter().zip(ls).filter(|(_, l)| l.outcome == crate::link::Outcome::Review).map(|(r, l)| {
-        let e = l.explanation.as_deref();
-        vec![
-            r.record_id.clone(),
-            r.line.to_string(),
-            shown(pid(l.review_candidate)),
-            format!("{:.4}", l.score),
-            shown(e.and_then(|e| pid(e.runner_up.map(|x| x.0)))),
-            e.and_then(|e| e.runner_up.map(|x| format!("{:.4}", x.1))).unwrap_or_default(),
-            e.map(|e| e.rule.to_string()).unwrap_or_default(),
-            e.map(|e| e.levels.iter().map(|(f, lv, _)| format!("{f}={lv}")).collect::<Vec<_>>().join(";"))
-                .unwrap_or_default(),
-        ]
-    });
-    write_csv(
-        &dir.join("review.csv"),
-        &[
-            "record_id",
-            "line",
-            "candidate_person_id",
-            "probability",
-            "runner_up_person_id",
-            "runner_up_probability",
-            "blocking_rule",
-            "levels",
-        ],
-        review,
-        true,
-    )?;
-    // coverage.csv: the residents the registry should hold and does not (EXPECTED_ABSENT),
-    // with what the agency needs to find them: ID, name, date of birth, commune.
-    if let Some(cov) = &a.assessment.coverage {
-        let rows = cov.absent.iter().map(|&i| {
-            let p = &people[i as usize];
-            let commune = p.commune.as_ref().map(|c| c.code.clone()).unwrap_or_default();
-            vec![
-                p.pid.digits.clone(),
-                p.name.display.clone(),
-                p.dob.map(|d| d.to_string()).unwrap_or_default(),
-                commune.clone(),
-                super::commune_name(&commune),
-                "EXPECTED_ABSENT".to_string(),
-            ]
-        });
+        // review.csv: records a person must confirm, with candidate, runner-up and levels.
+        let shown = |p: Option<String>| match (p, mask) {
+            (Some(id), true) if id.len() > 6 => {
+                format!("{}{}{}", &id[..3], "*".repeat(id.len() - 6), &id[id.len() - 3..])
+            }
+            (p, _) => p.unwrap_or_default(),
+        };
+        let review =
+            a.records.iter().zip(ls).filter(|(_, l)| l.outcome == crate::link::Outcome::Review).map(|(r, l)| {
+                let e = l.explanation.as_deref();
+                vec![
+                    r.record_id.clone(),
+                    r.line.to_string(),
+                    shown(pid(l.review_candidate)),
+                    format!("{:.4}", l.score),
+                    shown(e.and_then(|e| pid(e.runner_up.map(|x| x.0)))),
+                    e.and_then(|e| e.runner_up.map(|x| format!("{:.4}", x.1))).unwrap_or_default(),
+                    e.map(|e| e.rule.to_string()).unwrap_or_default(),
+                    e.map(|e| e.levels.iter().map(|(f, lv, _)| format!("{f}={lv}")).collect::<Vec<_>>().join(";"))
+                        .unwrap_or_default(),
+                ]
+            });
         write_csv(
-            &dir.join("coverage.csv"),
-            &["person_id", "full_name", "dob", "commune_code", "commune_name", "code"],
-            rows,
+            &dir.join("review.csv"),
+            &[
+                "record_id",
+                "line",
+                "candidate_person_id",
+                "probability",
+                "runner_up_person_id",
+                "runner_up_probability",
+                "blocking_rule",
+                "levels",
+            ],
+            review,
             true,
         )?;
-    }
-    super::writers::write_json(&dir.join("model.json"), &serde_json::to_value(&a.model).expect("model serializes"))?;
+        // coverage.csv: the residents the registry should hold and does not (EXPECTED_ABSENT),
+        // with what the agency needs to find them: ID, name, date of birth, commune.
+        if let Some(cov) = &a.assessment.coverage {
+            let rows = cov.absent.iter().map(|&i| {
+                let p = &people[i as usize];
+                let commune = p.commune.as_ref().map(|c| c.code.clone()).unwrap_or_default();
+                vec![
+                    p.pid.digits.clone(),
+                    p.name.display.clone(),
+                    p.dob.map(|d| d.to_string()).unwrap_or_default(),
+                    commune.clone(),
+                    super::commune_name(&commune),
+                    "EXPECTED_ABSENT".to_string(),
+                ]
+            });
+            write_csv(
+                &dir.join("coverage.csv"),
+                &["person_id", "full_name", "dob", "commune_code", "commune_name", "code"],
+                rows,
+                true,
+            )?;
+        }
+        super::writers::write_json(
+            &dir.join("model.json"),
+            &serde_json::to_value(&a.model).expect("model serializes"),
+        )?;
 
-    let rejected =
-        a.rejected.iter().map(|r| vec![r.line.to_string(), r.record_id.clone(), r.column.clone(), r.reason.clone()]);
-    write_csv(&dir.join("rejected.csv"), &["line", "record_id", "column", "reason"], rejected, true)?;
-
+        let rejected = a
+            .rejected
+            .iter()
+            .map(|r| vec![r.line.to_string(), r.record_id.clone(), r.column.clone(), r.reason.clone()]);
+        write_csv(&dir.join("rejected.csv"), &["line", "record_id", "column", "reason"], rejected, true)?;
+        Ok(())
+    };
+    // The workbook is written on a second thread while the CSV and Parquet files are
+    // written on this one: the two take about as long, and neither needs the other.
+    let xlsx = || {
+        let xrows: Vec<super::xlsx::Row> = (0..ds.len())
+            .map(|i| super::xlsx::Row { d: &ds[i], commune_name: &names[i], id: &ids[i], is_new: is_new[i] })
+            .collect();
+        let summary = super::xlsx::Summary { run_id, agency, name: &a.input.name, scores: &a.scores, today };
+        super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &xrows)
+    };
+    let (xlsx_written, rest) = rayon::join(xlsx, tables);
+    xlsx_written?;
+    rest?;
     let current: HashSet<&String> = ids.iter().collect();
     let mut new: Vec<String> = ids.iter().zip(&is_new).filter(|(_, n)| **n).map(|(i, _)| i.clone()).collect();
     new.sort();

@@ -64,6 +64,41 @@ where
     w.flush().map_err(io)
 }
 
+/// A CSV file being written (UTF-8 with BOM, `\r\n` line ends), for callers that write
+/// one line to several files: [`CsvFile::line`] formats into a buffer once.
+pub struct CsvFile {
+    path: std::path::PathBuf,
+    w: BufWriter<std::fs::File>,
+}
+
+impl CsvFile {
+    /// Creates the file and writes its header.
+    pub fn create(path: &Path, headers: &[&str]) -> Result<CsvFile> {
+        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut f = CsvFile { path: path.into(), w: BufWriter::with_capacity(1 << 18, file) };
+        f.w.write_all(b"\xEF\xBB\xBF").map_err(|e| Error::io(path, e))?;
+        f.write_raw(&format_line(headers.iter()))?;
+        Ok(f)
+    }
+
+    /// Writes an already formatted line (from [`format_line`]).
+    pub fn write_raw(&mut self, line: &[u8]) -> Result<()> {
+        self.w.write_all(line).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Flushes and closes.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// One CSV line (cells quoted and neutralized as [`csv_cell`], `\r\n` at the end).
+pub fn format_line(cells: impl Iterator<Item = impl AsRef<str>>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    write_line(&mut out, cells).expect("writing to a Vec cannot fail");
+    out
+}
+
 /// Writes a data frame as Parquet (zstd-compressed, statistics on).
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
