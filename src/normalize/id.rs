@@ -112,7 +112,9 @@ fn decode_digit4(d: u8) -> (i32, Sex) {
 /// The personal ID's structural checks against the record's own sex and birth date.
 pub fn check_personal(digits: &str, sex: Option<Sex>, dob: Option<&PartialDate>) -> Vec<IdProblem> {
     let mut problems = Vec::new();
-    if digits.len() != 12 {
+    // Twelve ASCII digits only: a malformed value keeps its characters, and twelve bytes
+    // of letters (`lỳthịmé`, found by fuzzing) must not be sliced as digits.
+    if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return problems;
     }
     let province = &digits[..3];
@@ -139,6 +141,23 @@ pub fn check_personal(digits: &str, sex: Option<Sex>, dob: Option<&PartialDate>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzzing regression (`fuzz/`, target `normalize`): twelve bytes of letters with
+    /// diacritics panicked when sliced as digits.
+    #[test]
+    fn fuzz_twelve_bytes_of_letters_are_not_checked_as_digits() {
+        let id = parse("lỳthịmé");
+        assert_eq!(id.kind, IdKind::Malformed);
+        assert!(check_personal("lỳthịmé", None, None).is_empty());
+        assert!(check_personal(&id.digits, Some(Sex::Male), None).is_empty());
+        let described = crate::normalize::describe::describe(
+            crate::normalize::describe::Kind::Id,
+            "lỳthịmé",
+            "12",
+            &PartialDate { year: 2026, month: 11, day: 30 },
+        );
+        assert!(described.contains("malformed"), "{described}");
+    }
 
     #[test]
     fn parse_table() {
