@@ -269,6 +269,11 @@ pub struct Index {
     phonetic_year: HashMap<u64, Vec<u32>>,
     commune_dob: HashMap<u64, Vec<u32>>,
     name_freq: HashMap<u64, u32>,
+    /// People in an order that does not depend on the extract's row order (personal ID,
+    /// then name, date of birth, commune), for sampling u and breaking ties.
+    stable: Vec<u32>,
+    /// Each person's position in `stable`.
+    rank: Vec<u32>,
 }
 
 impl Index {
@@ -293,7 +298,21 @@ pub fn index(people: &[Person]) -> Index {
             (key(&[p.name.folded.as_bytes()]), by_dob)
         })
         .collect();
+    let mut stable: Vec<u32> = (0..people.len() as u32).collect();
+    stable.par_sort_by(|&a, &b| {
+        let (p, q) = (&people[a as usize], &people[b as usize]);
+        let commune = |x: &Person| x.commune.as_ref().map(|c| c.code.clone());
+        (p.pid.digits.as_str(), p.name.key.as_str(), p.dob, p.legacy.digits.as_str())
+            .cmp(&(q.pid.digits.as_str(), q.name.key.as_str(), q.dob, q.legacy.digits.as_str()))
+            .then_with(|| commune(p).cmp(&commune(q)))
+    });
+    let mut rank = vec![0u32; people.len()];
+    for (r, &p) in stable.iter().enumerate() {
+        rank[p as usize] = r as u32;
+    }
     let mut idx = Index {
+        stable,
+        rank,
         pid: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
         name_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
         phonetic_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
@@ -377,7 +396,10 @@ pub fn link(
     };
     let n_random = if records.is_empty() || people.is_empty() { 0 } else { (20 * records.len()).clamp(2_000, 30_000) };
     let random: Vec<(usize, usize)> = (0..n_random)
-        .map(|_| (order[(next() % records.len() as u64) as usize], (next() % people.len() as u64) as usize))
+        .map(|_| {
+            let r = order[(next() % records.len() as u64) as usize];
+            (r, idx.stable[(next() % people.len() as u64) as usize] as usize)
+        })
         .collect();
     let (u_counts, n_u) =
         count_levels(random.par_iter().map(|&(r, p)| levels(&records[r], &people[p])).collect::<Vec<_>>().into_iter());
@@ -451,7 +473,7 @@ pub fn link(
                     (w, p, rule, lv)
                 })
                 .collect();
-            best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            best.sort_by(|a, b| b.0.total_cmp(&a.0).then(idx.rank[a.1 as usize].cmp(&idx.rank[b.1 as usize])));
             // The best candidate's share of the evidence among all candidates: two
             // namesakes of one birth year split it, a second candidate in another
             // commune with another date barely takes any.
