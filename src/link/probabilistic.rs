@@ -298,14 +298,23 @@ pub fn index(people: &[Person]) -> Index {
             (key(&[p.name.folded.as_bytes()]), by_dob)
         })
         .collect();
-    let mut stable: Vec<u32> = (0..people.len() as u32).collect();
-    stable.par_sort_by(|&a, &b| {
-        let (p, q) = (&people[a as usize], &people[b as usize]);
-        let commune = |x: &Person| x.commune.as_ref().map(|c| c.code.clone());
-        (p.pid.digits.as_str(), p.name.key.as_str(), p.dob, p.legacy.digits.as_str())
-            .cmp(&(q.pid.digits.as_str(), q.name.key.as_str(), q.dob, q.legacy.digits.as_str()))
-            .then_with(|| commune(p).cmp(&commune(q)))
-    });
+    // A 64-bit key of what a person is (not where their row is), sorted; two people
+    // equal in all of it are interchangeable for scoring.
+    let mut stable: Vec<(u64, u32)> = people
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let dob = p.dob.map_or([0u8; 6], |d| {
+                let y = (d.year as u32).to_le_bytes();
+                [y[0], y[1], y[2], y[3], d.month, d.day]
+            });
+            let commune = p.commune.as_ref().map_or(&b""[..], |c| c.code.as_bytes());
+            let k = key(&[p.pid.digits.as_bytes(), p.name.key.as_bytes(), &dob, p.legacy.digits.as_bytes(), commune]);
+            (k, i as u32)
+        })
+        .collect();
+    stable.par_sort_unstable();
+    let stable: Vec<u32> = stable.into_iter().map(|(_, i)| i).collect();
     let mut rank = vec![0u32; people.len()];
     for (r, &p) in stable.iter().enumerate() {
         rank[p as usize] = r as u32;
