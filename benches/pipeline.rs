@@ -5,7 +5,8 @@
 //!
 //! `cargo bench --bench pipeline`; `DOISOAT_BENCH_PEOPLE=200000` for a smaller size
 //! (registries are sized to the same total as the population); `DOISOAT_BENCH_NO_ID=0.3`
-//! removes the ID of 30 % of the records, so that tier 3 links them.
+//! removes the ID of 30 % of the records, so that tier 3 links them;
+//! `DOISOAT_BENCH_KEEP=DIR` keeps the generated files in DIR (for profiling).
 //!
 //! The data is simple on purpose (this is a speed bench, not an accuracy one): names
 //! drawn from short lists, IDs with the real structure, Lai Châu communes, and a little
@@ -136,10 +137,14 @@ fn main() {
         return;
     }
     let n: usize = std::env::var("DOISOAT_BENCH_PEOPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let job = doisoat::demo::write(dir.path()).expect("demo layout");
+    // DOISOAT_BENCH_KEEP=DIR: generate into DIR and leave it there (for profiling).
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let kept = std::env::var_os("DOISOAT_BENCH_KEEP").map(std::path::PathBuf::from);
+    let root = kept.unwrap_or_else(|| tmp.path().to_path_buf());
+    let dir = &root;
+    let job = doisoat::demo::write(dir).expect("demo layout");
     let t = Instant::now();
-    generate(dir.path(), n);
+    generate(dir, n);
     eprintln!("generated {n} people and {n} registry records in {:.1} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
@@ -149,7 +154,7 @@ fn main() {
     let wall = t.elapsed().as_secs_f64();
     assert!(out.status.code() == Some(0) || out.status.code() == Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("runs/bench/manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("runs/bench/manifest.json")).unwrap()).unwrap();
     let peak = manifest["peak_memory_bytes"].as_f64().unwrap_or(0.0) / 1e9;
     println!("pipeline/{n} people + {n} records: wall {wall:.2} s, peak memory {peak:.2} GB");
     for t in manifest["stage_timings"].as_array().unwrap() {

@@ -24,7 +24,7 @@ use super::{Link, Outcome, Tier};
 use crate::config::{Cardinality, Thresholds};
 use crate::normalize::date::PartialDate;
 use crate::normalize::id::IdKind;
-use crate::normalize::name::{self, NameRelation};
+use crate::normalize::name;
 use crate::normalize::{Person, Record};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -102,7 +102,43 @@ pub struct Model {
 
 type Levels = [u8; 5];
 
-fn name_level(r: &Record, p: &Person) -> u8 {
+/// 64-bit keys of a name's i/y-unified form, its form without middle name and its
+/// phonetic form: computed once per person and per record, so that the name ladder's
+/// "variant" level compares numbers, not freshly built strings, for every pair.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NameKeys {
+    iy: u64,
+    without_middle: u64,
+    phonetic: u64,
+}
+
+impl NameKeys {
+    fn of(n: &name::Name) -> NameKeys {
+        NameKeys {
+            iy: key(&[n.iy_key().as_bytes()]),
+            without_middle: key(&[n.without_middle().as_bytes()]),
+            phonetic: key(&[n.phonetic().as_bytes()]),
+        }
+    }
+}
+
+/// Whether two names that differ after folding are the same name written differently:
+/// the variant rules of [`name::compare`] (repaired encoding: i/y or phonetic; else i/y,
+/// middle name dropped or abbreviated, phonetic), on precomputed keys.
+fn is_variant(r: &name::Name, rk: &NameKeys, p: &name::Name, pk: &NameKeys) -> bool {
+    if r.repair.is_some() {
+        return rk.iy == pk.iy || rk.phonetic == pk.phonetic;
+    }
+    rk.iy == pk.iy
+        || (rk.without_middle == pk.without_middle && name::middles_agree(&r.middle_folded(), &p.middle_folded()))
+        || rk.phonetic == pk.phonetic
+}
+
+fn record_keys(r: &Record) -> NameKeys {
+    r.name.as_ref().map(NameKeys::of).unwrap_or_default()
+}
+
+fn name_level(r: &Record, rk: &NameKeys, p: &Person, pk: &NameKeys) -> u8 {
     let Some(n) = &r.name else { return MISSING };
     if n.key == p.name.key {
         return 0;
@@ -110,7 +146,7 @@ fn name_level(r: &Record, p: &Person) -> u8 {
     if n.folded == p.name.folded {
         return 1;
     }
-    if matches!(name::compare(&r.name_raw, n, &p.name, r.case_blind), NameRelation::Variant(_)) {
+    if is_variant(n, rk, &p.name, pk) {
         return 2;
     }
     let jw = strsim::jaro_winkler(&n.folded, &p.name.folded);
@@ -157,7 +193,7 @@ fn one_edit(a: &str, b: &str) -> bool {
     }
 }
 
-fn levels(r: &Record, p: &Person) -> Levels {
+fn levels(r: &Record, rk: &NameKeys, p: &Person, pk: &NameKeys) -> Levels {
     let sex = match (r.sex, p.sex) {
         (Some(a), Some(b)) => u8::from(a != b),
         _ => MISSING,
@@ -172,7 +208,7 @@ fn levels(r: &Record, p: &Person) -> Levels {
         IdKind::Personal => 2,
         _ => MISSING,
     };
-    [name_level(r, p), dob_level(r.dob.as_ref(), p.dob.as_ref()), sex, commune, id]
+    [name_level(r, rk, p, pk), dob_level(r.dob.as_ref(), p.dob.as_ref()), sex, commune, id]
 }
 
 /// Candidate pairs of one record: (person, rule).
@@ -274,6 +310,8 @@ pub struct Index {
     stable: Vec<u32>,
     /// Each person's position in `stable`.
     rank: Vec<u32>,
+    /// Each person's name keys.
+    names: Vec<NameKeys>,
 }
 
 impl Index {
@@ -319,7 +357,9 @@ pub fn index(people: &[Person]) -> Index {
     for (r, &p) in stable.iter().enumerate() {
         rank[p as usize] = r as u32;
     }
+    let names: Vec<NameKeys> = people.par_iter().map(|p| NameKeys::of(&p.name)).collect();
     let mut idx = Index {
+        names,
         stable,
         rank,
         pid: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
@@ -392,7 +432,11 @@ pub fn link(
         .take(20_000)
         .collect();
     let (m_counts, n_m) = count_levels(
-        labelled.par_iter().map(|&(i, p)| levels(&records[i], &people[p as usize])).collect::<Vec<_>>().into_iter(),
+        labelled
+            .par_iter()
+            .map(|&(i, p)| levels(&records[i], &record_keys(&records[i]), &people[p as usize], &idx.names[p as usize]))
+            .collect::<Vec<_>>()
+            .into_iter(),
     );
     // u: seeded random pairs.
     let mut state = seed ^ 0x005E_ED0F_D015_0A77;
@@ -410,8 +454,13 @@ pub fn link(
             (r, idx.stable[(next() % people.len() as u64) as usize] as usize)
         })
         .collect();
-    let (u_counts, n_u) =
-        count_levels(random.par_iter().map(|&(r, p)| levels(&records[r], &people[p])).collect::<Vec<_>>().into_iter());
+    let (u_counts, n_u) = count_levels(
+        random
+            .par_iter()
+            .map(|&(r, p)| levels(&records[r], &record_keys(&records[r]), &people[p], &idx.names[p]))
+            .collect::<Vec<_>>()
+            .into_iter(),
+    );
     let mut m = probabilities(&m_counts);
     let u = probabilities(&u_counts);
     // With too few labelled pairs (a registry without IDs), m falls back to a fixed
@@ -471,10 +520,11 @@ pub fn link(
         .zip(cands.par_iter())
         .map(|(&i, cs)| {
             let r = &records[i];
+            let rk = record_keys(r);
             let mut best: Vec<(f64, u32, &'static str, Levels)> = cs
                 .iter()
                 .map(|&(p, rule)| {
-                    let lv = levels(r, &people[p as usize]);
+                    let lv = levels(r, &rk, &people[p as usize], &idx.names[p as usize]);
                     let holds = if holders.contains(&p) { HOLDER_WEIGHT } else { 0.0 };
                     let w = prior_w
                         + holds
@@ -730,6 +780,43 @@ mod tests {
         assert_eq!(e.runner_up.map(|r| r.0), Some(301));
         let links = run(&people, &[with_id, without], Cardinality::Many);
         assert_eq!(links[1].outcome, Outcome::Review, "{:?}", links[1]);
+    }
+
+    /// The ladder's variant level on precomputed keys agrees with `name::compare`.
+    #[test]
+    fn variant_level_on_keys_agrees_with_compare() {
+        let names = [
+            "Giàng A Páo",
+            "Giàng Páo",
+            "Giang A Pao",
+            "Lò Thị Xuân",
+            "Lò Thi Xuân",
+            "Lò Xuân",
+            "Tẩn Láo Lở",
+            "Đặng Láo Lở",
+            "Lý Văn Hùng",
+            "Lí Văn Hùng",
+            "Nguyễn T. Hoa",
+            "Nguyễn Thị Hoa",
+            "Nguyễn Minh Hoa",
+            "Nguyễn Đức Hoa",
+            "Sùng A Chứ",
+            "Xùng A Chứ",
+            "Vàng Seo Súa",
+            "Hầu Thị Pằng",
+            "NguyÔn V¨n Hßa",
+            "Nguyễn Văn Hòa",
+        ];
+        for a in names {
+            for b in names {
+                let (x, y) = (Name::parse(a).unwrap(), Name::parse(b).unwrap());
+                if x.key == y.key || x.folded == y.folded {
+                    continue;
+                }
+                let by_compare = matches!(name::compare(a, &x, &y, false), name::NameRelation::Variant(_));
+                assert_eq!(is_variant(&x, &NameKeys::of(&x), &y, &NameKeys::of(&y)), by_compare, "{a} / {b}");
+            }
+        }
     }
 
     #[test]

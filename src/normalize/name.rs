@@ -200,7 +200,7 @@ impl VariantKind {
 
 /// Whether the middle names agree once droppable ones (Thị, Văn, A) and initials (T.)
 /// are allowed for: `[]` ~ `[thi]`, `[t]` ~ `[thi]`, `[minh]` ≁ `[duc]`.
-fn middles_agree(a: &[&str], b: &[&str]) -> bool {
+pub fn middles_agree(a: &[&str], b: &[&str]) -> bool {
     let strip = |v: &[&str]| -> Vec<String> {
         v.iter().filter(|m| !DROPPABLE_MIDDLES.contains(m)).map(|m| m.to_string()).collect()
     };
