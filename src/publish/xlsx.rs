@@ -17,6 +17,9 @@ use std::path::Path;
 /// Most data rows on one sheet (Excel's limit is 1 048 576 rows, header included).
 pub const MAX_ROWS: usize = 1_048_575;
 
+/// Rows of a sheet whose values size its columns.
+const WIDTH_SAMPLE: usize = 5_000;
+
 /// Widest column, in characters: wider values wrap in the cell when opened.
 const MAX_WIDTH: usize = 60;
 
@@ -48,14 +51,14 @@ enum Cell<'a> {
     Empty,
 }
 
-/// The columns of every code sheet, in order. The code itself is the sheet's name and its
-/// description is in the summary sheet, so they are not repeated per row.
+/// The columns of every code sheet, in order. The code itself is the sheet's name; its
+/// description, dimension and severity are in the summary sheet, so they are not
+/// repeated per row.
 const COLUMNS: &[Col] = &[
     Col { header: "Mã hồ sơ", cell: |r| Cell::Text(&r.d.record_id) },
     Col { header: "Dòng", cell: |r| Cell::Number(r.d.line as f64) },
     Col { header: "Mã xã", cell: |r| Cell::Text(&r.d.commune) },
     Col { header: "Tên xã/phường", cell: |r| Cell::Text(r.commune_name) },
-    Col { header: "Mức độ", cell: |r| Cell::Text(severity_vi(r.d.code)) },
     Col { header: "Trường", cell: |r| Cell::Text(r.d.field) },
     Col { header: "Giá trị trong hồ sơ", cell: |r| Cell::Text(&r.d.registry_value) },
     Col { header: "Giá trị trong CSDL dân cư", cell: |r| Cell::Text(&r.d.population_value) },
@@ -170,17 +173,24 @@ fn write_code_sheet(
     }
     for (n, &i) in idx.iter().enumerate() {
         let row = (n + 1) as u32;
+        // Widths fit the first WIDTH_SAMPLE rows (counting characters of every cell of a
+        // million-row sheet cost more than the widths are worth).
+        let measure = n < WIDTH_SAMPLE;
         for (c, col) in COLUMNS.iter().enumerate() {
             let c16 = c as u16;
             match (col.cell)(&rows[i]) {
                 Cell::Text(s) => {
-                    widths[c] = widths[c].max(s.chars().count());
+                    if measure {
+                        widths[c] = widths[c].max(s.chars().count());
+                    }
                     if !s.is_empty() {
                         sheet.write_string(row, c16, s)?;
                     }
                 }
                 Cell::Owned(s) => {
-                    widths[c] = widths[c].max(s.chars().count());
+                    if measure {
+                        widths[c] = widths[c].max(s.chars().count());
+                    }
                     sheet.write_string(row, c16, s)?;
                 }
                 Cell::Number(x) => {
@@ -275,7 +285,7 @@ fn write_summary(
         row += 1;
     }
     row += 1;
-    for (c, h) in ["Mã lỗi (trang)", "Mô tả", "Số lượng", "Tiêu chí"].iter().enumerate() {
+    for (c, h) in ["Mã lỗi (trang)", "Mô tả", "Số lượng", "Tiêu chí", "Mức độ"].iter().enumerate() {
         sheet.write_string_with_format(row, c as u16, *h, header)?;
     }
     row += 1;
@@ -284,6 +294,7 @@ fn write_summary(
         sheet.write_string(row, 1, code.description())?;
         sheet.write_number(row, 2, idx.len() as f64)?;
         sheet.write_string(row, 3, code.dimension().word())?;
+        sheet.write_string(row, 4, severity_vi(*code))?;
         widths[0] = widths[0].max(code.name().chars().count());
         widths[1] = widths[1].max(code.description().chars().count());
         row += 1;

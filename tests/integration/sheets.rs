@@ -7,12 +7,11 @@ use doisoat::config::Field;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const HEADERS: [&str; 15] = [
+const HEADERS: [&str; 14] = [
     "Mã hồ sơ",
     "Dòng",
     "Mã xã",
     "Tên xã/phường",
-    "Mức độ",
     "Trường",
     "Giá trị trong hồ sơ",
     "Giá trị trong CSDL dân cư",
