@@ -51,15 +51,19 @@ fn prob(w: f64) -> f64 {
 }
 
 /// Fields compared, in ladder order.
-pub const FIELDS: [&str; 5] = ["name", "dob", "sex", "commune", "id"];
+pub const FIELDS: [&str; NF] = ["name", "dob", "sex", "commune", "id", "parents"];
+
+/// Number of compared fields.
+pub const NF: usize = 6;
 
 /// Level labels of each field, best first; the last is "else".
-pub const LEVELS: [&[&str]; 5] = [
+pub const LEVELS: [&[&str]; NF] = [
     &["exact", "same_letters", "variant", "jw_0.92", "jw_0.80", "else"],
     &["exact", "day_month_swap", "partial_agrees", "same_month_year", "same_year", "year_pm1", "else"],
     &["agree", "disagree"],
     &["agree", "disagree"],
     &["exact", "one_edit", "else"],
+    &["agree", "disagree"],
 ];
 
 /// Level index meaning "no value to compare": contributes no weight.
@@ -106,7 +110,7 @@ pub struct Model {
     pub oversized_blocks: Vec<(String, usize)>,
 }
 
-type Levels = [u8; 5];
+type Levels = [u8; NF];
 
 /// 64-bit keys of a name's i/y-unified form, its form without middle name and its
 /// phonetic form: computed once per person and per record, so that the name ladder's
@@ -138,6 +142,26 @@ fn is_variant(r: &name::Name, rk: &NameKeys, p: &name::Name, pk: &NameKeys) -> b
     rk.iy == pk.iy
         || (rk.without_middle == pk.without_middle && name::middles_agree(&r.middle_folded(), &p.middle_folded()))
         || rk.phonetic == pk.phonetic
+}
+
+/// Parents' names (education, civil status): agree when a parent the record names has the
+/// same letters (folded) or the same phonetic form as that parent in the population;
+/// disagree when some parent can be compared and none agrees; else missing.
+fn parents_level(r: &Record, p: &Person) -> u8 {
+    let mut compared = false;
+    for (a, b) in [(&r.father, &p.father), (&r.mother, &p.mother)] {
+        if let (Some((_, a)), Some(b)) = (a, b) {
+            compared = true;
+            if a.folded == b.folded || a.phonetic() == b.phonetic() {
+                return 0;
+            }
+        }
+    }
+    if compared {
+        1
+    } else {
+        MISSING
+    }
 }
 
 fn record_keys(r: &Record) -> NameKeys {
@@ -214,7 +238,7 @@ fn levels(r: &Record, rk: &NameKeys, p: &Person, pk: &NameKeys) -> Levels {
         IdKind::Personal => 2,
         _ => MISSING,
     };
-    [name_level(r, rk, p, pk), dob_level(r.dob.as_ref(), p.dob.as_ref()), sex, commune, id]
+    [name_level(r, rk, p, pk), dob_level(r.dob.as_ref(), p.dob.as_ref()), sex, commune, id, parents_level(r, p)]
 }
 
 /// Candidate pairs of one record: (person, rule).
@@ -392,19 +416,19 @@ pub fn index(people: &[Person]) -> Index {
 }
 
 /// Level frequencies → probabilities with add-one smoothing.
-fn probabilities(counts: &[Vec<f64>; 5]) -> [Vec<f64>; 5] {
+fn probabilities(counts: &[Vec<f64>; NF]) -> [Vec<f64>; NF] {
     std::array::from_fn(|f| {
         let total: f64 = counts[f].iter().sum::<f64>() + counts[f].len() as f64;
         counts[f].iter().map(|c| (c + 1.0) / total).collect()
     })
 }
 
-fn count_levels(pairs: impl Iterator<Item = Levels>) -> ([Vec<f64>; 5], usize) {
-    let mut counts: [Vec<f64>; 5] = std::array::from_fn(|f| vec![0.0; LEVELS[f].len()]);
+fn count_levels(pairs: impl Iterator<Item = Levels>) -> ([Vec<f64>; NF], usize) {
+    let mut counts: [Vec<f64>; NF] = std::array::from_fn(|f| vec![0.0; LEVELS[f].len()]);
     let mut n = 0;
     for lv in pairs {
         n += 1;
-        for f in 0..5 {
+        for f in 0..NF {
             if lv[f] != MISSING {
                 counts[f][lv[f] as usize] += 1.0;
             }
@@ -427,16 +451,16 @@ pub const EM_PAIRS: usize = 200_000;
 /// and u and the share of matches λ; the M-step re-estimates those fields' m (level
 /// frequencies weighted by the probabilities, add-one smoothing) and λ. Stops when no m
 /// moves by 1e-4, or after [`EM_ROUNDS`]; gives the rounds run.
-fn em(sample: &[Levels], m: &mut [Vec<f64>; 5], u0: &[Vec<f64>; 5], free: &[usize], lambda0: f64) -> usize {
+fn em(sample: &[Levels], m: &mut [Vec<f64>; NF], u0: &[Vec<f64>; NF], free: &[usize], lambda0: f64) -> usize {
     // u is re-estimated within the session too (the blocked pairs' non-matches are not
     // random pairs: a commune's names look alike), starting from the random pairs' u.
     let mut u = u0.clone();
     let mut lambda = lambda0.clamp(1e-4, 0.5);
-    let zero = || -> ([Vec<f64>; 5], [Vec<f64>; 5], f64) {
+    let zero = || -> ([Vec<f64>; NF], [Vec<f64>; NF], f64) {
         (std::array::from_fn(|f| vec![0.0; LEVELS[f].len()]), std::array::from_fn(|f| vec![0.0; LEVELS[f].len()]), 0.0)
     };
     for round in 1..=EM_ROUNDS {
-        let w: [Vec<f64>; 5] = std::array::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).ln()).collect());
+        let w: [Vec<f64>; NF] = std::array::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).ln()).collect());
         let logit = (lambda / (1.0 - lambda)).ln();
         let (sm, su, total_g) = sample
             .par_iter()
@@ -452,7 +476,7 @@ fn em(sample: &[Levels], m: &mut [Vec<f64>; 5], u0: &[Vec<f64>; 5], free: &[usiz
                 (am, au, tg + g)
             })
             .reduce(zero, |(mut a, mut b, ga), (c, d, gb)| {
-                for f in 0..5 {
+                for f in 0..NF {
                     for (x, y) in a[f].iter_mut().zip(&c[f]) {
                         *x += y;
                     }
@@ -601,7 +625,8 @@ pub fn link(
     // The ID ladder: exact agreement and one edit are strong evidence, a different ID
     // weak evidence against (IDs are often mistyped).
     m[4] = vec![0.90, 0.08, 0.02];
-    let weights: [Vec<f64>; 5] = std::array::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).log2()).collect());
+    let weights: [Vec<f64>; NF] =
+        std::array::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).log2()).collect());
     // Prior: u is learned from random record × person pairs, so the prior is over that
     // space too: a record in the population (assumed 90 %) matches one person of N, scaled
     // by PRIOR_SCALE. (A prior over the blocked pairs, as before, ignores that a record
@@ -643,7 +668,7 @@ pub fn link(
                     let holds = if holders.contains(&p) { HOLDER_WEIGHT } else { 0.0 };
                     let w = prior_w
                         + holds
-                        + (0..5).filter(|&f| lv[f] != MISSING).map(|f| field_weight(f, lv[f], p)).sum::<f64>();
+                        + (0..NF).filter(|&f| lv[f] != MISSING).map(|f| field_weight(f, lv[f], p)).sum::<f64>();
                     (w, p, rule, lv)
                 })
                 .collect();
@@ -671,7 +696,7 @@ pub fn link(
         } else {
             continue;
         };
-        let mut levels: Vec<_> = (0..5)
+        let mut levels: Vec<_> = (0..NF)
             .filter(|&f| lv[f] != MISSING)
             .map(|f| (FIELDS[f], LEVELS[f][lv[f] as usize], (field_weight(f, lv[f], *p) * 1000.0).round() / 1000.0))
             .collect();
@@ -721,7 +746,7 @@ pub fn link(
     ];
     let r6 = |x: f64| (x * 1e6).round() / 1e6;
     Model {
-        fields: (0..5)
+        fields: (0..NF)
             .map(|f| {
                 let lv = (0..LEVELS[f].len())
                     .map(|l| (LEVELS[f][l].to_string(), r6(m[f][l]), r6(u[f][l]), r6(weights[f][l])))
@@ -916,13 +941,13 @@ mod tests {
             let name = if uniform() < pn { 0 } else { 5 };
             let sex = u8::from(uniform() >= ps);
             let commune = u8::from(uniform() >= pc);
-            sample.push([name, 0, sex, commune, MISSING]);
+            sample.push([name, 0, sex, commune, MISSING, MISSING]);
         }
-        let mut m: [Vec<f64>; 5] = std::array::from_fn(|f| {
+        let mut m: [Vec<f64>; NF] = std::array::from_fn(|f| {
             let k = LEVELS[f].len();
             (0..k).map(|l| if l == 0 { 0.7 } else { 0.3 / (k - 1) as f64 }).collect()
         });
-        let u: [Vec<f64>; 5] = std::array::from_fn(|f| vec![1.0 / LEVELS[f].len() as f64; LEVELS[f].len()]);
+        let u: [Vec<f64>; NF] = std::array::from_fn(|f| vec![1.0 / LEVELS[f].len() as f64; LEVELS[f].len()]);
         let rounds = em(&sample, &mut m, &u, &[0, 2, 3], 0.3);
         assert!(rounds < EM_ROUNDS, "EM did not converge: {:?} {:?} {:?}", m[0], m[2], m[3]);
         assert!((m[0][0] - 0.9).abs() < 0.03, "name exact m = {}", m[0][0]);
@@ -966,6 +991,28 @@ mod tests {
                 assert_eq!(is_variant(&x, &NameKeys::of(&x), &y, &NameKeys::of(&y)), by_compare, "{a} / {b}");
             }
         }
+    }
+
+    /// Two children of the same name, date and commune; the school record names the
+    /// mother, which tells them apart.
+    #[test]
+    fn parents_names_tell_namesake_children_apart() {
+        let mut people = population();
+        let mut a = person("012215000201", "Giàng A Dình", "05/03/2015", true, "03424");
+        a.mother = Name::parse("Vàng Thị Mỷ");
+        let mut b = person("012215000202", "Giàng A Dình", "05/03/2015", true, "03424");
+        b.mother = Name::parse("Lý Thị Chà");
+        people.push(a);
+        people.push(b);
+        let mut r = record("", "Giàng A Dình", "05/03/2015", true, "03424");
+        let links = run(&people, std::slice::from_ref(&r), Cardinality::One);
+        assert_eq!(links[0].outcome, Outcome::Review, "without parents it is a tie");
+        r.mother = Some(("Ly Thi Cha".into(), Name::parse("Ly Thi Cha").unwrap()));
+        let links = run(&people, &[r], Cardinality::One);
+        assert_eq!(links[0].outcome, Outcome::Linked, "{:?}", links[0]);
+        assert_eq!(links[0].person, Some(people.len() as u32 - 1));
+        let e = links[0].explanation.as_ref().unwrap();
+        assert!(e.levels.iter().any(|l| l.0 == "parents" && l.1 == "agree"), "{:?}", e.levels);
     }
 
     #[test]
