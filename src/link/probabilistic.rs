@@ -8,7 +8,7 @@
 //!    an ID-typo index (the record's 12-digit ID one substitution or one adjacent
 //!    transposition from a population ID; an 11-digit ID with one digit lost), folded
 //!    full name + birth year, phonetic surname + given name + birth year, commune + full
-//!    date of birth. Blocks larger than [`MAX_BLOCK`] are skipped and counted.
+//!    date of birth, a parent's name + birth year (children's registries). Blocks larger than [`MAX_BLOCK`] are skipped and counted.
 //! 2. **Comparison ladders** with labelled levels (first true level wins) for name, date
 //!    of birth, sex, commune and ID.
 //! 3. **Weights** log2(m/u) per level: m from the tier-1 links of the same run (pairs
@@ -293,6 +293,13 @@ fn candidates(r: &Record, idx: &Index) -> Vec<(u32, &'static str)> {
             }
         }
     }
+    if let Some(y) = year {
+        for (_, parent) in [&r.mother, &r.father].into_iter().flatten() {
+            if let Some(ps) = idx.parent_year.get(&parent_year_key(&parent.folded, y)) {
+                push(ps, "parent_birthyear");
+            }
+        }
+    }
     out
 }
 
@@ -324,6 +331,11 @@ fn phonetic_year_key(phonetic: &str, year: i32) -> u64 {
     key(&[s.as_bytes(), g.as_bytes(), &year.to_le_bytes()])
 }
 
+/// A parent's folded name and the child's birth year (children's registries name them).
+fn parent_year_key(parent: &str, year: i32) -> u64 {
+    key(&[b"parent", parent.as_bytes(), &year.to_le_bytes()])
+}
+
 fn commune_dob_key(code: &str, d: &PartialDate) -> u64 {
     key(&[code.as_bytes(), &d.year.to_le_bytes(), &[d.month, d.day]])
 }
@@ -334,6 +346,7 @@ pub struct Index {
     name_year: HashMap<u64, Vec<u32>>,
     phonetic_year: HashMap<u64, Vec<u32>>,
     commune_dob: HashMap<u64, Vec<u32>>,
+    parent_year: HashMap<u64, Vec<u32>>,
     name_freq: HashMap<u64, u32>,
     /// People in an order that does not depend on the extract's row order (personal ID,
     /// then name, date of birth, commune), for sampling u and breaking ties.
@@ -396,6 +409,7 @@ pub fn index(people: &[Person]) -> Index {
         name_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
         phonetic_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
         commune_dob: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
+        parent_year: HashMap::default(),
         name_freq: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
     };
     for (i, (p, (name, by_dob))) in people.iter().zip(keys).enumerate() {
@@ -409,6 +423,11 @@ pub fn index(people: &[Person]) -> Index {
             idx.phonetic_year.entry(py).or_default().push(i);
             if let Some(cd) = cd {
                 idx.commune_dob.entry(cd).or_default().push(i);
+            }
+            if let Some(d) = p.dob {
+                for parent in [&p.mother, &p.father].into_iter().flatten() {
+                    idx.parent_year.entry(parent_year_key(&parent.folded, d.year)).or_default().push(i);
+                }
             }
         }
     }
@@ -743,6 +762,7 @@ pub fn link(
         ("name_birthyear".to_string(), idx.name_year.values().map(|v| big(v.len())).sum()),
         ("surname_given_phonetic_birthyear".to_string(), idx.phonetic_year.values().map(|v| big(v.len())).sum()),
         ("commune_dob".to_string(), idx.commune_dob.values().map(|v| big(v.len())).sum()),
+        ("parent_birthyear".to_string(), idx.parent_year.values().map(|v| big(v.len())).sum()),
     ];
     let r6 = |x: f64| (x * 1e6).round() / 1e6;
     Model {
@@ -1013,6 +1033,21 @@ mod tests {
         assert_eq!(links[0].person, Some(people.len() as u32 - 1));
         let e = links[0].explanation.as_ref().unwrap();
         assert!(e.levels.iter().any(|l| l.0 == "parents" && l.1 == "agree"), "{:?}", e.levels);
+    }
+
+    /// A child registered at school under another given name and with the birth year
+    /// only: no name or date rule finds the child, the mother's name and year do.
+    #[test]
+    fn a_parents_name_and_birth_year_find_a_child_the_name_rules_miss() {
+        let mut people = population();
+        let mut child = person("012215000201", "Giàng A Dình", "05/03/2015", true, "03424");
+        child.mother = Name::parse("Vàng Thị Mỷ");
+        people.push(child);
+        let mut r = record("", "Giàng Seo Lử", "2015", true, "03424");
+        r.mother = Some(("Vàng Thị Mỷ".into(), Name::parse("Vàng Thị Mỷ").unwrap()));
+        let idx = index(&people);
+        let found = candidates(&r, &idx);
+        assert_eq!(found, vec![(people.len() as u32 - 1, "parent_birthyear")]);
     }
 
     #[test]
