@@ -161,4 +161,16 @@ fn main() {
         println!("  {:<10} {:>8} ms", t["stage"].as_str().unwrap(), t["ms"]);
     }
     print!("{}", String::from_utf8_lossy(&out.stdout));
+    // What writing the outputs adds: the same stages without publishing, in this process
+    // (`pipeline::prepare`), against the whole run's wall time above.
+    let opts = doisoat::config::RunOptions { run_id: Some("stages".into()), ..Default::default() };
+    let cfg = doisoat::config::load(&job, &opts).expect("job loads");
+    let t = Instant::now();
+    let data = doisoat::pipeline::prepare(&cfg, &doisoat::NoProgress).expect("stages run");
+    let stages = t.elapsed().as_secs_f64();
+    drop(data);
+    println!(
+        "stages without outputs: {stages:.2} s; writing all outputs adds {:.1} % to the run's time",
+        100.0 * (wall - stages) / stages
+    );
 }
