@@ -198,3 +198,25 @@ pub fn read(path: &Path, rules: &Rules, bytes: Vec<u8>, size: u64, sha256: Strin
     }
     Ok(table)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{CellErrorType, ExcelDateTime, ExcelDateTimeType};
+
+    /// What each kind of cell reads as: integers without `.0`, dates as ISO, a cell
+    /// error as a reason that rejects the row.
+    #[test]
+    fn cells_read_as_text_and_errors_reject() {
+        assert_eq!(text(&Data::Float(12087000101.0)), Ok("12087000101".into()));
+        assert_eq!(text(&Data::Float(1.5)), Ok("1.5".into()));
+        assert_eq!(text(&Data::Int(1987)), Ok("1987".into()));
+        assert_eq!(text(&Data::String("Giàng A Páo".into())), Ok("Giàng A Páo".into()));
+        // Excel serial 31 778 is 1987-01-01, so 31 867 is 1987-03-31.
+        let d = ExcelDateTime::new(31_867.0, ExcelDateTimeType::DateTime, false);
+        assert_eq!(text(&Data::DateTime(d)), Ok("1987-03-31".into()));
+        assert_eq!(text(&Data::Error(CellErrorType::NA)), Err("cell error #N/A".into()));
+        assert!(is_blank(&[Ok(" ".into()), Ok(String::new())]));
+        assert!(!is_blank(&[Ok(String::new()), Err("cell error #N/A".into())]));
+    }
+}

@@ -94,7 +94,7 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
 pub struct Summary<'a> {
     /// Run ID.
     pub run_id: &'a str,
-    /// Agency key and name.
+    /// Agency key.
     pub agency: &'a str,
     /// Agency name.
     pub name: &'a str,
