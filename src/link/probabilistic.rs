@@ -7,7 +7,7 @@
 //! 1. **Blocking**, ordered rules, each pair remembering the first rule that found it:
 //!    an ID-typo index (the record's 12-digit ID one substitution or one adjacent
 //!    transposition from a population ID; an 11-digit ID with one digit lost), folded
-//!    full name + birth year, phonetic surname + given name + birth year, commune + full
+//!    full name + birth year, phonetic surname + given name (+ middle initials) + birth year, commune + full
 //!    date of birth, a parent's name + birth year + commune (children's registries). Blocks larger than [`MAX_BLOCK`] are skipped and counted.
 //! 2. **Comparison ladders** with labelled levels (first true level wins) for name, date
 //!    of birth, sex, commune and ID.
