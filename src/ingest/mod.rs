@@ -57,6 +57,17 @@ pub fn field_problem(raw: &[u8]) -> Option<String> {
         .map(|b| format!("control character U+{:04X} in the field", b))
 }
 
+/// A record ID as kept on a rejected row: trimmed, and dropped when longer than a record
+/// ID can be (the row was rejected because a field ran away; it may be that one).
+fn rejected_id(id: &str) -> String {
+    let id = id.trim();
+    if id.len() > 64 {
+        String::new()
+    } else {
+        id.to_string()
+    }
+}
+
 /// Identity fields: their column must hold text, since a number loses leading zeros.
 const ID_FIELDS: [Field; 5] = [Field::Id, Field::LegacyId, Field::FatherId, Field::MotherId, Field::SpouseId];
 
@@ -368,7 +379,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
         match bad {
             Some((k, reason)) => table.rejected.push(Rejected {
                 line,
-                record_id: if record_id.len() > 64 { String::new() } else { record_id },
+                record_id: rejected_id(&record_id),
                 column: table.layout.columns[k].1.clone(),
                 reason,
             }),
@@ -429,7 +440,7 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
         let bad =
             strs.iter().enumerate().find_map(|(k, s)| field_problem(s.get(r).unwrap_or("").as_bytes()).map(|w| (k, w)));
         if let Some((k, reason)) = bad {
-            let record_id = id_col.and_then(|c| strs[c].get(r)).filter(|id| id.len() <= 64).unwrap_or("").to_string();
+            let record_id = rejected_id(id_col.and_then(|c| strs[c].get(r)).unwrap_or(""));
             rejected.push(Rejected { line, record_id, column: layout.columns[k].1.clone(), reason });
             continue;
         }

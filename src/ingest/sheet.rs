@@ -173,11 +173,7 @@ pub fn read(path: &Path, rules: &Rules, bytes: Vec<u8>, size: u64, sha256: Strin
         let line = (g.first_row as usize + i + 1) as u64;
         table.rows_read += 1;
         let cell = |c: usize| row.get(c).cloned().unwrap_or(Ok(String::new()));
-        let record_id = id_pos
-            .and_then(|c| cell(c).ok())
-            .map(|s| s.trim().to_string())
-            .filter(|s| s.len() <= 64)
-            .unwrap_or_default();
+        let record_id = super::rejected_id(&id_pos.and_then(|c| cell(c).ok()).unwrap_or_default());
         let mut values = Vec::with_capacity(pos.len());
         let mut bad = None;
         for (k, &c) in pos.iter().enumerate() {

@@ -130,10 +130,15 @@ pub struct NameKeys {
 
 impl NameKeys {
     fn of(n: &name::Name) -> NameKeys {
+        NameKeys::with_phonetic(n, &n.phonetic())
+    }
+
+    /// The keys when the phonetic form is already built (the index builds it for blocking).
+    fn with_phonetic(n: &name::Name, phonetic: &str) -> NameKeys {
         NameKeys {
             iy: key(&[n.iy_key().as_bytes()]),
             without_middle: key(&[n.without_middle().as_bytes()]),
-            phonetic: key(&[n.phonetic().as_bytes()]),
+            phonetic: key(&[phonetic.as_bytes()]),
         }
     }
 }
@@ -403,7 +408,7 @@ impl Index {
 
 /// A person's keys: name, and with a date of birth (name+year, phonetic+year,
 /// phonetic+middle initials+year, commune+date).
-type PersonKeys = (u64, Option<(u64, u64, u64, Option<u64>)>);
+type PersonKeys = (u64, Option<(u64, u64, u64, Option<u64>)>, NameKeys);
 
 /// Builds the blocking indexes of a population.
 pub fn index(people: &[Person]) -> Index {
@@ -411,9 +416,9 @@ pub fn index(people: &[Person]) -> Index {
     let keys: Vec<PersonKeys> = people
         .par_iter()
         .map(|p| {
+            let phonetic = p.name.phonetic();
             let by_dob = p.dob.map(|d| {
                 let commune = p.commune.as_ref().filter(|_| d.day != 0).map(|c| commune_dob_key(&c.code, &d));
-                let phonetic = p.name.phonetic();
                 let middle = middle_initials(&phonetic);
                 (
                     name_year_key(&p.name.folded, d.year),
@@ -422,7 +427,7 @@ pub fn index(people: &[Person]) -> Index {
                     commune,
                 )
             });
-            (key(&[p.name.folded.as_bytes()]), by_dob)
+            (key(&[p.name.folded.as_bytes()]), by_dob, NameKeys::with_phonetic(&p.name, &phonetic))
         })
         .collect();
     // A 64-bit key of what a person is (not where their row is), sorted; two people
@@ -446,7 +451,7 @@ pub fn index(people: &[Person]) -> Index {
     for (r, &p) in stable.iter().enumerate() {
         rank[p as usize] = r as u32;
     }
-    let names: Vec<NameKeys> = people.par_iter().map(|p| NameKeys::of(&p.name)).collect();
+    let names: Vec<NameKeys> = keys.iter().map(|k| k.2).collect();
     let mut idx = Index {
         names,
         stable,
@@ -459,7 +464,7 @@ pub fn index(people: &[Person]) -> Index {
         parent_year: HashMap::default(),
         name_freq: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
     };
-    for (i, (p, (name, by_dob))) in people.iter().zip(keys).enumerate() {
+    for (i, (p, (name, by_dob, _))) in people.iter().zip(keys).enumerate() {
         let i = i as u32;
         if p.pid.kind == IdKind::Personal {
             idx.pid.entry(p.pid.digits.clone()).or_insert(i);
@@ -632,6 +637,8 @@ pub fn link(
     let u = probabilities(&u_counts);
     let unlinked: Vec<usize> = order.iter().copied().filter(|&i| links[i].person.is_none()).collect();
     let cands: Vec<Vec<(u32, &'static str)>> = unlinked.par_iter().map(|&i| candidates(&records[i], idx)).collect();
+    // Each unlinked record's name keys, once: EM and scoring visit a record once per candidate.
+    let record_names: Vec<NameKeys> = unlinked.par_iter().map(|&i| record_keys(&records[i])).collect();
     // With too few labelled pairs (a registry without IDs), m starts from a fixed shape
     // (matches mostly agree) and is then estimated by EM on the candidate pairs.
     let mut m_source = "tier1_links";
@@ -654,14 +661,16 @@ pub fn link(
         m_source = "fixed_shape";
         // Every candidate pair (evenly sampled), whichever rule found it first: a
         // session takes the pairs that satisfy its rule's condition.
+        // (position in `unlinked`, person) of every pair.
         let found: Vec<(usize, u32)> =
-            unlinked.iter().zip(&cands).flat_map(|(&i, cs)| cs.iter().map(move |&(p, _)| (i, p))).collect();
+            cands.iter().enumerate().flat_map(|(k, cs)| cs.iter().map(move |&(p, _)| (k, p))).collect();
         let step = found.len().div_ceil(2 * EM_PAIRS).max(1);
         let sampled: Vec<(usize, Levels)> = found
             .par_iter()
             .step_by(step)
-            .map(|&(i, p)| {
-                (i, levels(&records[i], &record_keys(&records[i]), &people[p as usize], &idx.names[p as usize]))
+            .map(|&(k, p)| {
+                let r = &records[unlinked[k]];
+                (k, levels(r, &record_names[k], &people[p as usize], &idx.names[p as usize]))
             })
             .collect();
         let session = |cond: &dyn Fn(&Levels) -> bool| -> (Vec<Levels>, f64) {
@@ -723,13 +732,13 @@ pub fn link(
     let scored: Vec<Option<Scored>> = unlinked
         .par_iter()
         .zip(cands.par_iter())
-        .map(|(&i, cs)| {
+        .zip(record_names.par_iter())
+        .map(|((&i, cs), rk)| {
             let r = &records[i];
-            let rk = record_keys(r);
             let mut best: Vec<(f64, u32, &'static str, Levels)> = cs
                 .iter()
                 .map(|&(p, rule)| {
-                    let lv = levels(r, &rk, &people[p as usize], &idx.names[p as usize]);
+                    let lv = levels(r, rk, &people[p as usize], &idx.names[p as usize]);
                     let holds = if holders.contains(&p) { holder_weight } else { 0.0 };
                     let w = prior_w
                         + holds

@@ -46,7 +46,6 @@ pub struct Row<'a> {
 
 enum Cell<'a> {
     Text(&'a str),
-    Owned(String),
     Number(f64),
     Empty,
 }
@@ -73,7 +72,7 @@ const COLUMNS: &[Col] = &[
     },
     Col { header: "Ghi chú", cell: |r| Cell::Text(&r.d.note) },
     Col { header: "Mới", cell: |r| Cell::Text(if r.is_new { "có" } else { "" }) },
-    Col { header: "Mã sai lệch", cell: |r| Cell::Owned(r.id.to_string()) },
+    Col { header: "Mã sai lệch", cell: |r| Cell::Text(r.id) },
 ];
 
 fn severity_vi(c: Code) -> &'static str {
@@ -186,12 +185,6 @@ fn write_code_sheet(
                     if !s.is_empty() {
                         sheet.write_string(row, c16, s)?;
                     }
-                }
-                Cell::Owned(s) => {
-                    if measure {
-                        widths[c] = widths[c].max(s.chars().count());
-                    }
-                    sheet.write_string(row, c16, s)?;
                 }
                 Cell::Number(x) => {
                     widths[c] = widths[c].max(8);
