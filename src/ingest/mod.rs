@@ -25,7 +25,11 @@ mod sheet;
 pub struct Row {
     /// Line number in the file (CSV: the header is line 1; Parquet: row index + 1).
     pub line: u64,
-    values: Vec<String>,
+    /// The mapped fields' text, one after the other (two allocations a row, not one
+    /// per field: a province's extract has millions of rows).
+    text: String,
+    /// Where each field's text ends in `text`.
+    ends: Box<[u32]>,
 }
 
 /// A row that could not be read.
@@ -101,9 +105,26 @@ impl Layout {
 }
 
 impl Row {
+    /// A row of these field values (in layout order).
+    fn new<S: AsRef<str>>(line: u64, values: impl IntoIterator<Item = S>) -> Row {
+        let mut text = String::new();
+        let ends = values
+            .into_iter()
+            .map(|v| {
+                text.push_str(v.as_ref());
+                text.len() as u32
+            })
+            .collect();
+        Row { line, text, ends }
+    }
+
     /// The raw text of a field ("" when not mapped or empty).
     pub fn get<'a>(&'a self, layout: &Layout, field: Field) -> &'a str {
-        layout.index[field as usize].map(|i| self.values[i as usize].as_str()).unwrap_or("")
+        layout.index[field as usize].map_or("", |i| {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            &self.text[start..self.ends[i] as usize]
+        })
     }
 }
 
@@ -145,11 +166,11 @@ struct Decoded {
 
 impl Decoded {
     /// One field as text: a legacy font encoding is decoded; `None` if not UTF-8.
-    fn field(&self, raw: &[u8]) -> Option<String> {
+    fn field<'a>(&self, raw: &'a [u8]) -> Option<std::borrow::Cow<'a, str>> {
         let s = std::str::from_utf8(raw).ok()?;
         Some(match self.encoding.legacy() {
-            Some(l) => encoding::decode(s, l),
-            None => s.to_string(),
+            Some(l) => encoding::decode(s, l).into(),
+            None => s.into(),
         })
     }
 }
@@ -162,11 +183,6 @@ pub fn digest(bytes: &[u8]) -> (u64, String) {
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
-}
-
-/// Reads a file and decodes it to UTF-8 ([`decode`]).
-fn decode_file(path: &Path, declared: FileEncoding) -> Result<Decoded> {
-    Ok(decode(read_file(path)?, declared))
 }
 
 /// Decodes a file's bytes to UTF-8: a BOM decides first, then the declared
@@ -247,7 +263,28 @@ pub fn read_headers(path: &Path, rules: &Rules) -> Result<Vec<String>> {
     if sheet::is_sheet(path) {
         return sheet::read_headers(path, rules);
     }
-    headers_of(path, &decode_file(path, declared)?)
+    headers_of(path, &decode(header_prefix(path)?, declared))
+}
+
+/// The start of a CSV file, enough to hold its header row: the first MiB cut after its
+/// last line end (the whole file when it is smaller, or when no line ends in that MiB).
+/// Checking a job reads only this, not the whole file a second time. The encoding
+/// decided on the prefix decodes the header as on the whole file: a non-ASCII header
+/// settles it the same way, and an ASCII header reads the same in every encoding
+/// accepted (UTF-16 is told by its BOM or declared).
+fn header_prefix(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    const PREFIX: u64 = 1 << 20;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(PREFIX).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 == PREFIX {
+        match bytes.iter().rposition(|&b| b == b'\n') {
+            Some(end) => bytes.truncate(end + 1),
+            None => return read_file(path),
+        }
+    }
+    Ok(bytes)
 }
 
 fn headers_of(path: &Path, decoded: &Decoded) -> Result<Vec<String>> {
@@ -264,6 +301,7 @@ fn headers_of(path: &Path, decoded: &Decoded) -> Result<Vec<String>> {
         .map(|f| {
             decoded
                 .field(f)
+                .map(String::from)
                 .ok_or_else(|| Error::Input { path: path.into(), message: "the header row is not valid UTF-8".into() })
         })
         .collect()
@@ -384,8 +422,8 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
                 reason,
             }),
             None => {
-                let values = pos.iter().map(|&i| decoded.field(&record[i]).unwrap_or_default()).collect();
-                table.rows.push(Row { line, values });
+                let values = pos.iter().map(|&i| decoded.field(&record[i]).unwrap_or_default());
+                table.rows.push(Row::new(line, values));
             }
         }
     }
@@ -444,8 +482,7 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
             rejected.push(Rejected { line, record_id, column: layout.columns[k].1.clone(), reason });
             continue;
         }
-        let values = strs.iter().map(|s| s.get(r).unwrap_or("").to_string()).collect();
-        rows.push(Row { line, values });
+        rows.push(Row::new(line, strs.iter().map(|s| s.get(r).unwrap_or(""))));
     }
     Ok(Table {
         path: path.into(),
@@ -472,11 +509,30 @@ mod tests {
         bytes.extend(b"\xff\xfeA,1990\n\xffB,1991\n");
         bytes.extend("Lò Văn Ánh,1975\n".as_bytes());
         std::fs::write(&path, &bytes).unwrap();
-        let d = decode_file(&path, FileEncoding::Auto).unwrap();
+        let d = decode(read_file(&path).unwrap(), FileEncoding::Auto);
         assert_eq!(d.encoding, FileEncoding::Utf8);
         // A legacy file (TCVN3 header) is still detected.
         let tcvn3: Vec<u8> = "Hä vµ tªn,N¨m\nGiµng A P¸o,1987\n".chars().map(|c| c as u32 as u8).collect();
         std::fs::write(&path, &tcvn3).unwrap();
-        assert_eq!(decode_file(&path, FileEncoding::Auto).unwrap().encoding, FileEncoding::Tcvn3);
+        assert_eq!(decode(read_file(&path).unwrap(), FileEncoding::Auto).encoding, FileEncoding::Tcvn3);
+    }
+
+    /// Checking a job reads a CSV's first MiB for its header, cut at a line end; a file
+    /// with no line end in it is read whole.
+    #[test]
+    fn header_is_read_from_the_start_of_a_large_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let mut bytes = "Họ và tên,Ngày sinh\n".as_bytes().to_vec();
+        while bytes.len() < 3 << 19 {
+            bytes.extend("Lò Văn Ánh,1975\n".as_bytes());
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let prefix = header_prefix(&path).unwrap();
+        assert!(prefix.len() <= 1 << 20 && prefix.ends_with(b"\n") && bytes.starts_with(&prefix));
+        assert_eq!(headers_of(&path, &decode(prefix, FileEncoding::Auto)).unwrap(), ["Họ và tên", "Ngày sinh"]);
+        let long = vec![b'a'; (1 << 20) + 10];
+        std::fs::write(&path, &long).unwrap();
+        assert_eq!(header_prefix(&path).unwrap(), long);
     }
 }

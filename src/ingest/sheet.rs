@@ -189,7 +189,7 @@ pub fn read(path: &Path, rules: &Rules, bytes: Vec<u8>, size: u64, sha256: Strin
             Some((k, reason)) => {
                 table.rejected.push(Rejected { line, record_id, column: table.layout.columns[k].1.clone(), reason })
             }
-            None => table.rows.push(Row { line, values }),
+            None => table.rows.push(Row::new(line, values)),
         }
     }
     Ok(table)
