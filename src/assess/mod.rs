@@ -60,7 +60,13 @@ impl Discrepancy {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
-        h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut id = String::with_capacity(16);
+        for b in h.finalize().iter().take(8) {
+            id.push(HEX[usize::from(b >> 4)] as char);
+            id.push(HEX[usize::from(b & 15)] as char);
+        }
+        id
     }
 }
 
@@ -528,5 +534,32 @@ fn duplicates(
                 note: format!("same person as record {}", keep.record_id),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The discrepancy ID is what tells runs apart (changes.json): it must not change
+    /// with the code that computes it. First 8 bytes of SHA-256 of
+    /// `agency \0 record \0 code \0 field \0`, in lower-case hex.
+    #[test]
+    fn stable_id_is_pinned() {
+        let d = Discrepancy {
+            record_id: "BH-0001".into(),
+            line: 7,
+            commune: "12345".into(),
+            code: Code::IdMissing,
+            field: "personal_id",
+            registry_value: String::new(),
+            population_value: String::new(),
+            suggested_value: String::new(),
+            person_id: String::new(),
+            tier: None,
+            score: None,
+            note: String::new(),
+        };
+        assert_eq!(d.stable_id("insurance"), "fc8599bba6629907");
     }
 }

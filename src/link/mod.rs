@@ -4,19 +4,17 @@
 //! Tier 1 joins the record's personal ID to the population's; tier 2 joins a legacy CMND
 //! to the population's legacy-ID column. A hit whose person's name *and* date of birth
 //! clearly differ from the record's is not a link: it is recorded as `other_person` (the
-//! `ID_OTHER_PERSON` finding) and the record stays unlinked. The joins are polars joins;
-//! the population side is deduplicated first (the first row of a duplicated ID wins, the
-//! duplicates are reported by [`population_problems`]).
+//! `ID_OTHER_PERSON` finding) and the record stays unlinked. Both tiers look the ID up in
+//! the maps of [`probabilistic::Index`], built once per run, where the first row of a
+//! duplicated ID wins (the duplicates are reported by [`population_problems`]).
 
 pub mod probabilistic;
 
 use crate::config::{Cardinality, Thresholds};
-use crate::error::Result;
 use crate::normalize::id::IdKind;
 use crate::normalize::name;
 use crate::normalize::{Person, Record};
-use polars::prelude::*;
-use std::collections::HashSet;
+use rayon::prelude::*;
 
 /// Which tier made (or refused) a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -73,47 +71,9 @@ pub struct Link {
     pub review_candidate: Option<u32>,
 }
 
-/// Exact-key join of (record index, key) against (person index, key), through polars.
-/// Gives (record index, person index) pairs; population keys must be unique.
-fn join(
-    records: Vec<u32>,
-    record_keys: Vec<&str>,
-    people: Vec<u32>,
-    people_keys: Vec<&str>,
-) -> Result<Vec<(u32, u32)>> {
-    if records.is_empty() || people.is_empty() {
-        return Ok(Vec::new());
-    }
-    let left = df!("ridx" => records, "key" => record_keys)?;
-    let right = df!("pidx" => people, "key" => people_keys)?;
-    let joined = left
-        .lazy()
-        .join(right.lazy(), [col("key")], [col("key")], JoinArgs::new(JoinType::Inner))
-        .select([col("ridx"), col("pidx")])
-        .collect()?;
-    let r = joined.column("ridx")?.u32()?;
-    let p = joined.column("pidx")?.u32()?;
-    Ok(r.into_no_null_iter().zip(p.into_no_null_iter()).collect())
-}
-
-/// Population-side keys of one kind, first occurrence of each key only.
-fn unique_keys(people: &[Person], kind: IdKind, legacy: bool) -> (Vec<u32>, Vec<&str>) {
-    let mut seen = HashSet::with_capacity(people.len());
-    let mut idx = Vec::with_capacity(people.len());
-    let mut keys = Vec::with_capacity(people.len());
-    for (i, p) in people.iter().enumerate() {
-        let id = if legacy { &p.legacy } else { &p.pid };
-        if id.kind == kind && seen.insert(id.digits.as_str()) {
-            idx.push(i as u32);
-            keys.push(id.digits.as_str());
-        }
-    }
-    (idx, keys)
-}
-
 /// Problems of the population extract itself: IDs held by several rows.
 pub fn population_problems(people: &[Person]) -> Vec<String> {
-    let mut seen = std::collections::HashMap::with_capacity(people.len());
+    let mut seen = rustc_hash::FxHashMap::with_capacity_and_hasher(people.len(), Default::default());
     let mut out = Vec::new();
     for p in people {
         for (id, what) in [(&p.pid, "personal ID"), (&p.legacy, "legacy ID")] {
@@ -128,7 +88,8 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
     // full date of birth, sex and commune. Namesakes born the same day in the same commune
     // are rarer than double entries; both lines stay in the population, and the
     // problem is listed so the register's keepers can merge them.
-    let mut same: std::collections::HashMap<_, (u64, &str)> = std::collections::HashMap::new();
+    let mut same: rustc_hash::FxHashMap<_, (u64, &str)> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(people.len(), Default::default());
     for p in people {
         let (Some(dob), Some(commune)) = (p.dob.filter(|d| d.day > 0), p.commune.as_ref()) else { continue };
         if p.pid.kind != IdKind::Personal || p.name.key.is_empty() {
@@ -149,15 +110,12 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
 
 /// Whether the person an ID points to is clearly someone else: name and DOB both differ.
 fn clearly_other(r: &Record, p: &Person) -> bool {
-    let name_differs = match &r.name {
-        Some(n) => name::clearly_differ(n, &p.name),
-        None => false,
-    };
+    // The date first: it is cheap, and most ID hits agree on it.
     let dob_differs = match (&r.dob, &p.dob) {
         (Some(a), Some(b)) => !a.compatible_with(b) && !a.is_swap_of(b),
         _ => false,
     };
-    name_differs && dob_differs
+    dob_differs && r.name.as_ref().is_some_and(|n| name::clearly_differ(n, &p.name))
 }
 
 /// A link by an ID tier.
@@ -182,7 +140,7 @@ pub fn link(
     thresholds: &Thresholds,
     cardinality: Cardinality,
     seed: u64,
-) -> Result<(Vec<Link>, probabilistic::Model)> {
+) -> (Vec<Link>, probabilistic::Model) {
     let none = Link {
         person: None,
         tier: None,
@@ -192,45 +150,26 @@ pub fn link(
         explanation: None,
         review_candidate: None,
     };
-    let mut links = vec![none; records.len()];
-    // Tier 1: personal ID.
-    let (ri, rk): (Vec<u32>, Vec<&str>) = records
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.id.kind == IdKind::Personal)
-        .map(|(i, r)| (i as u32, r.id.digits.as_str()))
-        .unzip();
-    let (pi, pk) = unique_keys(people, IdKind::Personal, false);
-    for (r, p) in join(ri, rk, pi, pk)? {
-        let l = &mut links[r as usize];
-        if clearly_other(&records[r as usize], &people[p as usize]) {
-            l.other_person = Some(p);
-            l.tier = Some(Tier::PersonalId);
-        } else {
-            *l = id_link(p, Tier::PersonalId);
-        }
-    }
-    // Tier 2: legacy CMND, from the ID column or the legacy column.
-    let (ri, rk): (Vec<u32>, Vec<&str>) = records
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| links[*i].person.is_none() && links[*i].other_person.is_none())
-        .filter_map(|(i, r)| {
+    // Tier 1, personal ID; tier 2, legacy CMND from the ID column or the legacy column
+    // (only for a record tier 1 neither linked nor refused).
+    let mut links: Vec<Link> = records
+        .par_iter()
+        .map(|r| {
             let legacy = if r.id.kind == IdKind::Legacy { &r.id } else { &r.legacy };
-            (legacy.kind == IdKind::Legacy).then_some((i as u32, legacy.digits.as_str()))
+            let hit = index
+                .personal(&r.id)
+                .map(|p| (p, Tier::PersonalId))
+                .or_else(|| index.legacy(legacy).map(|p| (p, Tier::LegacyId)));
+            match hit {
+                Some((p, tier)) if clearly_other(r, &people[p as usize]) => {
+                    Link { other_person: Some(p), tier: Some(tier), ..none.clone() }
+                }
+                Some((p, tier)) => id_link(p, tier),
+                None => none.clone(),
+            }
         })
-        .unzip();
-    let (pi, pk) = unique_keys(people, IdKind::Legacy, true);
-    for (r, p) in join(ri, rk, pi, pk)? {
-        let l = &mut links[r as usize];
-        if clearly_other(&records[r as usize], &people[p as usize]) {
-            l.other_person = Some(p);
-            l.tier = Some(Tier::LegacyId);
-        } else {
-            *l = id_link(p, Tier::LegacyId);
-        }
-    }
+        .collect();
     // Tier 3.
     let model = probabilistic::link(people, index, records, &mut links, thresholds, cardinality, seed);
-    Ok((links, model))
+    (links, model)
 }

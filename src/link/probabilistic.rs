@@ -23,7 +23,7 @@
 use super::{Link, Outcome, Tier};
 use crate::config::{Cardinality, Thresholds};
 use crate::normalize::date::PartialDate;
-use crate::normalize::id::IdKind;
+use crate::normalize::id::{Id, IdKind};
 use crate::normalize::name;
 use crate::normalize::{Person, Record};
 use rayon::prelude::*;
@@ -273,7 +273,7 @@ fn candidates(r: &Record, idx: &Index) -> Vec<(u32, &'static str)> {
             for c in b'0'..=b'9' {
                 if c != d[i] {
                     buf[i] = c;
-                    if let Some(&p) = idx.pid.get(std::str::from_utf8(&buf).unwrap_or("")) {
+                    if let Some(&p) = idx.pid.get(&id_number(&buf)) {
                         push(&[p], "id_typo");
                     }
                 }
@@ -281,7 +281,7 @@ fn candidates(r: &Record, idx: &Index) -> Vec<(u32, &'static str)> {
             buf[i] = d[i];
             if i + 1 < d.len() && d[i] != d[i + 1] {
                 buf.swap(i, i + 1);
-                if let Some(&p) = idx.pid.get(std::str::from_utf8(&buf).unwrap_or("")) {
+                if let Some(&p) = idx.pid.get(&id_number(&buf)) {
                     push(&[p], "id_typo");
                 }
                 buf.swap(i, i + 1);
@@ -384,7 +384,10 @@ fn commune_dob_key(code: &str, d: &PartialDate) -> u64 {
 
 /// The population's blocking indexes, built once per run and shared by the registries.
 pub struct Index {
-    pid: HashMap<String, u32>,
+    /// Personal IDs (as numbers: 12 digits fit in a `u64`) → the first person holding it.
+    pid: HashMap<u64, u32>,
+    /// Legacy CMNDs (9 digits) → the first person holding it.
+    legacy: HashMap<u64, u32>,
     name_year: HashMap<u64, Vec<u32>>,
     phonetic_year: HashMap<u64, Vec<u32>>,
     phonetic_middle_year: HashMap<u64, Vec<u32>>,
@@ -404,6 +407,22 @@ impl Index {
     fn name_freq(&self, folded: &str) -> u32 {
         *self.name_freq.get(&key(&[folded.as_bytes()])).unwrap_or(&1)
     }
+
+    /// The first person (population order) holding this personal ID, if any.
+    pub fn personal(&self, id: &Id) -> Option<u32> {
+        (id.kind == IdKind::Personal).then(|| self.pid.get(&id_number(id.digits.as_bytes()))).flatten().copied()
+    }
+
+    /// The first person (population order) holding this legacy CMND, if any.
+    pub fn legacy(&self, id: &Id) -> Option<u32> {
+        (id.kind == IdKind::Legacy).then(|| self.legacy.get(&id_number(id.digits.as_bytes()))).flatten().copied()
+    }
+}
+
+/// An ID's digits as a number. Only used on IDs of one kind (all 12 or all 9 digits), so
+/// leading zeros cannot make two IDs equal.
+fn id_number(digits: &[u8]) -> u64 {
+    digits.iter().fold(0u64, |n, &b| n.wrapping_mul(10).wrapping_add(u64::from(b.wrapping_sub(b'0'))))
 }
 
 /// A person's keys: name, and with a date of birth (name+year, phonetic+year,
@@ -457,6 +476,7 @@ pub fn index(people: &[Person]) -> Index {
         stable,
         rank,
         pid: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
+        legacy: HashMap::default(),
         name_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
         phonetic_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
         phonetic_middle_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
@@ -467,7 +487,10 @@ pub fn index(people: &[Person]) -> Index {
     for (i, (p, (name, by_dob, _))) in people.iter().zip(keys).enumerate() {
         let i = i as u32;
         if p.pid.kind == IdKind::Personal {
-            idx.pid.entry(p.pid.digits.clone()).or_insert(i);
+            idx.pid.entry(id_number(p.pid.digits.as_bytes())).or_insert(i);
+        }
+        if p.legacy.kind == IdKind::Legacy {
+            idx.legacy.entry(id_number(p.legacy.digits.as_bytes())).or_insert(i);
         }
         *idx.name_freq.entry(name).or_default() += 1;
         if let Some((ny, py, pmy, cd)) = by_dob {
@@ -923,8 +946,7 @@ mod tests {
     }
 
     fn run(people: &[Person], records: &[Record], cardinality: Cardinality) -> Vec<Link> {
-        let mut links =
-            super::super::link(people, &index(people), records, &Thresholds::default(), cardinality, 1).unwrap().0;
+        let mut links = super::super::link(people, &index(people), records, &Thresholds::default(), cardinality, 1).0;
         links.truncate(records.len());
         links
     }

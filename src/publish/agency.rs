@@ -2,14 +2,14 @@
 //! Only the agency's own records, and for linked ones only the population fields that
 //! were compared or suggested (they are already in the discrepancy rows).
 
-use super::writers::{format_line, write_csv, write_parquet, CsvFile};
+use super::writers::{format_line_into, write_csv, write_parquet, CsvFile};
 use crate::assess::Discrepancy;
 use crate::error::{Error, Result};
 use crate::link::Tier;
 use crate::normalize::Person;
 use crate::pipeline::AgencyRun;
 use polars::prelude::*;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::path::Path;
 
 /// Discrepancy IDs new and resolved since the previous run.
@@ -46,23 +46,22 @@ pub const DISCREPANCY_COLUMNS: [&str; 19] = [
 /// The discrepancy IDs of a previous run's `discrepancies.csv` (empty if unreadable).
 pub fn discrepancy_ids(path: &Path) -> HashSet<String> {
     let Ok(mut reader) = csv::Reader::from_path(path) else {
-        return HashSet::new();
+        return HashSet::default();
     };
     let Ok(headers) = reader.headers().cloned() else {
-        return HashSet::new();
+        return HashSet::default();
     };
     let Some(col) = headers.iter().position(|h| h.trim_start_matches('\u{feff}') == "discrepancy_id") else {
-        return HashSet::new();
+        return HashSet::default();
     };
-    reader.records().filter_map(|r| r.ok()).filter_map(|r| r.get(col).map(str::to_string)).collect()
-}
-
-fn tier_label(t: Option<Tier>) -> String {
-    t.map(|t| (t as u8).to_string()).unwrap_or_default()
-}
-
-fn score_text(s: Option<f64>) -> String {
-    s.map(|s| format!("{s:.4}")).unwrap_or_default()
+    let mut ids = HashSet::default();
+    let mut record = csv::ByteRecord::new();
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        if let Some(id) = record.get(col).and_then(|b| std::str::from_utf8(b).ok()) {
+            ids.insert(id.to_string());
+        }
+    }
+    ids
 }
 
 /// Writes an agency folder; `mask` hides the middle digits of IDs in review.csv.
@@ -80,21 +79,28 @@ pub fn write(
     let ds: &[Discrepancy] = &a.assessment.discrepancies;
     let ids: Vec<String> = ds.iter().map(|d| d.stable_id(agency)).collect();
     let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id))).collect();
-    let names: Vec<String> = ds.iter().map(|d| super::commune_name(&d.commune)).collect();
+    let names: Vec<&str> = ds.iter().map(|d| super::commune_name(&d.commune)).collect();
 
-    // The text cells of a row; numbers are formatted into `nums` (line, tier, score).
-    let row = |i: usize, nums: &mut [String; 3]| -> Vec<u8> {
+    // A row as a CSV line into `line`; numbers are formatted into `nums` (line, tier,
+    // score); both buffers are reused from row to row.
+    let row = |i: usize, nums: &mut [String; 3], line: &mut Vec<u8>| {
+        use std::fmt::Write as _;
         let d = &ds[i];
-        nums[0] = d.line.to_string();
-        nums[1] = tier_label(d.tier);
-        nums[2] = score_text(d.score);
+        nums.iter_mut().for_each(String::clear);
+        let _ = write!(nums[0], "{}", d.line);
+        if let Some(t) = d.tier {
+            let _ = write!(nums[1], "{}", t as u8);
+        }
+        if let Some(x) = d.score {
+            let _ = write!(nums[2], "{x:.4}");
+        }
         let cells: [&str; 19] = [
             run_id,
             agency,
             &d.record_id,
             &nums[0],
             &d.commune,
-            &names[i],
+            names[i],
             d.code.name(),
             d.code.dimension().key(),
             d.code.severity().label(),
@@ -109,7 +115,7 @@ pub fn write(
             if is_new[i] { "true" } else { "false" },
             &d.note,
         ];
-        format_line(cells.iter())
+        format_line_into(line, cells.iter());
     };
     let tables = || -> Result<()> {
         // discrepancies.csv and by-commune/<commune code>.csv (each commune's slice, for
@@ -119,6 +125,7 @@ pub fn write(
         std::fs::create_dir_all(&by_commune).map_err(|e| Error::io(&by_commune, e))?;
         let mut all = CsvFile::create(&dir.join("discrepancies.csv"), &DISCREPANCY_COLUMNS)?;
         let mut nums: [String; 3] = Default::default();
+        let mut line = Vec::with_capacity(512);
         let mut start = 0;
         while start < ds.len() {
             let commune = &ds[start].commune;
@@ -126,7 +133,7 @@ pub fn write(
             // Commune codes are 5 digits or "unknown": safe as file names.
             let mut one = CsvFile::create(&by_commune.join(format!("{commune}.csv")), &DISCREPANCY_COLUMNS)?;
             for i in start..end {
-                let line = row(i, &mut nums);
+                row(i, &mut nums, &mut line);
                 all.write_raw(&line)?;
                 one.write_raw(&line)?;
             }
@@ -142,7 +149,7 @@ pub fn write(
             Column::new("record_id".into(), s(&|d| &d.record_id)),
             Column::new("line".into(), ds.iter().map(|d| d.line).collect::<Vec<u64>>()),
             Column::new("commune_code".into(), s(&|d| &d.commune)),
-            Column::new("commune_name".into(), names.iter().map(String::as_str).collect::<Vec<&str>>()),
+            Column::new("commune_name".into(), names.clone()),
             Column::new("code".into(), s(&|d| d.code.name())),
             Column::new("dimension".into(), s(&|d| d.code.dimension().key())),
             Column::new("severity".into(), s(&|d| d.code.severity().label())),
@@ -163,7 +170,7 @@ pub fn write(
         write_parquet(&dir.join("discrepancies.parquet"), &mut df)?;
 
         // links.parquet: every readable record, linked or not, with what `explain` shows.
-        let pid = |p: Option<u32>| p.map(|p| people[p as usize].pid.digits.clone());
+        let pid = |p: Option<u32>| p.map(|p| people[p as usize].pid.digits.as_str());
         let ls = &a.links;
         let rule: Vec<Option<&str>> = ls
             .iter()
@@ -177,13 +184,19 @@ pub fn write(
         let levels: Vec<Option<String>> = ls
             .iter()
             .map(|l| {
-                l.explanation
-                    .as_ref()
-                    .map(|e| e.levels.iter().map(|(f, lv, w)| format!("{f}={lv}:{w:.3}")).collect::<Vec<_>>().join(";"))
+                l.explanation.as_ref().map(|e| {
+                    use std::fmt::Write as _;
+                    let mut text = String::with_capacity(160);
+                    for (k, (f, lv, w)) in e.levels.iter().enumerate() {
+                        let sep = if k > 0 { ";" } else { "" };
+                        let _ = write!(text, "{sep}{f}={lv}:{w:.3}");
+                    }
+                    text
+                })
             })
             .collect();
         let mut links = DataFrame::new_infer_height(vec![
-            Column::new("record_id".into(), a.records.iter().map(|r| r.record_id.clone()).collect::<Vec<_>>()),
+            Column::new("record_id".into(), a.records.iter().map(|r| r.record_id.as_str()).collect::<Vec<_>>()),
             Column::new("line".into(), a.records.iter().map(|r| r.line).collect::<Vec<u64>>()),
             Column::new("outcome".into(), ls.iter().map(|l| l.outcome.label()).collect::<Vec<_>>()),
             Column::new("person_id".into(), ls.iter().map(|l| pid(l.person)).collect::<Vec<_>>()),
@@ -217,11 +230,11 @@ pub fn write(
         write_parquet(&dir.join("links.parquet"), &mut links)?;
 
         // review.csv: records a person must confirm, with candidate, runner-up and levels.
-        let shown = |p: Option<String>| match (p, mask) {
+        let shown = |p: Option<&str>| match (p, mask) {
             (Some(id), true) if id.len() > 6 => {
                 format!("{}{}{}", &id[..3], "*".repeat(id.len() - 6), &id[id.len() - 3..])
             }
-            (p, _) => p.unwrap_or_default(),
+            (p, _) => p.unwrap_or_default().to_string(),
         };
         let review =
             a.records.iter().zip(ls).filter(|(_, l)| l.outcome == crate::link::Outcome::Review).map(|(r, l)| {
@@ -264,7 +277,7 @@ pub fn write(
                     p.name.display.clone(),
                     p.dob.map(|d| d.to_string()).unwrap_or_default(),
                     commune.clone(),
-                    super::commune_name(&commune),
+                    super::commune_name(&commune).to_string(),
                     "EXPECTED_ABSENT".to_string(),
                 ]
             });
@@ -291,7 +304,7 @@ pub fn write(
     // written on this one: the two take about as long, and neither needs the other.
     let xlsx = || {
         let xrows: Vec<super::xlsx::Row> = (0..ds.len())
-            .map(|i| super::xlsx::Row { d: &ds[i], commune_name: &names[i], id: &ids[i], is_new: is_new[i] })
+            .map(|i| super::xlsx::Row { d: &ds[i], commune_name: names[i], id: &ids[i], is_new: is_new[i] })
             .collect();
         let summary = super::xlsx::Summary { run_id, agency, name: &a.input.name, scores: &a.scores, today };
         super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &xrows)

@@ -89,14 +89,14 @@ fn scores_json(s: &Scores) -> Value {
     })
 }
 
-fn commune_name(code: &str) -> String {
-    AdminUnits::get().unit(code).map(|u| u.name.clone()).unwrap_or_default()
+fn commune_name(code: &str) -> &'static str {
+    AdminUnits::get().unit(code).map_or("", |u| u.name.as_str())
 }
 
 /// Publishes a run. Gives the report with the run folder and failed gates.
-pub fn publish(data: RunData) -> Result<RunReport> {
+pub fn publish(data: &RunData) -> Result<RunReport> {
     let start = Instant::now();
-    check_conservation(&data)?;
+    check_conservation(data)?;
     let cfg = &data.config;
     std::fs::create_dir_all(&cfg.run_root).map_err(|e| Error::io(&cfg.run_root, e))?;
     let _lock = lock::RunLock::acquire(&cfg.run_root)?;
@@ -107,7 +107,7 @@ pub fn publish(data: RunData) -> Result<RunReport> {
     }
     std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
     let previous = previous_run(&cfg.run_root, &cfg.run_id);
-    let result = write_run(&data, &staging, previous.as_deref(), start);
+    let result = write_run(data, &staging, previous.as_deref(), start);
     let summaries = match result {
         Ok(s) => s,
         Err(e) => {
@@ -124,8 +124,8 @@ pub fn publish(data: RunData) -> Result<RunReport> {
     if replaced.exists() {
         std::fs::remove_dir_all(&replaced).map_err(|e| Error::io(&replaced, e))?;
     }
-    append_feed(&cfg.run_root, &cfg.run_id, &data)?;
-    let failed_gates = evaluate_gates(&data, previous.as_deref());
+    append_feed(&cfg.run_root, &cfg.run_id, data)?;
+    let failed_gates = evaluate_gates(data, previous.as_deref());
     Ok(RunReport {
         run_dir: target,
         agencies: summaries,
@@ -424,7 +424,7 @@ mod tests {
         let mut data = demo_data(dir.path());
         data.agencies[1].counts.linked += 1;
         let root = data.config.run_root.clone();
-        let err = publish(data).unwrap_err();
+        let err = publish(&data).unwrap_err();
         assert!(matches!(err, Error::Conservation(_)), "{err}");
         assert!(published_runs(&root).is_empty());
         assert!(!root.join("2026-11-29").exists());
@@ -437,7 +437,7 @@ mod tests {
         data.agencies[0].assessment.outcomes.pop();
         data.agencies[0].counts = crate::score::Counts::of(&data.agencies[0].assessment.outcomes);
         let root = data.config.run_root.clone();
-        assert!(matches!(publish(data), Err(Error::Conservation(_))));
+        assert!(matches!(publish(&data), Err(Error::Conservation(_))));
         assert!(!root.join("2026-11-29").exists());
     }
 
@@ -445,7 +445,7 @@ mod tests {
     fn conserved_counts_publish() {
         let dir = tempfile::tempdir().unwrap();
         let data = demo_data(dir.path());
-        let report = publish(data).unwrap();
+        let report = publish(&data).unwrap();
         assert!(report.run_dir.join("manifest.json").is_file());
     }
 }

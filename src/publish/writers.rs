@@ -95,8 +95,14 @@ impl CsvFile {
 /// One CSV line (cells quoted and neutralized as [`csv_cell`], `\r\n` at the end).
 pub fn format_line(cells: impl Iterator<Item = impl AsRef<str>>) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
-    write_line(&mut out, cells).expect("writing to a Vec cannot fail");
+    format_line_into(&mut out, cells);
     out
+}
+
+/// [`format_line`] into a buffer the caller reuses (cleared first).
+pub fn format_line_into(out: &mut Vec<u8>, cells: impl Iterator<Item = impl AsRef<str>>) {
+    out.clear();
+    write_line(out, cells).expect("writing to a Vec cannot fail");
 }
 
 /// Writes a data frame as Parquet (Snappy-compressed, statistics on).

@@ -256,7 +256,7 @@ fn write_summary(
     let mut row = 2;
     for (code, sc) in &s.scores.communes {
         let name = super::commune_name(code);
-        line(sheet, row, code, &name, sc, discrepancies.get(code.as_str()).copied().unwrap_or(0), None)?;
+        line(sheet, row, code, name, sc, discrepancies.get(code.as_str()).copied().unwrap_or(0), None)?;
         row += 1;
     }
     let table_end = row - 1;
