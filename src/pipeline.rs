@@ -13,6 +13,7 @@ use crate::normalize::{self, Person, Record};
 use crate::publish;
 use crate::score::{self, AgencyScores, Counts};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Receives progress from a run. The binary renders it; the library never prints.
@@ -140,11 +141,16 @@ impl Timer {
     }
 }
 
-/// Runs the batch and publishes it.
+/// Runs the batch and publishes it. Each registry's folder is written as soon as it is
+/// assessed, while the next registry is computed (writing is mostly one thread's work per
+/// file, and the stages leave cores idle while a file is read or a step runs on one
+/// thread); the run's own files follow the last registry.
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
-    let data = prepare(config, progress)?;
+    let publisher = publish::Publisher::start(config)?;
+    let write = |a: &AgencyRun, people: &[Person]| publisher.agency(a, people);
+    let (data, written, stages_done) = stages(config, progress, Some(&write))?;
     progress.stage("publish", "run");
-    let report = publish::publish(&data);
+    let report = publisher.finish(&data, written, stages_done);
     // A run holds millions of small allocations, and freeing them took about a second at
     // a province's scale, after the work was done: a thread frees them while the caller
     // goes on (when the caller is the CLI, the process exits and the OS reclaims them).
@@ -153,12 +159,26 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
 }
 
 /// Runs every stage but publishing: what [`publish::publish`] takes.
+pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
+    stages(config, progress, None).map(|(data, _, _)| data)
+}
+
+/// Writes one assessed registry's folder (during [`run`], [`publish::Publisher::agency`]).
+type Writer<'w> = &'w (dyn Fn(&AgencyRun, &[Person]) -> Result<publish::Written> + Sync);
+
+/// Runs every stage, handing each assessed registry to `write` on a thread of its own.
+/// Gives the run's data, what each write gave (registry order) and when the stages ended
+/// (the writes may still have been going on).
 ///
 /// Reading a file is one thread's work while the other stages use every core, so the
 /// registries are read on a thread of their own, one file ahead of the registry being
 /// linked (at most one read table waits in memory). The `ingest` timing is the time spent
 /// reading, much of it overlapping the other stages.
-pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
+fn stages(
+    config: &Config,
+    progress: &dyn Progress,
+    write: Option<Writer>,
+) -> Result<(RunData, Vec<publish::Written>, Instant)> {
     let (sender, tables) = std::sync::mpsc::sync_channel::<(Result<ingest::Table>, u64)>(0);
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -173,7 +193,7 @@ pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
                 }
             }
         });
-        let result = prepare_with(config, progress, &tables);
+        let result = prepare_with(config, progress, &tables, write);
         // Unblock the reader if the stages stopped early (it stops at its next send).
         drop(tables);
         result
@@ -184,7 +204,8 @@ fn prepare_with(
     config: &Config,
     progress: &dyn Progress,
     tables: &std::sync::mpsc::Receiver<(Result<ingest::Table>, u64)>,
-) -> Result<RunData> {
+    write: Option<Writer>,
+) -> Result<(RunData, Vec<publish::Written>, Instant)> {
     let mut timer = Timer { timings: Vec::new() };
     let province = config.province.as_str();
     let today = config.today;
@@ -206,45 +227,64 @@ fn prepare_with(
     let (population_problems, index) = timer
         .time("index", || rayon::join(|| link::population_problems(&people), || link::probabilistic::index(&people)));
 
-    let mut agencies = Vec::new();
-    for input in &config.registries {
-        let (table, ms) = tables.recv().expect("the reader thread sends one table per registry until one fails");
-        timer.add("ingest", ms);
-        let table = table?;
-        let file = FileInfo {
-            path: input.path.clone(),
-            size: table.size,
-            sha256: table.sha256.clone(),
-            rows: table.rows_read,
-            encoding: table.encoding.label(),
-        };
-        progress.stage("normalize", &input.agency);
-        let (records, rejected) =
-            timer.time("normalize", || normalize::records(&table, &input.rules, province, &today));
-        drop(table);
-        progress.stage("link", &input.agency);
-        let (links, model) = timer.time("link", || {
-            link::link(&people, &index, &records, &config.thresholds, input.rules.cardinality, config.seed)
-        });
-        progress.stage("assess", &input.agency);
-        let assessment =
-            timer.time("assess", || assess::assess(&people, &records, &links, &rejected, &input.rules, &today));
-        progress.stage("score", &input.agency);
-        let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
-        let counts = Counts::of(&assessment.outcomes);
-        agencies.push(AgencyRun {
-            input: input.clone(),
-            file,
-            records,
-            links,
-            model,
-            rejected,
-            assessment,
-            scores,
-            counts,
-        });
-    }
-    Ok(RunData {
+    let (agencies, written, stages_done) = std::thread::scope(|scope| {
+        let mut agencies = Vec::new();
+        let mut writers = Vec::new();
+        for input in &config.registries {
+            let (table, ms) = tables.recv().expect("the reader thread sends one table per registry until one fails");
+            timer.add("ingest", ms);
+            let table = table?;
+            let file = FileInfo {
+                path: input.path.clone(),
+                size: table.size,
+                sha256: table.sha256.clone(),
+                rows: table.rows_read,
+                encoding: table.encoding.label(),
+            };
+            progress.stage("normalize", &input.agency);
+            let (records, rejected) =
+                timer.time("normalize", || normalize::records(&table, &input.rules, province, &today));
+            drop(table);
+            progress.stage("link", &input.agency);
+            let (links, model) = timer.time("link", || {
+                link::link(&people, &index, &records, &config.thresholds, input.rules.cardinality, config.seed)
+            });
+            progress.stage("assess", &input.agency);
+            let assessment =
+                timer.time("assess", || assess::assess(&people, &records, &links, &rejected, &input.rules, &today));
+            progress.stage("score", &input.agency);
+            let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
+            let counts = Counts::of(&assessment.outcomes);
+            let run = Arc::new(AgencyRun {
+                input: input.clone(),
+                file,
+                records,
+                links,
+                model,
+                rejected,
+                assessment,
+                scores,
+                counts,
+            });
+            if let Some(write) = write {
+                let (run, people) = (Arc::clone(&run), &people);
+                writers.push(scope.spawn(move || write(&run, people)));
+            }
+            agencies.push(run);
+        }
+        let stages_done = Instant::now();
+        let written = writers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok::<_, crate::error::Error>((agencies, written, stages_done))
+    })?;
+    // The writers are done: each registry's data has one owner again.
+    let agencies = agencies
+        .into_iter()
+        .map(|a| Arc::try_unwrap(a).unwrap_or_else(|_| unreachable!("writer threads have ended")))
+        .collect();
+    let data = RunData {
         config: config.clone(),
         population_file,
         people,
@@ -252,5 +292,6 @@ fn prepare_with(
         population_problems,
         agencies,
         timings: timer.timings,
-    })
+    };
+    Ok((data, written, stages_done))
 }

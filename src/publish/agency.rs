@@ -301,7 +301,9 @@ pub fn write(
         Ok(())
     };
     // The workbook is written on a second thread while the CSV and Parquet files are
-    // written on this one: the two take about as long, and neither needs the other.
+    // written on this one: the two take about as long, and neither needs the other. An OS
+    // thread, not a rayon task: during a run this writing overlaps the next registry's
+    // stages, and the operating system shares the cores between the two.
     let xlsx = || {
         let xrows: Vec<super::xlsx::Row> = (0..ds.len())
             .map(|i| super::xlsx::Row { d: &ds[i], commune_name: names[i], id: &ids[i], is_new: is_new[i] })
@@ -309,7 +311,11 @@ pub fn write(
         let summary = super::xlsx::Summary { run_id, agency, name: &a.input.name, scores: &a.scores, today };
         super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &xrows)
     };
-    let (xlsx_written, rest) = rayon::join(xlsx, tables);
+    let (xlsx_written, rest) = std::thread::scope(|scope| {
+        let book = scope.spawn(xlsx);
+        let rest = tables();
+        (book.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), rest)
+    });
     xlsx_written?;
     rest?;
     let current: HashSet<&String> = ids.iter().collect();

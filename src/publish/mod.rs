@@ -1,9 +1,12 @@
 //! Publish: write a run folder atomically (SPEC §7).
 //!
-//! Takes everything a run produced ([`RunData`]); checks conservation first, then writes
-//! every file into a staging folder `RUN_ROOT/.staging-<id>` and renames it into place
-//! only when complete, so a failed run publishes nothing and leaves earlier runs as they
-//! were. One run at a time holds `RUN_ROOT/.lock`; a lock left by a dead process is taken
+//! A [`Publisher`] writes every file into a staging folder `RUN_ROOT/.staging-<id>` and
+//! renames it into place only when complete, so a failed run publishes nothing and
+//! leaves earlier runs as they were. Each agency's folder is written once its
+//! conservation is checked — during a run, while the next registry is computed
+//! ([`crate::pipeline::run`]); the run's own files follow once every agency is done and
+//! the whole run's conservation holds. [`publish`] does the same for a run computed
+//! beforehand. One run at a time holds `RUN_ROOT/.lock`; a lock left by a dead process is taken
 //! over. After the rename it appends the metrics feed (idempotently per run ID) and
 //! evaluates the job's quality gates.
 
@@ -13,9 +16,13 @@ mod report;
 pub mod writers;
 pub mod xlsx;
 
+pub use agency::Written;
+
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::normalize::admin::AdminUnits;
-use crate::pipeline::{AgencySummary, RunData, RunReport};
+use crate::normalize::Person;
+use crate::pipeline::{AgencyRun, AgencySummary, RunData, RunReport};
 use crate::score::Scores;
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -39,26 +46,29 @@ pub fn check_conservation(data: &RunData) -> Result<()> {
             data.population_rejected.len()
         ));
     }
-    for a in &data.agencies {
-        let c = &a.counts;
-        if !c.conserved() || c.rows != a.file.rows {
-            problems.push(format!(
-                "{}: {} rows read, outcomes {} linked + {} review + {} not in population + {} rejected = {}",
-                a.input.agency,
-                a.file.rows,
-                c.linked,
-                c.review,
-                c.not_in_population,
-                c.rejected,
-                c.linked + c.review + c.not_in_population + c.rejected
-            ));
-        }
-    }
+    problems.extend(data.agencies.iter().filter_map(agency_conservation));
     if problems.is_empty() {
         Ok(())
     } else {
         Err(Error::Conservation(problems.join("; ")))
     }
+}
+
+/// What is wrong with one registry's conservation, if anything.
+fn agency_conservation(a: &AgencyRun) -> Option<String> {
+    let c = &a.counts;
+    (!c.conserved() || c.rows != a.file.rows).then(|| {
+        format!(
+            "{}: {} rows read, outcomes {} linked + {} review + {} not in population + {} rejected = {}",
+            a.input.agency,
+            a.file.rows,
+            c.linked,
+            c.review,
+            c.not_in_population,
+            c.rejected,
+            c.linked + c.review + c.not_in_population + c.rejected
+        )
+    })
 }
 
 /// Published runs in a run root, sorted by run ID.
@@ -93,72 +103,122 @@ fn commune_name(code: &str) -> &'static str {
     AdminUnits::get().unit(code).map_or("", |u| u.name.as_str())
 }
 
-/// Publishes a run. Gives the report with the run folder and failed gates.
+/// A run folder being written: holds the run root's lock and the staging folder from
+/// [`Publisher::start`] to [`Publisher::finish`]. Agencies are written one by one
+/// ([`Publisher::agency`]), as soon as each is assessed, while the next is computed. If it
+/// is dropped unfinished (a stage or a write failed), the staging folder is removed and
+/// nothing is published.
+pub struct Publisher {
+    staging: PathBuf,
+    previous: Option<PathBuf>,
+    run_id: String,
+    mask_review_ids: bool,
+    today: crate::normalize::date::PartialDate,
+    finished: bool,
+    // Released last (fields drop in order): the staging folder is gone by then.
+    _lock: lock::RunLock,
+}
+
+impl Publisher {
+    /// Takes the run root's lock and makes an empty staging folder.
+    pub fn start(cfg: &Config) -> Result<Publisher> {
+        std::fs::create_dir_all(&cfg.run_root).map_err(|e| Error::io(&cfg.run_root, e))?;
+        let lock = lock::RunLock::acquire(&cfg.run_root)?;
+        let staging = cfg.run_root.join(format!(".staging-{}", cfg.run_id));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        }
+        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        Ok(Publisher {
+            previous: previous_run(&cfg.run_root, &cfg.run_id),
+            staging,
+            run_id: cfg.run_id.clone(),
+            mask_review_ids: cfg.privacy.mask_review_ids,
+            today: cfg.today,
+            finished: false,
+            _lock: lock,
+        })
+    }
+
+    /// Writes one agency's folder into the staging folder, after checking that every row
+    /// of its file has an outcome.
+    pub fn agency(&self, a: &AgencyRun, people: &[Person]) -> Result<agency::Written> {
+        if let Some(problem) = agency_conservation(a) {
+            return Err(Error::Conservation(problem));
+        }
+        let previous_ids =
+            self.previous.as_ref().map(|p| agency::discrepancy_ids(&p.join(&a.input.agency).join("discrepancies.csv")));
+        agency::write(
+            &self.run_id,
+            a,
+            people,
+            &self.staging.join(&a.input.agency),
+            previous_ids.as_ref(),
+            self.mask_review_ids,
+            self.today,
+        )
+    }
+
+    /// Checks conservation for the whole run, writes the run's own files (metrics,
+    /// changes, report, manifest) beside the agencies' folders (`written`, in the order
+    /// of `data.agencies`), moves the folder into place, appends the feed and evaluates
+    /// the gates. `start` is when publishing began, for the manifest's timing.
+    pub fn finish(mut self, data: &RunData, written: Vec<agency::Written>, start: Instant) -> Result<RunReport> {
+        check_conservation(data)?;
+        let cfg = &data.config;
+        let summaries = write_run(data, written, &self.staging, self.previous.as_deref(), start)?;
+        // Swap into place: the old folder (same run ID re-run) is moved aside first.
+        let target = cfg.run_root.join(&cfg.run_id);
+        let replaced = cfg.run_root.join(format!(".replaced-{}", cfg.run_id));
+        if target.exists() {
+            std::fs::rename(&target, &replaced).map_err(|e| Error::io(&target, e))?;
+        }
+        std::fs::rename(&self.staging, &target).map_err(|e| Error::io(&target, e))?;
+        self.finished = true;
+        if replaced.exists() {
+            std::fs::remove_dir_all(&replaced).map_err(|e| Error::io(&replaced, e))?;
+        }
+        append_feed(&cfg.run_root, &cfg.run_id, data)?;
+        let failed_gates = evaluate_gates(data, self.previous.as_deref());
+        Ok(RunReport {
+            run_dir: target,
+            agencies: summaries,
+            failed_gates,
+            population: (data.people.len() as u64, data.population_rejected.len() as u64),
+        })
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Publishes a run computed beforehand: every agency (in parallel), then the run's files.
+/// Gives the report with the run folder and failed gates.
 pub fn publish(data: &RunData) -> Result<RunReport> {
     let start = Instant::now();
     check_conservation(data)?;
-    let cfg = &data.config;
-    std::fs::create_dir_all(&cfg.run_root).map_err(|e| Error::io(&cfg.run_root, e))?;
-    let _lock = lock::RunLock::acquire(&cfg.run_root)?;
-    let staging = cfg.run_root.join(format!(".staging-{}", cfg.run_id));
-    let target = cfg.run_root.join(&cfg.run_id);
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    }
-    std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    let previous = previous_run(&cfg.run_root, &cfg.run_id);
-    let result = write_run(data, &staging, previous.as_deref(), start);
-    let summaries = match result {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    // Swap into place: the old folder (same run ID re-run) is moved aside first.
-    let replaced = cfg.run_root.join(format!(".replaced-{}", cfg.run_id));
-    if target.exists() {
-        std::fs::rename(&target, &replaced).map_err(|e| Error::io(&target, e))?;
-    }
-    std::fs::rename(&staging, &target).map_err(|e| Error::io(&target, e))?;
-    if replaced.exists() {
-        std::fs::remove_dir_all(&replaced).map_err(|e| Error::io(&replaced, e))?;
-    }
-    append_feed(&cfg.run_root, &cfg.run_id, data)?;
-    let failed_gates = evaluate_gates(data, previous.as_deref());
-    Ok(RunReport {
-        run_dir: target,
-        agencies: summaries,
-        failed_gates,
-        population: (data.people.len() as u64, data.population_rejected.len() as u64),
-    })
+    let publisher = Publisher::start(&data.config)?;
+    let written: Vec<agency::Written> =
+        data.agencies.par_iter().map(|a| publisher.agency(a, &data.people)).collect::<Result<_>>()?;
+    publisher.finish(data, written, start)
 }
 
-fn write_run(data: &RunData, dir: &Path, previous: Option<&Path>, start: Instant) -> Result<Vec<AgencySummary>> {
+fn write_run(
+    data: &RunData,
+    written: Vec<agency::Written>,
+    dir: &Path,
+    previous: Option<&Path>,
+    start: Instant,
+) -> Result<Vec<AgencySummary>> {
     let cfg = &data.config;
     let mut summaries = Vec::new();
     let mut metrics_agencies = Vec::new();
     let mut changes = BTreeMap::new();
-    // Agencies in parallel: each writes its workbook on one thread and its CSV/Parquet
-    // files on another (see `agency::write`), and with every agency's two jobs in one
-    // pool neither core waits for the slower half of an agency.
-    let written: Vec<agency::Written> = data
-        .agencies
-        .par_iter()
-        .map(|a| {
-            let previous_ids =
-                previous.map(|p| agency::discrepancy_ids(&p.join(&a.input.agency).join("discrepancies.csv")));
-            agency::write(
-                &cfg.run_id,
-                a,
-                &data.people,
-                &dir.join(&a.input.agency),
-                previous_ids.as_ref(),
-                cfg.privacy.mask_review_ids,
-                cfg.today,
-            )
-        })
-        .collect::<Result<_>>()?;
     for (a, written) in data.agencies.iter().zip(written) {
         let mut codes: BTreeMap<&str, u64> = BTreeMap::new();
         for d in &a.assessment.discrepancies {
