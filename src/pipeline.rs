@@ -179,10 +179,17 @@ fn stages(
     progress: &dyn Progress,
     write: Option<Writer>,
 ) -> Result<(RunData, Vec<publish::Written>, Instant)> {
+    // Largest file first: registries are independent of each other, and the run waits at
+    // the end for the last registry's folder to be written, best the smallest one's.
+    // Results keep the job's order.
+    let mut order: Vec<usize> = (0..config.registries.len()).collect();
+    let size = |i: &usize| std::fs::metadata(&config.registries[*i].path).map_or(0, |m| m.len());
+    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
     let (sender, tables) = std::sync::mpsc::sync_channel::<(Result<ingest::Table>, u64)>(0);
     std::thread::scope(|scope| {
+        let reading = &order;
         scope.spawn(move || {
-            for input in &config.registries {
+            for input in reading.iter().map(|&i| &config.registries[i]) {
                 progress.stage("ingest", &input.agency);
                 let start = Instant::now();
                 let table = ingest::read(&input.path, &input.rules);
@@ -193,7 +200,7 @@ fn stages(
                 }
             }
         });
-        let result = prepare_with(config, progress, &tables, write);
+        let result = prepare_with(config, progress, &order, &tables, write);
         // Unblock the reader if the stages stopped early (it stops at its next send).
         drop(tables);
         result
@@ -203,6 +210,7 @@ fn stages(
 fn prepare_with(
     config: &Config,
     progress: &dyn Progress,
+    order: &[usize],
     tables: &std::sync::mpsc::Receiver<(Result<ingest::Table>, u64)>,
     write: Option<Writer>,
 ) -> Result<(RunData, Vec<publish::Written>, Instant)> {
@@ -227,10 +235,11 @@ fn prepare_with(
     let (population_problems, index) = timer
         .time("index", || rayon::join(|| link::population_problems(&people), || link::probabilistic::index(&people)));
 
-    let (agencies, written, stages_done) = std::thread::scope(|scope| {
+    let (mut agencies, mut written, stages_done) = std::thread::scope(|scope| {
         let mut agencies = Vec::new();
         let mut writers = Vec::new();
-        for input in &config.registries {
+        for &k in order {
+            let input = &config.registries[k];
             let (table, ms) = tables.recv().expect("the reader thread sends one table per registry until one fails");
             timer.add("ingest", ms);
             let table = table?;
@@ -268,21 +277,25 @@ fn prepare_with(
             });
             if let Some(write) = write {
                 let (run, people) = (Arc::clone(&run), &people);
-                writers.push(scope.spawn(move || write(&run, people)));
+                writers.push((k, scope.spawn(move || write(&run, people))));
             }
-            agencies.push(run);
+            agencies.push((k, run));
         }
         let stages_done = Instant::now();
-        let written = writers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect::<Result<Vec<_>>>()?;
+        let mut written = Vec::new();
+        for (k, w) in writers {
+            written.push((k, w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?));
+        }
         Ok::<_, crate::error::Error>((agencies, written, stages_done))
     })?;
-    // The writers are done: each registry's data has one owner again.
+    // Back to the job's order; the writers are done, so each registry's data has one
+    // owner again.
+    agencies.sort_by_key(|(k, _)| *k);
+    written.sort_by_key(|(k, _)| *k);
+    let written = written.into_iter().map(|(_, w)| w).collect();
     let agencies = agencies
         .into_iter()
-        .map(|a| Arc::try_unwrap(a).unwrap_or_else(|_| unreachable!("writer threads have ended")))
+        .map(|(_, a)| Arc::try_unwrap(a).unwrap_or_else(|_| unreachable!("writer threads have ended")))
         .collect();
     let data = RunData {
         config: config.clone(),

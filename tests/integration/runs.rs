@@ -26,6 +26,31 @@ fn same_inputs_give_byte_identical_data_files() {
     }
 }
 
+/// Registries are computed largest file first (the demo's insurance file is the largest,
+/// the job lists civil status first), but every file and the summary keep the job's order.
+#[test]
+fn results_keep_the_jobs_order_whatever_order_registries_are_computed_in() {
+    let work = Work::new();
+    let out = work.run_demo("demo", "r1");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let job_order = ["civil_status", "insurance", "land", "education"];
+    let demo = work.path().join("demo");
+    let size = |f: &str| std::fs::metadata(demo.join(f)).unwrap().len();
+    assert!(size("bhxh.csv") > size("ho_tich.csv"), "the demo no longer tests a reordering");
+    let run = demo.join("runs/r1");
+    let m = crate::manifest(&run);
+    let inputs: Vec<&str> = m["inputs"].as_array().unwrap().iter().filter_map(|i| i["agency"].as_str()).collect();
+    assert_eq!(inputs, job_order);
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
+    let agencies: Vec<&str> =
+        metrics["agencies"].as_array().unwrap().iter().map(|a| a["agency"].as_str().unwrap()).collect();
+    assert_eq!(agencies, job_order);
+    let summary = String::from_utf8_lossy(&out.stdout).to_string();
+    let at: Vec<usize> = job_order.iter().map(|a| summary.find(&format!("\n{a} ")).expect(a)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{summary}");
+}
+
 #[test]
 fn rerunning_a_run_id_replaces_it_with_identical_files_and_feed_lines_once() {
     let work = Work::new();
