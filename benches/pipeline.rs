@@ -1,7 +1,8 @@
 //! End-to-end pipeline bench: a population of 1 M people and four registries of 1 M
 //! ID-bearing records in total, written as CSV, then the real `doisoat run` in release
 //! mode, timed as a whole process. Prints wall time, the stage timings and peak memory
-//! from the run's manifest.
+//! from the run's manifest, then times the same stages without outputs in a fresh process
+//! and prints what writing the outputs adds.
 //!
 //! `cargo bench --bench pipeline`; `DOISOAT_BENCH_PEOPLE=200000` for a smaller size
 //! (registries are sized to the same total as the population); `DOISOAT_BENCH_NO_ID=0.3`
@@ -16,6 +17,11 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
+
+// The binary's allocator and settings (src/main.rs), so the stages timed in this process
+// run as they do in `doisoat run`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "support/mod.rs"]
 mod support;
@@ -136,6 +142,11 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    // SAFETY: as in src/main.rs, mi_option_purge_delay = 15, -1 = keep freed memory.
+    unsafe { libmimalloc_sys::mi_option_set(15, -1) };
+    if let Some(job) = std::env::var_os("DOISOAT_BENCH_STAGES_ONLY") {
+        return stages_only(Path::new(&job));
+    }
     let n: usize = std::env::var("DOISOAT_BENCH_PEOPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     // DOISOAT_BENCH_KEEP=DIR: generate into DIR and leave it there (for profiling).
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -161,16 +172,28 @@ fn main() {
         println!("  {:<10} {:>8} ms", t["stage"].as_str().unwrap(), t["ms"]);
     }
     print!("{}", String::from_utf8_lossy(&out.stdout));
-    // What writing the outputs adds: the same stages without publishing, in this process
-    // (`pipeline::prepare`), against the whole run's wall time above.
-    let opts = doisoat::config::RunOptions { run_id: Some("stages".into()), ..Default::default() };
-    let cfg = doisoat::config::load(&job, &opts).expect("job loads");
+    // What writing the outputs adds: the same stages without publishing
+    // (`pipeline::prepare`), in a fresh process like the run's (this bench binary again,
+    // told so by DOISOAT_BENCH_STAGES_ONLY), timed as a whole process too.
     let t = Instant::now();
-    let data = doisoat::pipeline::prepare(&cfg, &doisoat::NoProgress).expect("stages run");
+    let out = std::process::Command::new(std::env::current_exe().expect("bench binary"))
+        .arg("--bench")
+        .env("DOISOAT_BENCH_STAGES_ONLY", &job)
+        .output()
+        .expect("run the stages");
     let stages = t.elapsed().as_secs_f64();
-    drop(data);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     println!(
-        "stages without outputs: {stages:.2} s; writing all outputs adds {:.1} % to the run's time",
+        "stages without outputs (whole process): {stages:.2} s; writing all outputs adds {:.1} % to the run's time",
         100.0 * (wall - stages) / stages
     );
+}
+
+/// The child process of the comparison above: the stages alone, then exit.
+fn stages_only(job: &Path) {
+    let opts = doisoat::config::RunOptions { run_id: Some("stages".into()), ..Default::default() };
+    let cfg = doisoat::config::load(job, &opts).expect("job loads");
+    let data = doisoat::pipeline::prepare(&cfg, &doisoat::NoProgress).expect("stages run");
+    // Exit without freeing, as `doisoat run` does.
+    std::mem::forget(data);
 }
