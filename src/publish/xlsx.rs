@@ -9,6 +9,7 @@
 
 use crate::assess::{Code, Dimension, Discrepancy};
 use crate::error::{Error, Result};
+use crate::link::Tier;
 use crate::score::{AgencyScores, Scores};
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::collections::BTreeMap;
@@ -66,9 +67,14 @@ const COLUMNS: &[Col] = &[
     Col {
         header: "Tầng liên kết", cell: |r| r.d.tier.map(|t| Cell::Number(t as u8 as f64)).unwrap_or(Cell::Empty)
     },
+    // The probability of a tier-3 link; an ID link's is always 1 and says nothing, so the
+    // cell stays empty (a tenth of a large sheet's cells).
     Col {
         header: "Điểm liên kết",
-        cell: |r| r.d.score.map(|s| Cell::Number((s * 10_000.0).round() / 10_000.0)).unwrap_or(Cell::Empty),
+        cell: |r| match (r.d.tier, r.d.score) {
+            (Some(Tier::Probabilistic), Some(s)) => Cell::Number((s * 10_000.0).round() / 10_000.0),
+            _ => Cell::Empty,
+        },
     },
     Col { header: "Ghi chú", cell: |r| Cell::Text(&r.d.note) },
     Col { header: "Mới", cell: |r| Cell::Text(if r.is_new { "có" } else { "" }) },

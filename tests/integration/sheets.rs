@@ -65,6 +65,7 @@ fn discrepancies_xlsx_has_a_summary_and_a_sheet_per_code_matching_the_csv() {
     let work = Work::new();
     assert_eq!(code(&work.run_demo("demo", "r1")), 0);
     let run = work.path().join("demo/runs/r1");
+    let mut scored = 0;
     for agency in ["civil_status", "insurance", "land", "education"] {
         let csv = csv_rows(&run.join(agency).join("discrepancies.csv"));
         let mut book = open_workbook_auto(run.join(agency).join("discrepancies.xlsx")).unwrap();
@@ -84,11 +85,16 @@ fn discrepancies_xlsx_has_a_summary_and_a_sheet_per_code_matching_the_csv() {
             assert_eq!(header, HEADERS, "{agency}/{name}");
             for row in range.rows().skip(1) {
                 *from_xlsx.entry((name.clone(), text(&row[0]))).or_default() += 1;
+                // A score only on tier-3 links (an ID link's is always 1).
+                let tier3 = row[9] == Data::Float(3.0);
+                assert_eq!(row[10] != Data::Empty, tier3, "{agency}/{name}: tier {:?}, score {:?}", row[9], row[10]);
+                scored += usize::from(tier3);
             }
         }
         assert_eq!(from_xlsx, csv, "{agency}: the workbook's rows are the CSV's rows");
         assert!(sheets.len() > 3, "{agency}: {sheets:?}");
     }
+    assert!(scored > 0, "no tier-3 row in the demo's workbooks");
 }
 
 #[test]
