@@ -471,43 +471,69 @@ pub fn index(people: &[Person]) -> Index {
         rank[p as usize] = r as u32;
     }
     let names: Vec<NameKeys> = keys.iter().map(|k| k.2).collect();
-    let mut idx = Index {
+    // Each map is filled by its own task, every one in population order (so the first
+    // holder of an ID wins and blocks list people in row order, whatever the threads do).
+    type Blocks = HashMap<u64, Vec<u32>>;
+    let blocks = |key: &(dyn Fn(usize) -> Option<u64> + Sync)| -> Blocks {
+        let mut map = Blocks::with_capacity_and_hasher(people.len(), Default::default());
+        for i in 0..people.len() {
+            if let Some(k) = key(i) {
+                map.entry(k).or_default().push(i as u32);
+            }
+        }
+        map
+    };
+    let first_holder = |kind: IdKind, id: fn(&Person) -> &Id| -> HashMap<u64, u32> {
+        let mut map = HashMap::with_capacity_and_hasher(people.len(), Default::default());
+        for (i, p) in people.iter().enumerate() {
+            let id = id(p);
+            if id.kind == kind {
+                map.entry(id_number(id.digits.as_bytes())).or_insert(i as u32);
+            }
+        }
+        map
+    };
+    let by_dob = |i: usize| keys[i].1;
+    let (mut pid, mut legacy, mut name_freq) = (HashMap::default(), HashMap::default(), HashMap::default());
+    let (mut name_year, mut phonetic_year, mut phonetic_middle_year, mut commune_dob) =
+        (Blocks::default(), Blocks::default(), Blocks::default(), Blocks::default());
+    let mut parent_year = Blocks::default();
+    rayon::scope(|s| {
+        s.spawn(|_| pid = first_holder(IdKind::Personal, |p| &p.pid));
+        s.spawn(|_| legacy = first_holder(IdKind::Legacy, |p| &p.legacy));
+        s.spawn(|_| {
+            name_freq.reserve(people.len());
+            for k in &keys {
+                *name_freq.entry(k.0).or_default() += 1;
+            }
+        });
+        s.spawn(|_| name_year = blocks(&|i| by_dob(i).map(|k| k.0)));
+        s.spawn(|_| phonetic_year = blocks(&|i| by_dob(i).map(|k| k.1)));
+        s.spawn(|_| phonetic_middle_year = blocks(&|i| by_dob(i).map(|k| k.2)));
+        s.spawn(|_| commune_dob = blocks(&|i| by_dob(i).and_then(|k| k.3)));
+        s.spawn(|_| {
+            // A child is listed under each parent's name.
+            for (i, p) in people.iter().enumerate() {
+                let (Some(d), Some(c), Some(_)) = (p.dob, &p.commune, by_dob(i)) else { continue };
+                for parent in [&p.mother, &p.father].into_iter().flatten() {
+                    parent_year.entry(parent_year_key(&parent.folded, d.year, &c.code)).or_default().push(i as u32);
+                }
+            }
+        });
+    });
+    Index {
         names,
         stable,
         rank,
-        pid: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
-        legacy: HashMap::default(),
-        name_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
-        phonetic_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
-        phonetic_middle_year: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
-        commune_dob: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
-        parent_year: HashMap::default(),
-        name_freq: HashMap::with_capacity_and_hasher(people.len(), Default::default()),
-    };
-    for (i, (p, (name, by_dob, _))) in people.iter().zip(keys).enumerate() {
-        let i = i as u32;
-        if p.pid.kind == IdKind::Personal {
-            idx.pid.entry(id_number(p.pid.digits.as_bytes())).or_insert(i);
-        }
-        if p.legacy.kind == IdKind::Legacy {
-            idx.legacy.entry(id_number(p.legacy.digits.as_bytes())).or_insert(i);
-        }
-        *idx.name_freq.entry(name).or_default() += 1;
-        if let Some((ny, py, pmy, cd)) = by_dob {
-            idx.name_year.entry(ny).or_default().push(i);
-            idx.phonetic_year.entry(py).or_default().push(i);
-            idx.phonetic_middle_year.entry(pmy).or_default().push(i);
-            if let Some(cd) = cd {
-                idx.commune_dob.entry(cd).or_default().push(i);
-            }
-            if let (Some(d), Some(c)) = (p.dob, &p.commune) {
-                for parent in [&p.mother, &p.father].into_iter().flatten() {
-                    idx.parent_year.entry(parent_year_key(&parent.folded, d.year, &c.code)).or_default().push(i);
-                }
-            }
-        }
+        pid,
+        legacy,
+        name_year,
+        phonetic_year,
+        phonetic_middle_year,
+        commune_dob,
+        parent_year,
+        name_freq,
     }
-    idx
 }
 
 /// Level frequencies → probabilities with add-one smoothing.
