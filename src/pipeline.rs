@@ -200,14 +200,15 @@ fn stages(
                 }
             }
         });
-        let result = prepare_with(config, progress, &order, &tables, write);
+        let result = compute(config, progress, &order, &tables, write);
         // Unblock the reader if the stages stopped early (it stops at its next send).
         drop(tables);
         result
     })
 }
 
-fn prepare_with(
+/// The stages proper, in `order`, with each registry's table from the reader thread.
+fn compute(
     config: &Config,
     progress: &dyn Progress,
     order: &[usize],
