@@ -119,13 +119,15 @@ pub struct Model {
 type Levels = [u8; NF];
 
 /// 64-bit keys of a name's i/y-unified form, its form without middle name and its
-/// phonetic form: computed once per person and per record, so that the name ladder's
-/// "variant" level compares numbers, not freshly built strings, for every pair.
+/// phonetic form, and of the parents' phonetic forms (father, mother): computed once per
+/// person and per record, so that the name and parents ladders compare numbers, not
+/// freshly built strings, for every pair.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NameKeys {
     iy: u64,
     without_middle: u64,
     phonetic: u64,
+    parents: [u64; 2],
 }
 
 impl NameKeys {
@@ -139,7 +141,14 @@ impl NameKeys {
             iy: key(&[n.iy_key().as_bytes()]),
             without_middle: key(&[n.without_middle().as_bytes()]),
             phonetic: key(&[phonetic.as_bytes()]),
+            parents: [0; 2],
         }
+    }
+
+    /// With the parents' phonetic keys (father, mother; 0 for a parent not named).
+    fn with_parents(mut self, parents: [Option<&name::Name>; 2]) -> NameKeys {
+        self.parents = parents.map(|n| n.map_or(0, |n| key(&[n.phonetic().as_bytes()])));
+        self
     }
 }
 
@@ -158,12 +167,12 @@ fn is_variant(r: &name::Name, rk: &NameKeys, p: &name::Name, pk: &NameKeys) -> b
 /// Parents' names (education, civil status): agree when a parent the record names has the
 /// same letters (folded) or the same phonetic form as that parent in the population;
 /// disagree when some parent can be compared and none agrees; else missing.
-fn parents_level(r: &Record, p: &Person) -> u8 {
+fn parents_level(r: &Record, rk: &NameKeys, p: &Person, pk: &NameKeys) -> u8 {
     let mut compared = false;
-    for (a, b) in [(&r.father, &p.father), (&r.mother, &p.mother)] {
+    for (k, (a, b)) in [(&r.father, &p.father), (&r.mother, &p.mother)].into_iter().enumerate() {
         if let (Some((_, a)), Some(b)) = (a, b) {
             compared = true;
-            if a.folded == b.folded || a.phonetic() == b.phonetic() {
+            if a.folded == b.folded || rk.parents[k] == pk.parents[k] {
                 return 0;
             }
         }
@@ -176,7 +185,8 @@ fn parents_level(r: &Record, p: &Person) -> u8 {
 }
 
 fn record_keys(r: &Record) -> NameKeys {
-    r.name.as_ref().map(NameKeys::of).unwrap_or_default()
+    let parents = [&r.father, &r.mother].map(|n| n.as_ref().map(|(_, n)| n));
+    r.name.as_ref().map(NameKeys::of).unwrap_or_default().with_parents(parents)
 }
 
 fn name_level(r: &Record, rk: &NameKeys, p: &Person, pk: &NameKeys) -> u8 {
@@ -249,7 +259,7 @@ fn levels(r: &Record, rk: &NameKeys, p: &Person, pk: &NameKeys) -> Levels {
         IdKind::Personal => 2,
         _ => MISSING,
     };
-    [name_level(r, rk, p, pk), dob_level(r.dob.as_ref(), p.dob.as_ref()), sex, commune, id, parents_level(r, p)]
+    [name_level(r, rk, p, pk), dob_level(r.dob.as_ref(), p.dob.as_ref()), sex, commune, id, parents_level(r, rk, p, pk)]
 }
 
 /// Candidate pairs of one record: (person, rule).
@@ -446,7 +456,11 @@ pub fn index(people: &[Person]) -> Index {
                     commune,
                 )
             });
-            (key(&[p.name.folded.as_bytes()]), by_dob, NameKeys::with_phonetic(&p.name, &phonetic))
+            (
+                key(&[p.name.folded.as_bytes()]),
+                by_dob,
+                NameKeys::with_phonetic(&p.name, &phonetic).with_parents([p.father.as_ref(), p.mother.as_ref()]),
+            )
         })
         .collect();
     // A 64-bit key of what a person is (not where their row is), sorted; two people

@@ -44,28 +44,25 @@ fn write_line(w: &mut impl Write, cells: impl Iterator<Item = impl AsRef<str>>) 
     w.write_all(b"\r\n")
 }
 
-/// Writes a CSV file: a header row and data rows, `\r\n` line ends (Excel's), and a
-/// UTF-8 BOM when `bom` is set so Excel reads Vietnamese correctly.
-pub fn write_csv<I, R>(path: &Path, headers: &[&str], rows: I, bom: bool) -> Result<()>
+/// Writes a CSV file as a [`CsvFile`]: UTF-8 with BOM (so Excel reads Vietnamese
+/// correctly), `\r\n` line ends (Excel's), a header row and data rows.
+pub fn write_csv<I, R>(path: &Path, headers: &[&str], rows: I) -> Result<()>
 where
     I: IntoIterator<Item = R>,
     R: AsRef<[String]>,
 {
-    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    let io = |e| Error::io(path, e);
-    if bom {
-        w.write_all(b"\xEF\xBB\xBF").map_err(io)?;
-    }
-    write_line(&mut w, headers.iter()).map_err(io)?;
+    let mut file = CsvFile::create(path, headers)?;
+    let mut line = Vec::with_capacity(256);
     for row in rows {
-        write_line(&mut w, row.as_ref().iter()).map_err(io)?;
+        format_line_into(&mut line, row.as_ref().iter());
+        file.write_raw(&line)?;
     }
-    w.flush().map_err(io)
+    file.finish()
 }
 
-/// A CSV file being written (UTF-8 with BOM, `\r\n` line ends), for callers that write
-/// one line to several files: [`CsvFile::line`] formats into a buffer once.
+/// A CSV file being written (UTF-8 with BOM, `\r\n` line ends). A caller that writes
+/// one line to several files formats it once ([`format_line_into`]) and writes it to each
+/// with [`CsvFile::write_raw`].
 pub struct CsvFile {
     path: std::path::PathBuf,
     w: BufWriter<std::fs::File>,
@@ -81,7 +78,7 @@ impl CsvFile {
         Ok(f)
     }
 
-    /// Writes an already formatted line (from [`format_line`]).
+    /// Writes an already formatted line (from [`format_line_into`]).
     pub fn write_raw(&mut self, line: &[u8]) -> Result<()> {
         self.w.write_all(line).map_err(|e| Error::io(&self.path, e))
     }

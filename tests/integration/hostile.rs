@@ -19,6 +19,19 @@ fn run(work: &Work, job: &Path) -> std::process::Output {
     work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"])
 }
 
+/// Points the demo job's run root at `root`.
+fn set_run_root(job: &Path, root: &str) {
+    let text = std::fs::read_to_string(job).unwrap().replace("run_root = \"runs\"", &format!("run_root = \"{root}\""));
+    std::fs::write(job, text).unwrap();
+}
+
+/// The names in a folder (none if it does not exist).
+fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect())
+        .unwrap_or_default()
+}
+
 fn published(work: &Work) -> bool {
     work.path().join("demo/runs/r1").exists()
 }
@@ -178,9 +191,18 @@ fn a_parquet_file_with_a_numeric_id_column_fails_naming_the_column() {
     };
     let job_text = std::fs::read_to_string(&job).unwrap().replace("file = \"bhxh.csv\"", "file = \"bhxh.parquet\"");
     std::fs::write(&job, job_text).unwrap();
+    // Registries are computed largest file first: blank lines (read as nothing) make the
+    // civil-status file the largest, so its folder is being written while the Parquet
+    // file is read.
+    let ho_tich = dir.join("ho_tich.csv");
+    let mut padded = std::fs::read(&ho_tich).unwrap();
+    padded.extend(std::iter::repeat_n(b'\n', 64 * 1024));
+    std::fs::write(&ho_tich, padded).unwrap();
     for numeric in [true, false] {
         let mut df = frame(numeric);
         ParquetWriter::new(std::fs::File::create(dir.join("bhxh.parquet")).unwrap()).finish(&mut df).unwrap();
+        let size = |f: &str| std::fs::metadata(dir.join(f)).unwrap().len();
+        assert!(size("ho_tich.csv") > size("bhxh.parquet"), "civil status is no longer computed first");
         let out = run(&work, &job);
         if numeric {
             assert_eq!(code(&out), 1);
@@ -190,12 +212,9 @@ fn a_parquet_file_with_a_numeric_id_column_fails_naming_the_column() {
                 "{err}"
             );
             assert!(!published(&work));
-            // The civil-status registry comes first in the job: its folder was being
-            // written into the staging folder while this file was read. The staging folder
-            // is gone and the lock released.
-            let left: Vec<String> = std::fs::read_dir(dir.join("runs"))
-                .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect())
-                .unwrap_or_default();
+            // The civil-status folder was being written into the staging folder while
+            // this file was read. The staging folder is gone and the lock released.
+            let left = entries(&dir.join("runs"));
             assert!(left.iter().all(|n| n == "feed"), "left in the run root: {left:?}");
         } else {
             assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -280,8 +299,7 @@ fn an_unwritable_run_root_fails_naming_the_path() {
     let work = Work::new();
     let job = work.demo_job("demo");
     std::fs::write(work.path().join("demo/blocker"), "a file, not a folder").unwrap();
-    let text = std::fs::read_to_string(&job).unwrap().replace("run_root = \"runs\"", "run_root = \"blocker/runs\"");
-    std::fs::write(&job, text).unwrap();
+    set_run_root(&job, "blocker/runs");
     let out = run(&work, &job);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("blocker"), "{}", stderr(&out));
@@ -310,18 +328,12 @@ fn a_full_disk_fails_naming_the_path_and_publishes_nothing() {
         }
     }
     let _guard = Unmount(disk.clone());
-    let text = std::fs::read_to_string(&job)
-        .unwrap()
-        .replace("run_root = \"runs\"", &format!("run_root = \"{}\"", disk.join("runs").display()));
-    std::fs::write(&job, text).unwrap();
+    set_run_root(&job, &disk.join("runs").display().to_string());
     let out = run(&work, &job);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains(disk.to_str().unwrap()), "{err}");
-    let left: Vec<String> = std::fs::read_dir(disk.join("runs"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
+    let left = entries(&disk.join("runs"));
     assert!(left.iter().all(|n| n == "feed"), "left on the full disk: {left:?}");
 }
 
