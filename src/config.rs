@@ -11,7 +11,7 @@ use crate::error::{Error, Problem, Problems, Result};
 use crate::normalize::date::{DayOrder, PartialDate};
 use crate::normalize::sex;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A canonical field that an input column can be mapped to.
@@ -580,15 +580,11 @@ fn check_columns(input: &Input, out: &mut Vec<Problem>, unreadable: &mut Vec<Err
             return;
         }
     };
-    let mut present: HashMap<String, usize> = HashMap::new();
-    for h in &headers {
-        *present.entry(crate::ingest::header_key(h)).or_default() += 1;
-    }
     for column in input.rules.columns.keys() {
-        let why = match present.get(&crate::ingest::header_key(column)) {
-            None => "column not found in",
-            Some(1) => continue,
-            Some(_) => "column appears more than once in",
+        let why = match crate::ingest::header_matches(&headers, column).len() {
+            0 => "column not found in",
+            1 => continue,
+            _ => "column appears more than once in",
         };
         out.push(problem(
             &input.rules_path,

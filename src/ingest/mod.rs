@@ -320,30 +320,30 @@ pub fn read(path: &Path, rules: &Rules) -> Result<Table> {
     }
 }
 
-/// Column positions of the mapped fields, matched by [`header_key`].
+/// The positions in a header row of the columns a mapped column name matches (by
+/// [`header_key`]): one for a usable column, none when missing, several when ambiguous.
+/// Checking a job ([`crate::config`]) and reading a file both go by it.
+pub fn header_matches(headers: &[String], column: &str) -> Vec<usize> {
+    let want = header_key(column);
+    headers.iter().enumerate().filter(|(_, h)| header_key(h) == want).map(|(i, _)| i).collect()
+}
+
+/// Column positions of the mapped fields ([`header_matches`]).
 fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usize>> {
-    let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
     layout
         .columns
         .iter()
-        .map(|(_, column)| {
-            let want = header_key(column);
-            let mut at = keys.iter().enumerate().filter(|(_, k)| **k == want).map(|(i, _)| i);
-            match (at.next(), at.next()) {
-                (Some(i), None) => Ok(i),
-                (None, _) => Err(Error::Input {
-                    path: path.into(),
-                    message: format!("column '{column}' is not in the header"),
-                }),
-                (Some(i), Some(j)) => Err(Error::Input {
-                    path: path.into(),
-                    message: format!(
-                        "column '{column}' appears more than once in the header (columns {} and {}): which one holds the data is ambiguous",
-                        i + 1,
-                        j + 1
-                    ),
-                }),
-            }
+        .map(|(_, column)| match header_matches(headers, column)[..] {
+            [i] => Ok(i),
+            [] => Err(Error::Input { path: path.into(), message: format!("column '{column}' is not in the header") }),
+            [i, j, ..] => Err(Error::Input {
+                path: path.into(),
+                message: format!(
+                    "column '{column}' appears more than once in the header (columns {} and {}): which one holds the data is ambiguous",
+                    i + 1,
+                    j + 1
+                ),
+            }),
         })
         .collect()
 }
