@@ -142,8 +142,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    // SAFETY: as in src/main.rs, mi_option_purge_delay = 15, -1 = keep freed memory.
-    unsafe { libmimalloc_sys::mi_option_set(15, -1) };
+    doisoat::alloc::keep_freed_memory();
     if let Some(job) = std::env::var_os("DOISOAT_BENCH_STAGES_ONLY") {
         return stages_only(Path::new(&job));
     }

@@ -11,9 +11,9 @@
 //! ```
 //!
 //! - [`config`]: job and rules files → a checked [`config::Config`];
-//! - [`ingest`]: CSV / Parquet → raw rows and rejected rows;
+//! - [`ingest`]: CSV / Parquet / spreadsheets → raw rows and rejected rows;
 //! - [`normalize`]: names, dates, sex, IDs, communes → typed records with match keys;
-//! - [`link`]: ID tiers (personal ID, legacy CMND) through polars joins;
+//! - [`link`]: ID tiers (personal ID, legacy CMND), then probabilistic matching;
 //! - [`assess`]: discrepancy codes (SPEC §5);
 //! - [`score`]: đúng / đủ / sạch / sống;
 //! - [`publish`]: the run folder, written atomically, the metrics feed, the gates.
@@ -34,6 +34,7 @@
 //! [`run`] drives them; the library never prints — progress goes to a
 //! [`Progress`] sink and results come back as a [`RunReport`].
 
+pub mod alloc;
 pub mod assess;
 pub mod config;
 pub mod demo;

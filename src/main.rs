@@ -14,17 +14,6 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (`mimalloc.h`, v2 and v3).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// mimalloc hands freed memory back to the operating system 10 ms after it is freed; the
-/// batch frees and allocates gigabytes stage after stage, and faulting the pages in again
-/// cost a second or two of kernel time per run. The process keeps them until it exits.
-fn keep_freed_memory() {
-    // SAFETY: sets an integer option; mimalloc reads it when it schedules a purge.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-}
-
 #[derive(Parser)]
 #[command(
     name = "doisoat",
@@ -305,7 +294,7 @@ fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
 }
 
 fn main() -> ExitCode {
-    keep_freed_memory();
+    doisoat::alloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { job, run_root, run_id } => {
