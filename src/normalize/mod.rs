@@ -133,8 +133,18 @@ fn folded_list(values: &[String]) -> Vec<String> {
     values.iter().map(|v| text::fold(v)).collect()
 }
 
-/// Where a commune is written: (commune column, district column, address column).
-type CommuneKey<'a> = (&'a str, &'a str, &'a str);
+/// Where a commune is written: commune column, district column, address column.
+/// Often empty parts, so equality goes through [`text::same`].
+#[derive(Clone, Copy, Hash)]
+struct CommuneKey<'a>([&'a str; 3]);
+
+impl PartialEq for CommuneKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| text::same(a, b))
+    }
+}
+
+impl Eq for CommuneKey<'_> {}
 
 /// Context shared by the row normalizers. Names and communes repeat a lot in a
 /// registry (a province has a few hundred thousand distinct names and a few thousand
@@ -240,12 +250,16 @@ fn commune_key<'a>(row: &'a Row, layout: &Layout, commune: Field, address: Field
     // A written commune decides alone (see resolve_commune): the address stays out of
     // the key, which keeps the memo small and its lookups short.
     let address = if written.is_empty() { row.get(layout, address).trim() } else { "" };
-    (written, row.get(layout, Field::District).trim(), address)
+    CommuneKey([written, row.get(layout, Field::District).trim(), address])
 }
 
 /// Resolves a commune from its commune column, else from the free-text address; the
 /// district column (or the address's district) disambiguates legacy names.
-fn resolve_commune((written, district, address): CommuneKey, era: CodeEra, province: &str) -> Option<Commune> {
+fn resolve_commune(
+    CommuneKey([written, district, address]): CommuneKey,
+    era: CodeEra,
+    province: &str,
+) -> Option<Commune> {
     let units = AdminUnits::get();
     let district = (!district.is_empty()).then_some(district);
     if !written.is_empty() {
@@ -315,7 +329,8 @@ impl Context<'_> {
     /// The commune of a row (as written, resolved), from the memo.
     fn commune(&self, row: &Row, commune_field: Field, address_field: Field) -> (String, Option<Commune>) {
         let key = commune_key(row, self.layout, commune_field, address_field);
-        let written = if key.0.is_empty() { key.2 } else { key.0 };
+        let [commune, _, address] = key.0;
+        let written = if commune.is_empty() { address } else { commune };
         (written.to_string(), self.communes.get(&key).cloned().flatten())
     }
 
