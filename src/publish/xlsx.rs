@@ -5,7 +5,7 @@
 //!
 //! Every value is written as a string or a number, never as a formula, so a registry value
 //! such as `=HYPERLINK(…)` stays inert text. Sheets stream to disk (constant-memory mode),
-//! one at a time, rows in order.
+//! each filled on its own thread, rows in order.
 
 use crate::assess::{Code, Dimension, Discrepancy};
 use crate::error::{Error, Result};
@@ -153,15 +153,43 @@ fn write_book(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
     for (i, r) in rows.iter().enumerate() {
         by_code.entry(r.d.code).or_default().push(i);
     }
-    let sheet = book.add_worksheet_with_constant_memory().map_err(err)?;
-    write_summary(sheet, summary, &by_code, rows, &header).map_err(err)?;
+    // Every sheet is filled on its own thread, then added in order: a sheet streams to its
+    // own temporary file, so sheets need nothing from each other, and the workbook of a
+    // large agency takes as long as its largest sheet instead of the sum of them.
+    let mut parts: Vec<(String, &[usize])> = Vec::new();
     for (code, idx) in &by_code {
         for (part, chunk) in idx.chunks(MAX_ROWS).enumerate() {
-            let sheet = book.add_worksheet_with_constant_memory().map_err(err)?;
             let name = if part == 0 { code.name().to_string() } else { format!("{} ({})", code.name(), part + 1) };
-            sheet.set_name(name).map_err(err)?;
-            write_code_sheet(sheet, rows, chunk, &header).map_err(err)?;
+            parts.push((name, chunk));
         }
+    }
+    // The summary first, on this thread: a format gets its number in the workbook when a
+    // sheet first uses it, so the summary's two formats are numbered in the same order on
+    // every run, before the code sheets (which use one of them) start on their threads.
+    let mut summary_sheet = book.new_worksheet_with_constant_memory().map_err(err)?;
+    write_summary(&mut summary_sheet, summary, &by_code, rows, &header).map_err(err)?;
+    let mut sheets = Vec::with_capacity(parts.len());
+    for _ in &parts {
+        sheets.push(book.new_worksheet_with_constant_memory().map_err(err)?);
+    }
+    let header = &header;
+    let filled: Vec<std::result::Result<(), XlsxError>> = std::thread::scope(|scope| {
+        let code_threads: Vec<_> = sheets
+            .iter_mut()
+            .zip(&parts)
+            .map(|(sheet, (name, chunk))| {
+                scope.spawn(move || {
+                    sheet.set_name(name)?;
+                    write_code_sheet(sheet, rows, chunk, header)
+                })
+            })
+            .collect();
+        code_threads.into_iter().map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    filled.into_iter().collect::<std::result::Result<(), XlsxError>>().map_err(err)?;
+    book.push_worksheet(summary_sheet);
+    for sheet in sheets {
+        book.push_worksheet(sheet);
     }
     book.save(path).map_err(err)
 }
@@ -304,4 +332,48 @@ fn write_summary(
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofilter(0, 0, table_end.max(1), HEADERS.len() as u16 - 1)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sheets are filled on threads; the bytes must still be the same on every write
+    /// (formats are numbered when first used, so the order they are first used in must
+    /// not depend on the threads).
+    #[test]
+    fn the_same_rows_give_the_same_bytes() {
+        let codes = [Code::AddressLegacyUnit, Code::NameVariant, Code::IdLegacy, Code::DuplicateRecord];
+        let ds: Vec<Discrepancy> = (0..2_000)
+            .map(|i| Discrepancy {
+                record_id: format!("R{i}"),
+                line: i as u64 + 2,
+                commune: if i % 3 == 0 { "03424" } else { "03388" }.into(),
+                code: codes[i % codes.len()],
+                field: "full_name",
+                registry_value: format!("Lò Văn {i}"),
+                population_value: String::new(),
+                suggested_value: "Lò Văn A".into(),
+                person_id: "012179022524".into(),
+                tier: Some(Tier::PersonalId),
+                score: Some(1.0),
+                note: String::new(),
+            })
+            .collect();
+        let rows: Vec<Row> =
+            ds.iter().map(|d| Row { d, commune_name: "Xã Bản Bo", id: "4cae7ce1883da721", is_new: true }).collect();
+        let scores = crate::score::score(&[], &crate::config::Weights::default());
+        let today = crate::normalize::date::PartialDate::new(2026, 11, 29).unwrap();
+        let summary = Summary { run_id: "r1", agency: "land", name: "Đất đai", scores: &scores, today };
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = |n: usize| {
+            let path = dir.path().join(format!("{n}.xlsx"));
+            write(&path, &summary, &rows).unwrap();
+            std::fs::read(path).unwrap()
+        };
+        let first = bytes(0);
+        for n in 1..12 {
+            assert!(bytes(n) == first, "write {n} differs from the first");
+        }
+    }
 }

@@ -93,6 +93,11 @@ fn discrepancies_xlsx_has_a_summary_and_a_sheet_per_code_matching_the_csv() {
         }
         assert_eq!(from_xlsx, csv, "{agency}: the workbook's rows are the CSV's rows");
         assert!(sheets.len() > 3, "{agency}: {sheets:?}");
+        // Sheets are filled on threads, but they come in the summary's code order.
+        let codes_at = summary.rows().position(|r| text(&r[0]) == "Mã lỗi (trang)").expect("code table");
+        let listed: Vec<String> =
+            summary.rows().skip(codes_at + 1).map(|r| text(&r[0])).take_while(|c| !c.is_empty()).collect();
+        assert_eq!(listed, sheets[1..], "{agency}: sheet order");
     }
     assert!(scored > 0, "no tier-3 row in the demo's workbooks");
 }
