@@ -17,8 +17,8 @@ use crate::normalize::name::{self, NameRelation};
 use crate::normalize::{Event, Person, Record};
 pub use codes::{Code, Dimension, Severity};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// Commune code used when neither the record nor its person has one.
 pub const UNKNOWN_COMMUNE: &str = "unknown";
@@ -476,7 +476,9 @@ pub fn assess(
             },
         });
     }
-    a.discrepancies.sort_by(|x, y| {
+    // Stable, so rows with equal keys keep the order they were found in, as a serial
+    // sort would.
+    a.discrepancies.par_sort_by(|x, y| {
         (&x.commune, &x.record_id, x.line, x.code, x.field).cmp(&(&y.commune, &y.record_id, y.line, y.code, y.field))
     });
     a
@@ -497,7 +499,8 @@ fn duplicates(
     if cardinality == Cardinality::Many {
         return;
     }
-    let mut groups: HashMap<(u32, Option<Event>), Vec<usize>> = HashMap::new();
+    // The groups are sorted below, so the map's order does not reach the output.
+    let mut groups: FxHashMap<(u32, Option<Event>), Vec<usize>> = FxHashMap::default();
     for (i, (r, l)) in records.iter().zip(links).enumerate() {
         let Some(p) = l.person else { continue };
         let key = match cardinality {
