@@ -19,7 +19,8 @@ pub fn csv_cell(value: &str) -> String {
 /// Writes one cell as [`csv_cell`] gives it, without allocating when nothing changes.
 fn write_cell(w: &mut impl Write, value: &str) -> std::io::Result<()> {
     let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quote = value.contains([',', '"', '\n', '\r']);
+    // Bytes, not chars: the four are ASCII, so they never occur inside a UTF-8 sequence.
+    let quote = value.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
     if quote {
         w.write_all(b"\"")?;
     }
