@@ -440,11 +440,22 @@ pub fn assess(
         })
         .collect();
     let mut a = Assessment::default();
+    a.outcomes.reserve_exact(per_record.len() + rejected.len());
+    let mut found = Vec::with_capacity(per_record.len());
     for (o, rows) in per_record {
         a.outcomes.push(o);
+        found.push(rows);
+    }
+    let mut duplicated = Vec::new();
+    duplicates(people, records, links, cardinality, &mut a.outcomes, &mut duplicated);
+    // One allocation of the final size: grown push by push, the vector of a large
+    // registry's discrepancies was copied into ever larger fresh memory on one core.
+    let total = found.iter().map(Vec::len).sum::<usize>() + duplicated.len() + rejected.len();
+    a.discrepancies.reserve_exact(total);
+    for rows in found {
         a.discrepancies.extend(rows);
     }
-    duplicates(people, records, links, cardinality, &mut a.outcomes, &mut a.discrepancies);
+    a.discrepancies.append(&mut duplicated);
     a.coverage = coverage(people, links, rules, today);
     for rj in rejected {
         a.outcomes.push(RecordOutcome {
