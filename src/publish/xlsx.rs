@@ -5,7 +5,7 @@
 //!
 //! Every value is written as a string or a number, never as a formula, so a registry value
 //! such as `=HYPERLINK(…)` stays inert text. Sheets stream to disk (constant-memory mode),
-//! each filled on its own thread, rows in order.
+//! the summary first, then each code sheet on a thread of its own, rows in order.
 
 use crate::assess::{Code, Dimension, Discrepancy};
 use crate::error::{Error, Result};
@@ -153,7 +153,7 @@ fn write_book(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
     for (i, r) in rows.iter().enumerate() {
         by_code.entry(r.d.code).or_default().push(i);
     }
-    // Every sheet is filled on its own thread, then added in order: a sheet streams to its
+    // Every code sheet is filled on its own thread, then added in order: a sheet streams to its
     // own temporary file, so sheets need nothing from each other, and the workbook of a
     // large agency takes as long as its largest sheet instead of the sum of them.
     let mut parts: Vec<(String, &[usize])> = Vec::new();
