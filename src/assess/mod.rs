@@ -53,6 +53,25 @@ pub struct Discrepancy {
 }
 
 impl Discrepancy {
+    /// A discrepancy on a record, with no values, link or note yet (those are set with
+    /// struct update syntax where a code has them).
+    pub fn new(record_id: String, line: u64, commune: String, code: Code, field: &'static str) -> Discrepancy {
+        Discrepancy {
+            record_id,
+            line,
+            commune,
+            code,
+            field,
+            registry_value: String::new(),
+            population_value: String::new(),
+            suggested_value: String::new(),
+            person_id: String::new(),
+            tier: None,
+            score: None,
+            note: String::new(),
+        }
+    }
+
     /// Stable discrepancy ID: hash of agency, record ID, code and field.
     pub fn stable_id(&self, agency: &str) -> String {
         let mut h = Sha256::new();
@@ -468,23 +487,14 @@ pub fn assess(
                 f
             },
         });
+        let record_id = if rj.record_id.is_empty() { format!("line:{}", rj.line) } else { rj.record_id.clone() };
         a.discrepancies.push(Discrepancy {
-            record_id: if rj.record_id.is_empty() { format!("line:{}", rj.line) } else { rj.record_id.clone() },
-            line: rj.line,
-            commune: UNKNOWN_COMMUNE.into(),
-            code: Code::RejectedRow,
-            field: "row",
-            registry_value: String::new(),
-            population_value: String::new(),
-            suggested_value: String::new(),
-            person_id: String::new(),
-            tier: None,
-            score: None,
             note: if rj.column.is_empty() {
                 rj.reason.clone()
             } else {
                 format!("column '{}': {}", rj.column, rj.reason)
             },
+            ..Discrepancy::new(record_id, rj.line, UNKNOWN_COMMUNE.into(), Code::RejectedRow, "row")
         });
     }
     // Stable, so rows with equal keys keep the order they were found in, as a serial
@@ -560,20 +570,7 @@ mod tests {
     /// `agency \0 record \0 code \0 field \0`, in lower-case hex.
     #[test]
     fn stable_id_is_pinned() {
-        let d = Discrepancy {
-            record_id: "BH-0001".into(),
-            line: 7,
-            commune: "12345".into(),
-            code: Code::IdMissing,
-            field: "personal_id",
-            registry_value: String::new(),
-            population_value: String::new(),
-            suggested_value: String::new(),
-            person_id: String::new(),
-            tier: None,
-            score: None,
-            note: String::new(),
-        };
+        let d = Discrepancy::new("BH-0001".into(), 7, "12345".into(), Code::IdMissing, "personal_id");
         assert_eq!(d.stable_id("insurance"), "fc8599bba6629907");
     }
 }

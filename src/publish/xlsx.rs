@@ -345,19 +345,22 @@ mod tests {
     fn the_same_rows_give_the_same_bytes() {
         let codes = [Code::AddressLegacyUnit, Code::NameVariant, Code::IdLegacy, Code::DuplicateRecord];
         let ds: Vec<Discrepancy> = (0..2_000)
-            .map(|i| Discrepancy {
-                record_id: format!("R{i}"),
-                line: i as u64 + 2,
-                commune: if i % 3 == 0 { "03424" } else { "03388" }.into(),
-                code: codes[i % codes.len()],
-                field: "full_name",
-                registry_value: format!("Lò Văn {i}"),
-                population_value: String::new(),
-                suggested_value: "Lò Văn A".into(),
-                person_id: "012179022524".into(),
-                tier: Some(Tier::PersonalId),
-                score: Some(1.0),
-                note: String::new(),
+            .map(|i| {
+                let commune = if i % 3 == 0 { "03424" } else { "03388" };
+                Discrepancy {
+                    registry_value: format!("Lò Văn {i}"),
+                    suggested_value: "Lò Văn A".into(),
+                    person_id: "012179022524".into(),
+                    tier: Some(Tier::PersonalId),
+                    score: Some(1.0),
+                    ..Discrepancy::new(
+                        format!("R{i}"),
+                        i as u64 + 2,
+                        commune.into(),
+                        codes[i % codes.len()],
+                        "full_name",
+                    )
+                }
             })
             .collect();
         let rows: Vec<Row> =
