@@ -7,10 +7,11 @@
 //! 1. **Blocking**, ordered rules, each pair remembering the first rule that found it:
 //!    an ID-typo index (the record's 12-digit ID one substitution or one adjacent
 //!    transposition from a population ID; an 11-digit ID with one digit lost), folded
-//!    full name + birth year, phonetic surname + given name (+ middle initials) + birth year, commune + full
-//!    date of birth, a parent's name + birth year + commune (children's registries). Blocks larger than [`MAX_BLOCK`] are skipped and counted.
+//!    full name + birth year, phonetic surname + given name (+ middle initials) + birth
+//!    year, commune + full date of birth, a parent's name + birth year + commune
+//!    (children's registries). Blocks larger than [`MAX_BLOCK`] are skipped and counted.
 //! 2. **Comparison ladders** with labelled levels (first true level wins) for name, date
-//!    of birth, sex, commune and ID.
+//!    of birth, sex, commune, ID and parents' names.
 //! 3. **Weights** log2(m/u) per level: m from the tier-1 links of the same run (pairs
 //!    known to match), u from seeded random pairs; the exact-name level's u is the
 //!    name's own frequency in the population (term-frequency adjustment: agreeing on a
