@@ -11,12 +11,15 @@
 //! evaluates the job's quality gates.
 
 mod agency;
+mod feed;
+mod gates;
 mod lock;
 mod report;
 pub mod writers;
 pub mod xlsx;
 
 pub use agency::Written;
+pub use feed::FEED_DIR;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -30,9 +33,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use writers::write_json;
-
-/// Name of the metrics feed folder inside the run root.
-pub const FEED_DIR: &str = "feed";
 
 /// Checks conservation for every input: each row ends in exactly one outcome.
 pub fn check_conservation(data: &RunData) -> Result<()> {
@@ -178,8 +178,8 @@ impl Publisher {
         if replaced.exists() {
             std::fs::remove_dir_all(&replaced).map_err(|e| Error::io(&replaced, e))?;
         }
-        append_feed(&cfg.run_root, &cfg.run_id, data)?;
-        let failed_gates = evaluate_gates(data, self.previous.as_deref());
+        feed::append(&cfg.run_root, &cfg.run_id, data)?;
+        let failed_gates = gates::evaluate(data, self.previous.as_deref());
         Ok(RunReport {
             run_dir: target,
             agencies: summaries,
@@ -273,7 +273,7 @@ fn write_run(
     )?;
     write_json(&dir.join("changes.json"), &json!({ "run_id": cfg.run_id, "agencies": changes }))?;
     let prom = dir.join("metrics.prom");
-    std::fs::write(&prom, openmetrics(data)).map_err(|e| Error::io(&prom, e))?;
+    std::fs::write(&prom, feed::openmetrics(data)).map_err(|e| Error::io(&prom, e))?;
     let mut report_timings = data.timings.clone();
     report_timings.push(("publish".into(), start.elapsed().as_millis() as u64));
     let report_path = dir.join("report.html");
@@ -328,142 +328,6 @@ pub fn peak_memory_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
-}
-
-/// One figure of the feed: agency × commune (or `all`) × dimension.
-struct FeedRow<'a> {
-    agency: &'a str,
-    commune: &'a str,
-    dimension: &'static str,
-    score: Option<f64>,
-    passed: Option<u64>,
-    total: u64,
-    suppressed: bool,
-}
-
-/// The feed's figures; a commune with fewer records than the job's `min_count` keeps
-/// no score and no counts (SPEC §8).
-fn feed_rows(data: &RunData) -> Vec<FeedRow<'_>> {
-    let min = data.config.privacy.min_count;
-    let mut out = Vec::new();
-    for a in &data.agencies {
-        let all =
-            std::iter::once(("all", &a.scores.total)).chain(a.scores.communes.iter().map(|(c, s)| (c.as_str(), s)));
-        for (commune, s) in all {
-            let suppressed = commune != "all" && s.counts.rows < min;
-            let mut push = |dimension, score: Option<f64>, passed: Option<u64>, total: u64| {
-                out.push(FeedRow {
-                    agency: &a.input.agency,
-                    commune,
-                    dimension,
-                    score: if suppressed { None } else { score },
-                    passed: if suppressed { None } else { passed },
-                    total: if suppressed { 0 } else { total },
-                    suppressed,
-                });
-            };
-            for d in crate::assess::Dimension::ALL {
-                let sc = s.dimension(d);
-                push(d.key(), sc.score, Some(sc.passed), sc.total);
-            }
-            push("overall", s.overall, None, s.counts.rows);
-        }
-    }
-    out
-}
-
-/// Appends one line per agency × commune × dimension to `feed/metrics.jsonl`; lines of
-/// the same run ID from an earlier attempt are replaced, never duplicated.
-fn append_feed(run_root: &Path, run_id: &str, data: &RunData) -> Result<()> {
-    let dir = run_root.join(FEED_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let path = dir.join("metrics.jsonl");
-    let existing = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut out = String::with_capacity(existing.len() + 4096);
-    for line in existing.lines() {
-        let same_run = serde_json::from_str::<Value>(line).ok().is_some_and(|v| v["run_id"] == run_id);
-        if !same_run && !line.trim().is_empty() {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    for r in feed_rows(data) {
-        let mut line = json!({"run_id": run_id, "agency": r.agency, "commune": r.commune, "dimension": r.dimension,
-                              "score": r.score, "passed": r.passed, "total": if r.suppressed { None } else { Some(r.total) }});
-        if r.suppressed {
-            line["suppressed"] = json!(true);
-        }
-        out.push_str(&line.to_string());
-        out.push('\n');
-    }
-    let tmp = dir.join(".metrics.jsonl.tmp");
-    std::fs::write(&tmp, out).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
-}
-
-/// `metrics.prom`: the feed's figures in OpenMetrics text for dashboard scrapers
-/// (suppressed communes left out).
-fn openmetrics(data: &RunData) -> String {
-    let mut s = String::from("# TYPE doisoat_score gauge\n# HELP doisoat_score Quality score 0-100 of a registry, by agency, commune and dimension.\n");
-    let rows = feed_rows(data);
-    for r in rows.iter().filter(|r| !r.suppressed) {
-        if let Some(score) = r.score {
-            s.push_str(&format!(
-                "doisoat_score{{agency=\"{}\",commune=\"{}\",dimension=\"{}\"}} {score:.2}\n",
-                r.agency, r.commune, r.dimension
-            ));
-        }
-    }
-    s.push_str("# TYPE doisoat_records gauge\n# HELP doisoat_records Records behind a score.\n");
-    for r in rows.iter().filter(|r| !r.suppressed && r.dimension == "overall") {
-        s.push_str(&format!("doisoat_records{{agency=\"{}\",commune=\"{}\"}} {}\n", r.agency, r.commune, r.total));
-    }
-    s.push_str("# EOF\n");
-    s
-}
-
-/// Evaluates the job's gates against this run's and the previous run's scores.
-fn evaluate_gates(data: &RunData, previous: Option<&Path>) -> Vec<String> {
-    let prev: Option<Value> = previous
-        .and_then(|p| std::fs::read_to_string(p.join("metrics.json")).ok())
-        .and_then(|t| serde_json::from_str(&t).ok());
-    let prev_score = |agency: &str, dim: &str| -> Option<f64> {
-        let agencies = prev.as_ref()?["agencies"].as_array()?;
-        let a = agencies.iter().find(|a| a["agency"] == agency)?;
-        if dim == "overall" {
-            a["overall"].as_f64()
-        } else {
-            a[dim]["score"].as_f64()
-        }
-    };
-    let mut failed = Vec::new();
-    for g in &data.config.gates {
-        for a in &data.agencies {
-            if g.agency.as_deref().is_some_and(|x| x != a.input.agency) {
-                continue;
-            }
-            let Some(score) = a.scores.total.get(&g.dimension) else {
-                continue;
-            };
-            if let Some(min) = g.min {
-                if score < min {
-                    failed.push(format!(
-                        "{} {} is {score:.2}, below the gate's minimum {min:.2}",
-                        a.input.agency, g.dimension
-                    ));
-                }
-            }
-            if let (Some(max_drop), Some(before)) = (g.max_drop, prev_score(&a.input.agency, &g.dimension)) {
-                if before - score > max_drop {
-                    failed.push(format!(
-                        "{} {} fell from {before:.2} to {score:.2}, more than the gate's {max_drop:.2} points",
-                        a.input.agency, g.dimension
-                    ));
-                }
-            }
-        }
-    }
-    failed
 }
 
 #[cfg(test)]

@@ -1,0 +1,104 @@
+//! The metrics feed (SPEC §7): `RUN_ROOT/feed/metrics.jsonl`, one line per run × agency ×
+//! commune × dimension, appended idempotently per run ID, and `metrics.prom`, the same
+//! figures in OpenMetrics text. Communes under the job's `min_count` show no figures
+//! (SPEC §8).
+
+use crate::error::{Error, Result};
+use crate::pipeline::RunData;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// Name of the metrics feed folder inside the run root.
+pub const FEED_DIR: &str = "feed";
+
+/// One figure of the feed: agency × commune (or `all`) × dimension.
+struct FeedRow<'a> {
+    agency: &'a str,
+    commune: &'a str,
+    dimension: &'static str,
+    score: Option<f64>,
+    passed: Option<u64>,
+    total: u64,
+    suppressed: bool,
+}
+
+/// The feed's figures; a commune with fewer records than the job's `min_count` keeps
+/// no score and no counts (SPEC §8).
+fn feed_rows(data: &RunData) -> Vec<FeedRow<'_>> {
+    let min = data.config.privacy.min_count;
+    let mut out = Vec::new();
+    for a in &data.agencies {
+        let all =
+            std::iter::once(("all", &a.scores.total)).chain(a.scores.communes.iter().map(|(c, s)| (c.as_str(), s)));
+        for (commune, s) in all {
+            let suppressed = commune != "all" && s.counts.rows < min;
+            let mut push = |dimension, score: Option<f64>, passed: Option<u64>, total: u64| {
+                out.push(FeedRow {
+                    agency: &a.input.agency,
+                    commune,
+                    dimension,
+                    score: if suppressed { None } else { score },
+                    passed: if suppressed { None } else { passed },
+                    total: if suppressed { 0 } else { total },
+                    suppressed,
+                });
+            };
+            for d in crate::assess::Dimension::ALL {
+                let sc = s.dimension(d);
+                push(d.key(), sc.score, Some(sc.passed), sc.total);
+            }
+            push("overall", s.overall, None, s.counts.rows);
+        }
+    }
+    out
+}
+
+/// Appends one line per agency × commune × dimension to `feed/metrics.jsonl`; lines of
+/// the same run ID from an earlier attempt are replaced, never duplicated.
+pub(super) fn append(run_root: &Path, run_id: &str, data: &RunData) -> Result<()> {
+    let dir = run_root.join(FEED_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let path = dir.join("metrics.jsonl");
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut out = String::with_capacity(existing.len() + 4096);
+    for line in existing.lines() {
+        let same_run = serde_json::from_str::<Value>(line).ok().is_some_and(|v| v["run_id"] == run_id);
+        if !same_run && !line.trim().is_empty() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    for r in feed_rows(data) {
+        let mut line = json!({"run_id": run_id, "agency": r.agency, "commune": r.commune, "dimension": r.dimension,
+                              "score": r.score, "passed": r.passed, "total": if r.suppressed { None } else { Some(r.total) }});
+        if r.suppressed {
+            line["suppressed"] = json!(true);
+        }
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    let tmp = dir.join(".metrics.jsonl.tmp");
+    std::fs::write(&tmp, out).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+}
+
+/// `metrics.prom`: the feed's figures in OpenMetrics text for dashboard scrapers
+/// (suppressed communes left out).
+pub(super) fn openmetrics(data: &RunData) -> String {
+    let mut s = String::from("# TYPE doisoat_score gauge\n# HELP doisoat_score Quality score 0-100 of a registry, by agency, commune and dimension.\n");
+    let rows = feed_rows(data);
+    for r in rows.iter().filter(|r| !r.suppressed) {
+        if let Some(score) = r.score {
+            s.push_str(&format!(
+                "doisoat_score{{agency=\"{}\",commune=\"{}\",dimension=\"{}\"}} {score:.2}\n",
+                r.agency, r.commune, r.dimension
+            ));
+        }
+    }
+    s.push_str("# TYPE doisoat_records gauge\n# HELP doisoat_records Records behind a score.\n");
+    for r in rows.iter().filter(|r| !r.suppressed && r.dimension == "overall") {
+        s.push_str(&format!("doisoat_records{{agency=\"{}\",commune=\"{}\"}} {}\n", r.agency, r.commune, r.total));
+    }
+    s.push_str("# EOF\n");
+    s
+}
