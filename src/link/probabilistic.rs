@@ -8,8 +8,9 @@
 //!    an ID-typo index (the record's 12-digit ID one substitution or one adjacent
 //!    transposition from a population ID; an 11-digit ID with one digit lost), folded
 //!    full name + birth year, phonetic surname + given name (+ middle initials) + birth
-//!    year, commune + full date of birth, a parent's name + birth year + commune
-//!    (children's registries). Blocks larger than [`MAX_BLOCK`] are skipped and counted.
+//!    year, commune + full date of birth, folded full name + day and month of birth (a
+//!    mistyped year), a parent's name + birth year + commune (children's registries).
+//!    Blocks larger than [`MAX_BLOCK`] are skipped and counted.
 //! 2. **Comparison ladders** with labelled levels (first true level wins) for name, date
 //!    of birth, sex, commune, ID and parents' names.
 //! 3. **Weights** log2(m/u) per level: m from the tier-1 links of the same run (pairs
@@ -67,7 +68,7 @@ pub const NF: usize = 6;
 /// Level labels of each field, best first; the last is "else".
 pub const LEVELS: [&[&str]; NF] = [
     &["exact", "same_letters", "variant", "jw_0.92", "jw_0.80", "else"],
-    &["exact", "day_month_swap", "partial_agrees", "same_month_year", "same_year", "year_pm1", "else"],
+    &["exact", "day_month_swap", "partial_agrees", "same_month_year", "same_year", "year_mistyped", "year_pm1", "else"],
     &["agree", "disagree"],
     &["agree", "disagree"],
     &["exact", "one_edit", "else"],
@@ -226,11 +227,20 @@ fn dob_level(a: Option<&PartialDate>, b: Option<&PartialDate>) -> u8 {
         3
     } else if a.year == b.year {
         4
-    } else if (a.year - b.year).abs() == 1 {
+    } else if a.day != 0 && a.day == b.day && a.month == b.month && year_mistyped(a.year, b.year) {
         5
-    } else {
+    } else if (a.year - b.year).abs() == 1 {
         6
+    } else {
+        7
     }
+}
+
+/// Whether one year reads as the other mistyped: one apart, or one digit changed, or two
+/// adjacent digits swapped (1987 for 1988, 1997, 1978). Namesakes born on the same day
+/// decades apart are not.
+fn year_mistyped(a: i32, b: i32) -> bool {
+    (a - b).abs() == 1 || one_edit(&a.to_string(), &b.to_string())
 }
 
 /// Whether two digit strings are one substitution or adjacent transposition apart.
@@ -326,6 +336,13 @@ fn candidates(r: &Record, idx: &Index) -> Vec<(u32, &'static str)> {
             }
         }
     }
+    if let (Some(n), Some(d)) = (&r.name, &r.dob) {
+        if d.day != 0 {
+            if let Some(ps) = idx.name_day_month.get(&name_day_month_key(&n.folded, d)) {
+                push(ps, "name_day_month");
+            }
+        }
+    }
     if let (Some(y), Some(c)) = (year, &r.commune) {
         for (_, parent) in [&r.mother, &r.father].into_iter().flatten() {
             if let Some(ps) = idx.parent_year.get(&parent_year_key(&parent.folded, y, &c.code)) {
@@ -394,6 +411,12 @@ fn commune_dob_key(code: &str, d: &PartialDate) -> u64 {
     key(&[code.as_bytes(), &d.year.to_le_bytes(), &[d.month, d.day]])
 }
 
+/// Folded name, day and month of birth: every other rule keys on the birth year, so a
+/// mistyped year (1987 for 1988) would find no candidate at all.
+fn name_day_month_key(folded: &str, d: &PartialDate) -> u64 {
+    key(&[b"day_month", folded.as_bytes(), &[d.month, d.day]])
+}
+
 /// The population's blocking indexes, built once per run and shared by the registries.
 pub struct Index {
     /// Personal IDs (as numbers: 12 digits fit in a `u64`) → the first person holding it.
@@ -404,6 +427,7 @@ pub struct Index {
     phonetic_year: HashMap<u64, Vec<u32>>,
     phonetic_middle_year: HashMap<u64, Vec<u32>>,
     commune_dob: HashMap<u64, Vec<u32>>,
+    name_day_month: HashMap<u64, Vec<u32>>,
     parent_year: HashMap<u64, Vec<u32>>,
     name_freq: HashMap<u64, u32>,
     /// People in an order that does not depend on the extract's row order (personal ID,
@@ -438,8 +462,8 @@ fn id_number(digits: &[u8]) -> u64 {
 }
 
 /// A person's keys: name, and with a date of birth (name+year, phonetic+year,
-/// phonetic+middle initials+year, commune+date).
-type PersonKeys = (u64, Option<(u64, u64, u64, Option<u64>)>, NameKeys);
+/// phonetic+middle initials+year, commune+date, name+day+month).
+type PersonKeys = (u64, Option<(u64, u64, u64, Option<u64>, Option<u64>)>, NameKeys);
 
 /// Builds the blocking indexes of a population.
 pub fn index(people: &[Person]) -> Index {
@@ -456,6 +480,7 @@ pub fn index(people: &[Person]) -> Index {
                     phonetic_year_key(&phonetic, d.year),
                     phonetic_middle_year_key(&phonetic, &middle, d.year),
                     commune,
+                    (d.day != 0).then(|| name_day_month_key(&p.name.folded, &d)),
                 )
             });
             (
@@ -513,7 +538,7 @@ pub fn index(people: &[Person]) -> Index {
     let (mut pid, mut legacy, mut name_freq) = (HashMap::default(), HashMap::default(), HashMap::default());
     let (mut name_year, mut phonetic_year, mut phonetic_middle_year, mut commune_dob) =
         (Blocks::default(), Blocks::default(), Blocks::default(), Blocks::default());
-    let mut parent_year = Blocks::default();
+    let (mut name_day_month, mut parent_year) = (Blocks::default(), Blocks::default());
     rayon::scope(|s| {
         s.spawn(|_| pid = first_holder(IdKind::Personal, |p| &p.pid));
         s.spawn(|_| legacy = first_holder(IdKind::Legacy, |p| &p.legacy));
@@ -527,6 +552,7 @@ pub fn index(people: &[Person]) -> Index {
         s.spawn(|_| phonetic_year = blocks(&|i| by_dob(i).map(|k| k.1)));
         s.spawn(|_| phonetic_middle_year = blocks(&|i| by_dob(i).map(|k| k.2)));
         s.spawn(|_| commune_dob = blocks(&|i| by_dob(i).and_then(|k| k.3)));
+        s.spawn(|_| name_day_month = blocks(&|i| by_dob(i).and_then(|k| k.4)));
         s.spawn(|_| {
             // A child is listed under each parent's name.
             for (i, p) in people.iter().enumerate() {
@@ -547,6 +573,7 @@ pub fn index(people: &[Person]) -> Index {
         phonetic_year,
         phonetic_middle_year,
         commune_dob,
+        name_day_month,
         parent_year,
         name_freq,
     }
@@ -925,6 +952,7 @@ pub fn link(
         ("name_birthyear".to_string(), idx.name_year.values().map(|v| big(v.len())).sum()),
         ("surname_given_phonetic_birthyear".to_string(), idx.phonetic_year.values().map(|v| big(v.len())).sum()),
         ("commune_dob".to_string(), idx.commune_dob.values().map(|v| big(v.len())).sum()),
+        ("name_day_month".to_string(), idx.name_day_month.values().map(|v| big(v.len())).sum()),
         ("parent_birthyear_commune".to_string(), idx.parent_year.values().map(|v| big(v.len())).sum()),
     ];
     let r6 = |x: f64| (x * 1e6).round() / 1e6;
@@ -1266,6 +1294,27 @@ mod tests {
         assert_eq!(links[2].review_candidate, Some(300));
     }
 
+    /// Generated 500 000-person province: 1 261 records without ID whose birth year was
+    /// mistyped (same day and month, one year off) found no candidate, because every
+    /// blocking rule keyed on the year. Name + day + month finds them; a namesake born on
+    /// the same day decades apart is no mistyped year.
+    #[test]
+    fn a_mistyped_birth_year_still_finds_its_person() {
+        let people = population();
+        let records = [
+            record("", "Giàng A Páo", "05/03/1988", true, "03424"),
+            record("", "Giàng A Páo", "05/03/1960", true, "03424"),
+        ];
+        let links = run(&people, &records, Cardinality::Many);
+        let e = links[0].explanation.as_ref().expect("a candidate");
+        assert_eq!(e.rule, "name_day_month");
+        assert!(e.levels.iter().any(|l| l.0 == "dob" && l.1 == "year_mistyped"), "{:?}", e.levels);
+        assert_eq!(links[0].person.or(links[0].review_candidate), Some(300));
+        let far = links[1].explanation.as_ref().expect("a candidate");
+        assert!(far.levels.iter().any(|l| l.0 == "dob" && l.1 == "else"), "{:?}", far.levels);
+        assert!(far.weight + 5.0 < e.weight, "{} vs {}", far.weight, e.weight);
+    }
+
     /// One birth and one death registration per person: the two do not compete.
     #[test]
     fn a_birth_and_a_death_registration_of_one_person_both_link() {
@@ -1297,7 +1346,11 @@ mod tests {
         assert_eq!(dob_level(Some(&d(1990, 3, 9)), Some(&d(1990, 3, 5))), 3);
         assert_eq!(dob_level(Some(&d(1990, 7, 9)), Some(&d(1990, 3, 5))), 4);
         assert_eq!(dob_level(Some(&d(1991, 3, 5)), Some(&d(1990, 3, 5))), 5);
-        assert_eq!(dob_level(Some(&d(1970, 3, 5)), Some(&d(1990, 3, 5))), 6);
+        assert_eq!(dob_level(Some(&d(1978, 3, 5)), Some(&d(1987, 3, 5))), 5);
+        assert_eq!(dob_level(Some(&d(1989, 3, 5)), Some(&d(1990, 3, 5))), 5);
+        assert_eq!(dob_level(Some(&d(1960, 3, 5)), Some(&d(1987, 3, 5))), 7);
+        assert_eq!(dob_level(Some(&d(1991, 3, 6)), Some(&d(1990, 3, 5))), 6);
+        assert_eq!(dob_level(Some(&d(1970, 3, 6)), Some(&d(1990, 3, 5))), 7);
         assert_eq!(dob_level(None, Some(&d(1990, 3, 5))), MISSING);
     }
 }
