@@ -18,8 +18,9 @@
 //!    name's own frequency in the population (term-frequency adjustment: agreeing on a
 //!    common name is weak evidence).
 //! 4. **Decision**: probability from the total weight and the prior; at or above the
-//!    job's link threshold with a clear margin over the runner-up → linked; above the
-//!    review threshold → review; else not in population. Within a one-per-person
+//!    job's link threshold with a clear margin over the runner-up → linked (unless the
+//!    record's personal ID is no resident's and three digits or more from the
+//!    candidate's: review); above the review threshold → review; else not in population. Within a one-per-person
 //!    registry a person takes at most one tier-3 record (the most probable), and its
 //!    copies: a record entered twice links twice, for assess to report the duplicate.
 
@@ -241,6 +242,14 @@ fn dob_level(a: Option<&PartialDate>, b: Option<&PartialDate>) -> u8 {
 /// decades apart are not.
 fn year_mistyped(a: i32, b: i32) -> bool {
     (a - b).abs() == 1 || one_edit(&a.to_string(), &b.to_string())
+}
+
+/// Level of the ID ladder for an ID that is neither the person's nor one edit from it.
+const ID_ELSE: u8 = 2;
+
+/// Whether two IDs are at most two digits apart (an ID typo, SPEC §5: one or two edits).
+fn near_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count() <= 2
 }
 
 /// Whether two digit strings are one substitution or adjacent transposition apart.
@@ -890,7 +899,15 @@ pub fn link(
         };
         let i = unlinked[k];
         let pr = prob(*w);
-        let outcome = if pr >= thresholds.link && *share >= thresholds.link {
+        // A personal ID that no resident holds (tier 1 found no one) and that is no typo of
+        // the candidate's (three digits or more apart) contradicts the match: an ID is one
+        // person's for life. The record is someone the population does not hold, or its ID
+        // is too damaged to trust; a person decides. (Generated 500 000-person province:
+        // 352 such links, none right.)
+        let contradicted = lv[4] == ID_ELSE
+            && links[i].other_person.is_none()
+            && !near_id(&records[i].id.digits, &people[*p as usize].pid.digits);
+        let outcome = if pr >= thresholds.link && *share >= thresholds.link && !contradicted {
             Outcome::Linked
         } else if pr >= thresholds.review {
             Outcome::Review
@@ -903,6 +920,9 @@ pub fn link(
             .collect();
         if holders.contains(p) {
             levels.push(("registry", "already_holds_a_record", holder_weight));
+        }
+        if contradicted {
+            levels.push(("id", "held_by_no_resident", 0.0));
         }
         let l = &mut links[i];
         l.tier = Some(Tier::Probabilistic);
@@ -1099,6 +1119,25 @@ mod tests {
         assert_eq!(links[0].person, Some(300));
         assert_eq!(links[0].tier, Some(Tier::Probabilistic));
         assert_eq!(links[0].explanation.as_ref().unwrap().rule, "id_typo");
+    }
+
+    /// Generated 500 000-person province: 352 records carried a personal ID no resident
+    /// holds, far from their namesake's, and tier 3 linked every one of them to the
+    /// namesake, wrongly. Such a record goes to review; an ID two digits off (a typo)
+    /// still links.
+    #[test]
+    fn an_id_no_resident_holds_sends_a_namesake_to_review() {
+        let people = population();
+        let records = [
+            record("012087123456", "Giàng A Páo", "05/03/1987", true, "03424"),
+            record("012087999909", "Giàng A Páo", "05/03/1987", true, "03424"),
+        ];
+        let links = run(&people, &records, Cardinality::Many);
+        assert_eq!(links[0].outcome, Outcome::Review, "{:?}", links[0]);
+        assert_eq!(links[0].review_candidate, Some(300));
+        let levels = &links[0].explanation.as_ref().unwrap().levels;
+        assert!(levels.contains(&("id", "held_by_no_resident", 0.0)), "{levels:?}");
+        assert_eq!((links[1].outcome, links[1].person), (Outcome::Linked, Some(300)), "{:?}", links[1]);
     }
 
     /// Two records of one person that are not copies of each other (the second leaves
