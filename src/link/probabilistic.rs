@@ -20,9 +20,10 @@
 //! 4. **Decision**: probability from the total weight and the prior; at or above the
 //!    job's link threshold with a clear margin over the runner-up → linked (unless the
 //!    record's personal ID is no resident's and three digits or more from the
-//!    candidate's: review); above the review threshold → review; else not in population. Within a one-per-person
-//!    registry a person takes at most one tier-3 record (the most probable), and its
-//!    copies: a record entered twice links twice, for assess to report the duplicate.
+//!    candidate's: review); above the review threshold → review; else not in
+//!    population. Within a one-per-person registry a person takes at most one tier-3
+//!    record (the most probable), and its copies: a record entered twice links twice,
+//!    for assess to report the duplicate.
 
 use super::{Link, Outcome, Tier};
 use crate::config::{Cardinality, Thresholds};
