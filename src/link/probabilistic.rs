@@ -1334,9 +1334,9 @@ mod tests {
         assert_eq!(links[2].review_candidate, Some(300));
     }
 
-    /// Generated 500 000-person province: 1 261 records without ID whose birth year was
-    /// mistyped (same day and month, one year off) found no candidate, because every
-    /// blocking rule keyed on the year. Name + day + month finds them; a namesake born on
+    /// Generated 500 000-person province: of the records whose birth year was mistyped
+    /// (same day and month, one year off), 1 187 without ID found no candidate and were
+    /// reported NOT_IN_POPULATION, because every blocking rule keyed on the year. Name + day + month finds them; a namesake born on
     /// the same day decades apart is no mistyped year.
     #[test]
     fn a_mistyped_birth_year_still_finds_its_person() {
