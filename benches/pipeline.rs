@@ -74,18 +74,19 @@ fn generate(dir: &Path, n: usize) {
     let mut rng = Rng(0x5eed_d015_0a77);
     let pop = people(n, &mut rng);
     let mut s = String::with_capacity(n * 120);
-    s.push_str("Số định danh cá nhân,Số CMND,Họ và tên,Ngày sinh,Giới tính,Dân tộc,Mã xã thường trú,Họ tên cha,Họ tên mẹ,Tình trạng hôn nhân,Tình trạng,Ngày mất,Ngày cập nhật\n");
+    s.push_str("Số định danh cá nhân,Số CMND,Họ và tên,Ngày sinh,Giới tính,Dân tộc,Mã xã thường trú,Địa chỉ thường trú,Họ tên cha,Họ tên mẹ,Tình trạng hôn nhân,Tình trạng,Ngày mất,Ngày cập nhật\n");
     for p in &pop {
         let dead = rng.below(50) == 0;
         let (st, dd) = if dead { ("Đã chết", "01/01/2024") } else { ("Còn sống", "") };
         let (d, m, y) = p.dob;
         writeln!(
             s,
-            "{},{},{},{d:02}/{m:02}/{y},{},Mông,{},,,Độc thân,{st},{dd},01/01/2024",
+            "{},{},{},{d:02}/{m:02}/{y},{},Mông,{},\"Bản Nà, Xã {},Tỉnh Lai Châu\",,,Độc thân,{st},{dd},01/01/2024",
             p.pid,
             p.cmnd,
             p.name,
             sex(p.male),
+            p.commune,
             p.commune
         )
         .unwrap();

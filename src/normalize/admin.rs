@@ -339,6 +339,16 @@ fn is_province_part(folded: &str) -> bool {
     }
 }
 
+/// The hamlet of an address as a comparison key: folded, without its type word, so
+/// `Bản Nà Tăm`, `B. Nà Tăm` and `ban na tam` agree (`Tổ 5` is `5`). `None` when the
+/// address names no hamlet.
+pub fn hamlet_key(address: &str) -> Option<String> {
+    let hamlet = parse_address(address).hamlet?;
+    let folded = folded_words(&hamlet);
+    let key = strip_type(&folded, HAMLET_WORDS).1.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!key.is_empty()).then_some(key)
+}
+
 /// Splits an address on commas and classifies each part by its type word
 /// (abbreviations with or without dots, any case, with or without diacritics).
 pub fn parse_address(raw: &str) -> Address {
@@ -509,6 +519,10 @@ mod tests {
         let a = parse_address("SN 12, Bản Nà Tăm, X. Nà Tăm, H. Tam Đường, T. Lai Châu");
         assert_eq!(a.house.as_deref(), Some("SN 12"));
         assert_eq!(a.hamlet.as_deref(), Some("Bản Nà Tăm"));
+        assert_eq!(hamlet_key("B. Nà Tăm, X. Nà Tăm, H. Tam Đường").as_deref(), Some("na tam"));
+        assert_eq!(hamlet_key("bản nà tăm, Xã Bản Bo, Tỉnh Lai Châu").as_deref(), Some("na tam"));
+        assert_eq!(hamlet_key("Tổ 5, P. Quyết Tiến").as_deref(), Some("5"));
+        assert_eq!(hamlet_key("Xã Bản Bo, Tỉnh Lai Châu"), None);
         assert_eq!(a.commune.as_deref(), Some("X. Nà Tăm"));
         assert_eq!(a.district.as_deref(), Some("H. Tam Đường"));
         assert_eq!(a.province.as_deref(), Some("T. Lai Châu"));

@@ -68,6 +68,8 @@ pub struct Record {
     pub commune_raw: String,
     /// Resolved commune.
     pub commune: Option<Commune>,
+    /// The address's hamlet as a key ([`hamlet_key`]), when the address names one.
+    pub hamlet: Option<u64>,
     /// Active per the rules' status values (`None` when the registry has no status).
     pub active: Option<bool>,
     /// Civil-status event.
@@ -103,6 +105,8 @@ pub struct Person {
     pub sex: Option<Sex>,
     /// Residence commune.
     pub commune: Option<Commune>,
+    /// The permanent address's hamlet as a key ([`hamlet_key`]), when it names one.
+    pub hamlet: Option<u64>,
     /// Alive (false when the vital status says deceased or a death date is set).
     pub alive: bool,
     /// Never married, per the marital status (`None` when not recorded).
@@ -160,6 +164,19 @@ struct Context<'a> {
     case_blind: bool,
     names: HashMap<&'a str, Option<Name>>,
     communes: HashMap<CommuneKey<'a>, Option<Commune>>,
+    /// Addresses: their hamlet keys.
+    hamlets: HashMap<&'a str, Option<u64>>,
+}
+
+/// A hamlet, as tier 3 compares it: the hash of [`admin::hamlet_key`] (equal keys, equal
+/// hashes; a collision between two hamlets of one commune is negligible).
+pub fn hamlet_key(address: &str) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    admin::hamlet_key(address).map(|k| {
+        let mut h = rustc_hash::FxHasher::default();
+        k.hash(&mut h);
+        h.finish()
+    })
 }
 
 impl<'a> Context<'a> {
@@ -199,6 +216,14 @@ impl<'a> Context<'a> {
         });
         let communes =
             keys.into_par_iter().map(|k| (k, resolve_commune(k, rules.commune_code_era, province))).collect();
+        let hamlets = if rules.has(Field::Address) {
+            let addresses = distinct_values(table, |r, set| {
+                set.insert(r.get(layout, Field::Address).trim());
+            });
+            addresses.into_par_iter().map(|a| (a, hamlet_key(a))).collect()
+        } else {
+            HashMap::default()
+        };
         Context {
             rules,
             layout,
@@ -220,6 +245,7 @@ impl<'a> Context<'a> {
             case_blind: table.encoding == crate::normalize::encoding::FileEncoding::Tcvn3,
             names,
             communes,
+            hamlets,
         }
     }
 }
@@ -334,6 +360,10 @@ impl Context<'_> {
         (written.to_string(), self.communes.get(&key).cloned().flatten())
     }
 
+    fn hamlet(&self, row: &Row) -> Option<u64> {
+        self.hamlets.get(row.get(self.layout, Field::Address).trim()).copied().flatten()
+    }
+
     fn in_list(&self, raw: &str, folded: &[String]) -> bool {
         let f = self.fold(raw);
         !f.is_empty() && folded.iter().any(|v| v.as_str() == f.as_ref())
@@ -404,6 +434,7 @@ impl Context<'_> {
             sex,
             commune_raw,
             commune,
+            hamlet: self.hamlet(row),
             active,
             event,
             updated_at,
@@ -433,6 +464,9 @@ impl Context<'_> {
             name,
             dob,
             sex,
+            // The hamlet is the permanent address's: it says nothing of a current commune
+            // elsewhere.
+            hamlet: if current.is_none() || current == permanent { self.hamlet(row) } else { None },
             commune: current.or(permanent),
             alive: !deceased,
             father: self.name_of(row, Field::FatherName),

@@ -152,7 +152,7 @@ fn fmt(d: &PartialDate) -> String {
     }
 }
 
-fn population_csv(people: &[Person]) -> String {
+fn population_csv(people: &[Person], world: &registries::World) -> String {
     let header = [
         "Số định danh cá nhân",
         "Số CMND",
@@ -161,6 +161,7 @@ fn population_csv(people: &[Person]) -> String {
         "Giới tính",
         "Dân tộc",
         "Mã xã thường trú",
+        "Địa chỉ thường trú",
         "Họ tên cha",
         "Họ tên mẹ",
         "Tình trạng hôn nhân",
@@ -181,6 +182,7 @@ fn population_csv(people: &[Person]) -> String {
                 if p.male { "Nam" } else { "Nữ" }.into(),
                 group(p.group).into(),
                 p.commune.clone(),
+                format!("{}, {}, Tỉnh Lai Châu", p.hamlet, world.commune(&p.commune).name),
                 parent(p.father),
                 parent(p.mother),
                 p.marital.into(),
@@ -275,7 +277,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let land = registries::land(&mut rng, &p.land, &world);
     let (education, absent) = registries::education(&mut rng, &p.education, &world);
 
-    write(&dir.join("population.csv"), population_csv(&people).as_bytes())?;
+    write(&dir.join("population.csv"), population_csv(&people, &world).as_bytes())?;
     let formats = [&p.formats.civil_status, &p.formats.insurance, &p.formats.land, &p.formats.education];
     let regs: [&Registry; 4] = [&civil, &insurance, &land, &education];
     let mut summary = Vec::new();

@@ -51,7 +51,8 @@ pub struct World<'a> {
 }
 
 impl World<'_> {
-    fn commune(&self, code: &str) -> &Commune {
+    /// The commune of a 2025 code.
+    pub fn commune(&self, code: &str) -> &Commune {
         self.communes.iter().find(|c| c.code == code).expect("a Lai Châu commune")
     }
 }

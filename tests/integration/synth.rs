@@ -95,7 +95,8 @@ fn truth_codes_agree_with_the_records() {
         if codes.contains("DOB_PARTIAL") {
             assert_eq!(dob.len(), 4);
         }
-        assert_eq!(codes.contains("DECEASED_ACTIVE"), p[10] == "Đã chết" && row[6] == "Còn hiệu lực", "{row:?}");
+        // p[11]: the population's vital status ("Tình trạng").
+        assert_eq!(codes.contains("DECEASED_ACTIVE"), p[11] == "Đã chết" && row[6] == "Còn hiệu lực", "{row:?}");
         checked += 1;
     }
     assert!(checked > 1000, "{checked}");
