@@ -126,9 +126,11 @@ impl std::fmt::Display for Explanation {
             writeln!(f, "  rule          {r}")?;
         }
         if !self.levels.is_empty() {
-            writeln!(f, "  comparison    field      level             weight")?;
+            // The level column fits its longest label (already_holds_a_record).
+            let width = self.levels.iter().map(|(_, level, _)| level.chars().count()).max().unwrap_or(0).max(16);
+            writeln!(f, "  comparison    field      {:<width$} {:>8}", "level", "weight")?;
             for (field, level, w) in &self.levels {
-                writeln!(f, "                {field:<10} {level:<16} {w:>+8.3}")?;
+                writeln!(f, "                {field:<10} {level:<width$} {w:>+8.3}")?;
             }
         }
         if let Some(w) = self.match_weight {
@@ -146,5 +148,40 @@ impl std::fmt::Display for Explanation {
             writeln!(f, "  {code:<24} {field:<10} {reg:?} → {sug:?} {note}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The holder's level label (22 characters) used to push its weight out of the column.
+    #[test]
+    fn weights_stay_in_one_column_whatever_the_level_labels() {
+        let level = |f: &str, l: &str, w: f64| (f.to_string(), l.to_string(), w);
+        let e = Explanation {
+            record_id: "R1".into(),
+            line: 2,
+            outcome: "linked".into(),
+            person_id: Some("012087999999".into()),
+            tier: Some(3),
+            probability: Some(0.99),
+            rule: Some("name_birthyear".into()),
+            levels: vec![level("name", "exact", 9.6), level("registry", "already_holds_a_record", 2.079)],
+            match_weight: Some(11.7),
+            review_candidate: None,
+            runner_up: None,
+            discrepancies: Vec::new(),
+        };
+        let text = e.to_string();
+        let ends: Vec<usize> = text
+            .lines()
+            .filter(|l| {
+                l.contains("exact") || l.contains("already_holds") || l.contains("weight") && l.contains("level")
+            })
+            .map(|l| l.trim_end().chars().count())
+            .collect();
+        assert_eq!(ends.len(), 3, "{text}");
+        assert!(ends.iter().all(|&n| n == ends[0]), "{text}");
     }
 }
