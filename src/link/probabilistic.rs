@@ -136,6 +136,8 @@ pub struct NameKeys {
     iy: u64,
     without_middle: u64,
     phonetic: u64,
+    /// Phonetic surname and given name (the first and last syllables).
+    ends: [u64; 2],
     parents: [u64; 2],
 }
 
@@ -146,10 +148,12 @@ impl NameKeys {
 
     /// The keys when the phonetic form is already built (the index builds it for blocking).
     fn with_phonetic(n: &name::Name, phonetic: &str) -> NameKeys {
+        let (surname, given) = ends(phonetic);
         NameKeys {
             iy: key(&[n.iy_key().as_bytes()]),
             without_middle: key(&[n.without_middle().as_bytes()]),
             phonetic: key(&[phonetic.as_bytes()]),
+            ends: [key(&[surname.as_bytes()]), key(&[given.as_bytes()])],
             parents: [0; 2],
         }
     }
@@ -208,6 +212,12 @@ fn name_level(r: &Record, rk: &NameKeys, p: &Person, pk: &NameKeys) -> u8 {
     }
     if is_variant(n, rk, &p.name, pk) {
         return 2;
+    }
+    // Surname and given name both different (even phonetically): another name, however
+    // close the whole strings are. Jaro–Winkler on a full Vietnamese name is lifted by
+    // the shared middle name: Sùng Thị Dung and Lường Thị Phương scored 0.80.
+    if rk.ends[0] != pk.ends[0] && rk.ends[1] != pk.ends[1] {
+        return 5;
     }
     let jw = strsim::jaro_winkler(&n.folded, &p.name.folded);
     if jw >= 0.92 {
@@ -1399,6 +1409,21 @@ mod tests {
         assert!(levels.iter().any(|l| l.0 == "hamlet" && l.1 == "agree"), "{levels:?}");
         // Without a hamlet the two namesakes tie: review, not a guess.
         assert_eq!(links[1].outcome, Outcome::Review, "{:?}", links[1]);
+    }
+
+    /// Generated 500 000-person province: 22 newborns outside the population linked to
+    /// another child of their commune born the same day, whose name shared only "Thị"
+    /// (Sùng Thị Dung for Lường Thị Phương: Jaro–Winkler 0.80). With surname and given
+    /// name both different the name level is "else"; one of them alike keeps the bands.
+    #[test]
+    fn a_shared_middle_name_does_not_make_names_close() {
+        let level = |a: &str, b: &str| {
+            let r = record("", a, "01/01/2026", false, "03424");
+            let p = person("012326000001", b, "01/01/2026", false, "03424");
+            name_level(&r, &record_keys(&r), &p, &NameKeys::of(&p.name))
+        };
+        assert_eq!(LEVELS[0][level("Sùng Thị Dung", "Lường Thị Phương") as usize], "else");
+        assert_eq!(LEVELS[0][level("Lường Thị Dung", "Lường Thị Dương") as usize], "jw_0.92");
     }
 
     /// One birth and one death registration per person: the two do not compete.
