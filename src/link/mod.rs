@@ -108,14 +108,28 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
     out
 }
 
-/// Whether the person an ID points to is clearly someone else: name and DOB both differ.
+/// Whether the person an ID points to is clearly someone else: the names clearly differ,
+/// and so does the date of birth, or the date agrees on the year alone and the address
+/// puts the record in another commune or hamlet.
 fn clearly_other(r: &Record, p: &Person) -> bool {
     // The date first: it is cheap, and most ID hits agree on it.
-    let dob_differs = match (&r.dob, &p.dob) {
-        (Some(a), Some(b)) => !a.compatible_with(b) && !a.is_swap_of(b),
+    let (dob_differs, year_only) = match (&r.dob, &p.dob) {
+        (Some(a), Some(b)) => (
+            !a.compatible_with(b) && !a.is_swap_of(b),
+            a.compatible_with(b)
+                && (a.month == 0 || b.month == 0 || (a.day == 1 && a.month == 1) || (b.day == 1 && b.month == 1)),
+        ),
+        _ => (false, false),
+    };
+    // A date that agrees on the year alone does not vouch for the ID (its digits 5-6 are
+    // the birth year, so a mistyped ID lands on someone born the same year); where the
+    // address says another hamlet or commune too, the ID points to someone else.
+    let elsewhere = || match (&r.commune, &p.commune) {
+        (Some(a), Some(b)) if a.code != b.code => true,
+        (Some(_), Some(_)) => matches!((r.hamlet, p.hamlet), (Some(a), Some(b)) if a != b),
         _ => false,
     };
-    dob_differs && r.name.as_ref().is_some_and(|n| name::clearly_differ(n, &p.name))
+    (dob_differs || (year_only && elsewhere())) && r.name.as_ref().is_some_and(|n| name::clearly_differ(n, &p.name))
 }
 
 /// A link by an ID tier.

@@ -1426,6 +1426,24 @@ mod tests {
         assert_eq!(LEVELS[0][level("Lường Thị Dung", "Lường Thị Dương") as usize], "jw_0.92");
     }
 
+    /// Generated 500 000-person province: 44 records whose mistyped ID landed on another
+    /// person born the same year kept the ID link (NAME_MISMATCH instead of
+    /// ID_OTHER_PERSON), because a date that agrees on the year vouched for it. A year
+    /// alone does not (digits 5-6 of the ID are the year); with the names clearly
+    /// different and another commune, the ID is someone else's. In the person's own
+    /// commune the link stands (a name written quite differently, NAME_MISMATCH).
+    #[test]
+    fn an_id_on_someone_born_the_same_year_elsewhere_is_someone_else() {
+        let people = population();
+        let elsewhere = record("012087999999", "Lò Thị Xuân", "1987", true, "03595");
+        let mut here = record("012087999999", "Lò Thị Xuân", "1987", true, "03424");
+        here.record_id.push('2');
+        let links = run(&people, &[elsewhere, here], Cardinality::Many);
+        assert_eq!(links[0].other_person, Some(300), "{:?}", links[0]);
+        assert_ne!(links[0].person, Some(300));
+        assert_eq!((links[1].person, links[1].tier), (Some(300), Some(Tier::PersonalId)), "{:?}", links[1]);
+    }
+
     /// One birth and one death registration per person: the two do not compete.
     #[test]
     fn a_birth_and_a_death_registration_of_one_person_both_link() {
