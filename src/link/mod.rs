@@ -3,8 +3,9 @@
 //! Takes the population and one registry's records; gives one [`Link`] per record.
 //! Tier 1 joins the record's personal ID to the population's; tier 2 joins a legacy CMND
 //! to the population's legacy-ID column. A hit whose person's name *and* date of birth
-//! clearly differ from the record's is not a link: it is recorded as `other_person` (the
-//! `ID_OTHER_PERSON` finding) and the record stays unlinked. Both tiers look the ID up in
+//! clearly differ from the record's (a date agreeing on the year alone, in another
+//! commune or hamlet, differs) is not a link: it is recorded as `other_person` (the
+//! `ID_OTHER_PERSON` finding) and the record stays unlinked for tier 3. Both tiers look the ID up in
 //! the maps of [`probabilistic::Index`], built once per run, where the first row of a
 //! duplicated ID wins (the duplicates are reported by [`population_problems`]).
 
