@@ -10,6 +10,7 @@
 use crate::error::{Error, Problem, Problems, Result};
 use crate::normalize::date::{DayOrder, PartialDate};
 use crate::normalize::sex;
+use crate::normalize::Event;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -138,6 +139,22 @@ pub enum Cardinality {
     Many,
     /// One per event type (one birth and one death registration; marriages may repeat).
     OnePerEvent,
+}
+
+impl Cardinality {
+    /// Which of a person's records compete for one place in the registry: `None` where a
+    /// record of this event takes no exclusive place (any number of land parcels,
+    /// marriages), else the event type that keys the place (`None` inside when the
+    /// registry holds one record per person). Tier 3's one-to-one resolution and
+    /// `DUPLICATE_RECORD` both go by it.
+    pub fn place(self, event: Option<Event>) -> Option<Option<Event>> {
+        match self {
+            Cardinality::Many => None,
+            Cardinality::OnePerEvent if event == Some(Event::Marriage) => None,
+            Cardinality::OnePerEvent => Some(event),
+            Cardinality::One => Some(None),
+        }
+    }
 }
 
 /// Era of 5-digit commune codes in an input.

@@ -340,12 +340,11 @@ fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut Vec<Findin
         // 01/01/YYYY is the conventional date given to people whose day and month
         // were unknown (older people in remote communes): against a real date of the
         // same year it says "year only", not "another date".
-        let placeholder = |d: &crate::normalize::date::PartialDate| d.day == 1 && d.month == 1;
         let code = if a.is_swap_of(b) {
             Some(Code::DobDayMonthSwapped)
-        } else if a.year == b.year && a != b && placeholder(b) {
+        } else if a.year == b.year && a != b && b.is_placeholder() {
             None
-        } else if a.year == b.year && a != b && placeholder(a) && !r.year_only_by_design {
+        } else if a.year == b.year && a != b && a.is_placeholder() && !r.year_only_by_design {
             Some(Code::DobPartial)
         } else if a.compatible_with(b) {
             (a.precision() < b.precision() && !r.year_only_by_design).then_some(Code::DobPartial)
@@ -523,13 +522,8 @@ fn duplicates(
     // The groups are sorted below, so the map's order does not reach the output.
     let mut groups: FxHashMap<(u32, Option<Event>), Vec<usize>> = FxHashMap::default();
     for (i, (r, l)) in records.iter().zip(links).enumerate() {
-        let Some(p) = l.person else { continue };
-        let key = match cardinality {
-            Cardinality::OnePerEvent if r.event == Some(Event::Marriage) => continue,
-            Cardinality::OnePerEvent => (p, r.event),
-            _ => (p, None),
-        };
-        groups.entry(key).or_default().push(i);
+        let (Some(p), Some(event)) = (l.person, cardinality.place(r.event)) else { continue };
+        groups.entry((p, event)).or_default().push(i);
     }
     let mut groups: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
     groups.sort();

@@ -117,8 +117,7 @@ fn clearly_other(r: &Record, p: &Person) -> bool {
     let (dob_differs, year_only) = match (&r.dob, &p.dob) {
         (Some(a), Some(b)) => (
             !a.compatible_with(b) && !a.is_swap_of(b),
-            a.compatible_with(b)
-                && (a.month == 0 || b.month == 0 || (a.day == 1 && a.month == 1) || (b.day == 1 && b.month == 1)),
+            a.compatible_with(b) && [a, b].iter().any(|d| d.month == 0 || d.is_placeholder()),
         ),
         _ => (false, false),
     };

@@ -292,7 +292,7 @@ fn levels(r: &Record, rk: &NameKeys, p: &Person, pk: &NameKeys) -> Levels {
     let id = match r.id.kind {
         IdKind::Personal if r.id.digits == p.pid.digits => 0,
         IdKind::Personal if one_edit(&r.id.digits, &p.pid.digits) => 1,
-        IdKind::Personal => 2,
+        IdKind::Personal => ID_ELSE,
         _ => MISSING,
     };
     // The hamlet (bản, thôn, tổ) within an agreeing commune: namesakes of one commune and
@@ -717,17 +717,6 @@ struct Claim {
     levels: Levels,
 }
 
-/// A person's place in a registry that holds one record per person (or per event type;
-/// marriages repeat); `None` where records do not compete (land, marriages).
-fn place(cardinality: Cardinality, r: &Record, p: u32) -> Option<(u32, Option<Event>)> {
-    match cardinality {
-        Cardinality::Many => None,
-        Cardinality::OnePerEvent if r.event == Some(Event::Marriage) => None,
-        Cardinality::OnePerEvent => Some((p, r.event)),
-        Cardinality::One => Some((p, None)),
-    }
-}
-
 /// Whether two records say the same of their person (name, date of birth, sex, commune,
 /// parents): one record entered twice.
 fn copies(a: &Record, b: &Record) -> bool {
@@ -964,7 +953,7 @@ pub fn link(
             l.outcome = Outcome::Review;
             continue;
         }
-        if let Some(place) = place(cardinality, &records[i], *p) {
+        if let Some(place) = cardinality.place(records[i].event).map(|event| (*p, event)) {
             match claimed.get_mut(&place) {
                 None => {
                     claimed.insert(place, Claim { records: vec![i], probability: pr, levels: *lv });

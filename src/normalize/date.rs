@@ -100,6 +100,12 @@ impl PartialDate {
         }
     }
 
+    /// 01/01/YYYY: the date conventionally given to people whose day and month were
+    /// unknown (older people in remote communes); it says the year only.
+    pub fn is_placeholder(&self) -> bool {
+        self.day == 1 && self.month == 1
+    }
+
     /// Whether `self` (maybe less precise) agrees with `other` on every part it knows.
     pub fn compatible_with(&self, other: &PartialDate) -> bool {
         self.year == other.year

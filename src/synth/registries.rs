@@ -219,7 +219,7 @@ fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bool) 
     // Date of birth.
     let mut dob = p.dob;
     let full = p.dob.day != 0;
-    let placeholder = p.dob.day == 1 && p.dob.month == 1;
+    let placeholder = p.dob.is_placeholder();
     let draw = rng.unit();
     if year_only {
         dob = PartialDate { year: p.dob.year, month: 0, day: 0 };
