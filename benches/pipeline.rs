@@ -177,8 +177,7 @@ fn main() {
     let repeat: usize = std::env::var("DOISOAT_BENCH_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
     let (mut runs, mut stage_runs) = (Vec::new(), Vec::new());
     for i in 0..repeat {
-        let mut run = None;
-        for _ in 0..2 {
+        let (timed, out) = after_one_of_its_kind(|| {
             let _ = std::fs::remove_dir_all(dir.join("runs"));
             let (timed, out) = measure(std::process::Command::new(env!("CARGO_BIN_EXE_doisoat")).args([
                 "run",
@@ -192,9 +191,8 @@ fn main() {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            run = Some((timed, out));
-        }
-        let (timed, out) = run.expect("two runs");
+            (timed, out)
+        });
         let manifest: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("runs/bench/manifest.json")).unwrap()).unwrap();
         let peak = manifest["peak_memory_bytes"].as_f64().unwrap_or(0.0) / 1e9;
@@ -209,17 +207,15 @@ fn main() {
         // What writing the outputs adds: the same stages without publishing
         // (`pipeline::prepare`), in a fresh process like the run's (this bench binary
         // again, told so by DOISOAT_BENCH_STAGES_ONLY), timed as a whole process too.
-        let mut stages = None;
-        for _ in 0..2 {
+        let stages = after_one_of_its_kind(|| {
             let (timed, out) = measure(
                 std::process::Command::new(std::env::current_exe().expect("bench binary"))
                     .arg("--bench")
                     .env("DOISOAT_BENCH_STAGES_ONLY", &job),
             );
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            stages = Some(timed);
-        }
-        let stages = stages.expect("two stage runs");
+            timed
+        });
         println!("stages without outputs (whole process): {stages}");
         stage_runs.push(stages);
     }
@@ -233,6 +229,12 @@ fn main() {
         100.0 * (run.wall - stages.wall) / stages.wall,
         100.0 * (run.cpu() - stages.cpu()) / stages.cpu()
     );
+}
+
+/// Runs `f` untimed, then again, and gives the second result (see the pairing above).
+fn after_one_of_its_kind<T>(mut f: impl FnMut() -> T) -> T {
+    f();
+    f()
 }
 
 /// A child process's wall time and the CPU time it used.
