@@ -2,8 +2,8 @@
 //! truth, written to disk, in release mode. Target ≤ 20 s on 2 cores.
 //! `cargo bench --bench generate`; `DOISOAT_BENCH_PEOPLE` to resize.
 
-use doisoat::normalize::date::PartialDate;
 use doisoat::synth::{generate, profile::Profile, Options};
+use doisoat::vn::date::PartialDate;
 use std::time::Instant;
 
 fn main() {

@@ -9,7 +9,7 @@
 mod support;
 use support::*;
 
-use doisoat::normalize::{admin, date, id, name::Name, sex};
+use doisoat::vn::{admin, date, id, name::Name, sex};
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::time::Instant;

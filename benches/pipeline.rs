@@ -282,7 +282,7 @@ fn children_cpu() -> (f64, f64) {
 /// The child process of the comparison above: the stages alone, then exit.
 fn stages_only(job: &Path) {
     let opts = doisoat::config::RunOptions { run_id: Some("stages".into()), ..Default::default() };
-    let cfg = doisoat::config::load(job, &opts).expect("job loads");
+    let cfg = doisoat::pipeline::load(job, &opts).expect("job loads");
     let data = doisoat::pipeline::prepare(&cfg, &doisoat::NoProgress).expect("stages run");
     // Exit without freeing, as `doisoat run` does.
     std::mem::forget(data);

@@ -15,18 +15,9 @@ const FILES: &[(&str, &str)] = &[
     ("giao_duc.csv", include_str!("../fixtures/demo/giao_duc.csv")),
 ];
 
-/// The default rules files, by their path inside a job folder.
-pub const RULES: &[(&str, &str)] = &[
-    ("rules/population.toml", include_str!("../rules/population.toml")),
-    ("rules/civil_status.toml", include_str!("../rules/civil_status.toml")),
-    ("rules/insurance.toml", include_str!("../rules/insurance.toml")),
-    ("rules/land.toml", include_str!("../rules/land.toml")),
-    ("rules/education.toml", include_str!("../rules/education.toml")),
-];
-
 /// Writes the hand-made province into `dir`; gives the path of its `job.toml`.
 pub fn write(dir: &Path) -> Result<PathBuf> {
-    for (name, text) in FILES.iter().chain(RULES) {
+    for (name, text) in FILES.iter().chain(crate::config::DEFAULT_RULES) {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;

@@ -21,7 +21,7 @@
 //! The normalizers are plain functions, usable on their own:
 //!
 //! ```
-//! use doisoat::normalize::{id, name::Name, text};
+//! use doisoat::vn::{id, name::Name, text};
 //!
 //! let n = Name::parse("NGUYỄN  VĂN hoà").unwrap();
 //! assert_eq!(n.display, "Nguyễn Văn Hòa");
@@ -36,18 +36,23 @@
 
 pub mod alloc;
 pub mod assess;
+pub mod cells;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod evaluate;
 pub mod explain;
+pub mod handoff;
 pub mod ingest;
 pub mod link;
 pub mod normalize;
 pub mod pipeline;
 pub mod publish;
+pub mod rng;
 pub mod score;
 pub mod synth;
+pub mod vn;
 
 pub use error::{Error, Result};
-pub use pipeline::{run, NoProgress, Progress, RunReport};
+pub use handoff::RunReport;
+pub use pipeline::{run, NoProgress, Progress};

@@ -4,8 +4,8 @@
 
 use clap::{Parser, Subcommand};
 use doisoat::config::{self, RunOptions};
-use doisoat::normalize::describe;
-use doisoat::pipeline::RunReport;
+use doisoat::handoff::RunReport;
+use doisoat::vn::describe;
 use doisoat::{Error, Progress};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -210,7 +210,7 @@ fn summary(report: &RunReport) -> String {
 }
 
 fn run_job(job: &std::path::Path, opts: RunOptions) -> Result<RunReport, Error> {
-    let cfg = config::load(job, &opts)?;
+    let cfg = doisoat::pipeline::load(job, &opts)?;
     let render = Render::new();
     let result = doisoat::run(&cfg, &render);
     render.finish();
@@ -243,7 +243,7 @@ fn generate(
         }
         None => doisoat::synth::profile::Profile::default(),
     };
-    let today = match doisoat::normalize::date::parse(date, doisoat::normalize::date::DayOrder::Dmy, &config::today()) {
+    let today = match doisoat::vn::date::parse(date, doisoat::vn::date::DayOrder::Dmy, &config::today()) {
         Ok(Some(d)) if d.day != 0 => d,
         _ => return Err(Error::Usage(format!("--date '{date}' is not a date (YYYY-MM-DD)"))),
     };
@@ -328,7 +328,7 @@ fn main() -> ExitCode {
             print!("{e}");
             ExitCode::SUCCESS
         }),
-        Command::CheckRules { path } => config::check(&path).map(|n| {
+        Command::CheckRules { path } => doisoat::pipeline::check_rules(&path).map(|n| {
             println!("{}: {n} file(s) checked, no problems", path.display());
             ExitCode::SUCCESS
         }),

@@ -4,17 +4,29 @@
 //! it never prints. Each stage is one call into its module; this file only sequences
 //! them, times them and carries their results to publishing.
 
-use crate::assess::{self, Assessment};
-use crate::config::{Config, Input};
+use crate::assess;
+use crate::config::{self, Config, RunOptions};
 use crate::error::Result;
-use crate::ingest::{self, Rejected};
-use crate::link::{self, Link};
-use crate::normalize::{self, Person, Record};
+use crate::handoff::{AgencyRun, FileInfo, RunData, RunReport};
+use crate::ingest;
+use crate::link;
+use crate::normalize::{self, Person};
 use crate::publish;
-use crate::score::{self, AgencyScores, Counts};
-use std::path::{Path, PathBuf};
+use crate::score::{self, Counts};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Loads and checks a job ([`config::load`]), reading each input's header row to check
+/// its mapped columns.
+pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
+    config::load(job_path, opts, &ingest::read_headers)
+}
+
+/// Checks a job or a folder of rules files ([`config::check`]); gives the files checked.
+pub fn check_rules(path: &Path) -> Result<usize> {
+    config::check(path, &ingest::read_headers)
+}
 
 /// Receives progress from a run. The binary renders it; the library never prints.
 pub trait Progress: Sync {
@@ -27,98 +39,6 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {
     fn stage(&self, _: &str, _: &str) {}
-}
-
-/// An input file as recorded in the manifest.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FileInfo {
-    /// Path as given (resolved against the job file).
-    pub path: PathBuf,
-    /// Size in bytes.
-    pub size: u64,
-    /// SHA-256 of the bytes, hex.
-    pub sha256: String,
-    /// Data rows read.
-    pub rows: u64,
-    /// Encoding the file was decoded from.
-    pub encoding: &'static str,
-}
-
-/// SHA-256 and size of a file.
-pub fn hash_file(path: &Path) -> Result<(u64, String)> {
-    Ok(ingest::digest(&std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?))
-}
-
-/// Everything one registry produced.
-pub struct AgencyRun {
-    /// The input and its rules.
-    pub input: Input,
-    /// The file as read.
-    pub file: FileInfo,
-    /// Normalized records (input order).
-    pub records: Vec<Record>,
-    /// One link per record.
-    pub links: Vec<Link>,
-    /// The tier-3 model trained on this registry.
-    pub model: link::probabilistic::Model,
-    /// Rejected rows.
-    pub rejected: Vec<Rejected>,
-    /// Discrepancies and per-row outcomes.
-    pub assessment: Assessment,
-    /// Scores.
-    pub scores: AgencyScores,
-    /// Conservation counts.
-    pub counts: Counts,
-}
-
-/// Everything a run produced, handed to publishing.
-pub struct RunData {
-    /// The configuration.
-    pub config: Config,
-    /// The population file.
-    pub population_file: FileInfo,
-    /// People loaded.
-    pub people: Vec<Person>,
-    /// Rejected population rows.
-    pub population_rejected: Vec<Rejected>,
-    /// Problems of the extract itself (duplicate IDs, …).
-    pub population_problems: Vec<String>,
-    /// Per registry.
-    pub agencies: Vec<AgencyRun>,
-    /// (stage, milliseconds), in order.
-    pub timings: Vec<(String, u64)>,
-}
-
-/// What a run tells its caller.
-#[derive(Debug, Clone)]
-pub struct RunReport {
-    /// The published run folder.
-    pub run_dir: PathBuf,
-    /// Per agency: key, name, counts, scores, top codes (code, count).
-    pub agencies: Vec<AgencySummary>,
-    /// Gates that failed, as sentences.
-    pub failed_gates: Vec<String>,
-    /// Population rows loaded and rejected.
-    pub population: (u64, u64),
-}
-
-/// One agency's line in the run summary.
-#[derive(Debug, Clone)]
-pub struct AgencySummary {
-    /// Agency key.
-    pub agency: String,
-    /// Display name.
-    pub name: String,
-    /// Conservation counts.
-    pub counts: Counts,
-    /// Scores.
-    pub scores: score::Scores,
-    /// Codes by count, most frequent first.
-    pub top_codes: Vec<(String, u64)>,
-    /// Discrepancies resolved since the previous run.
-    pub resolved: u64,
-    /// Discrepancies new since the previous run.
-    pub new: u64,
 }
 
 struct Timer {
@@ -235,8 +155,8 @@ fn compute(
     let (people, population_rejected) =
         timer.time("normalize", || normalize::people(&pop_table, &pop.rules, province, &today));
     drop(pop_table);
-    let (population_problems, index) = timer
-        .time("index", || rayon::join(|| link::population_problems(&people), || link::probabilistic::index(&people)));
+    let (population_problems, index) =
+        timer.time("index", || rayon::join(|| link::population_problems(&people), || link::tier3::index(&people)));
 
     let (mut agencies, mut written, stages_done) = std::thread::scope(|scope| {
         let mut agencies = Vec::new();

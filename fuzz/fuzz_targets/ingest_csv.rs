@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(table) = doisoat::ingest::read_csv_bytes(Path::new("fuzz.csv"), bytes, rules()) {
         assert_eq!(table.rows.len() as u64 + table.rejected.len() as u64, table.rows_read);
-        let today = doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 30 };
+        let today = doisoat::vn::date::PartialDate { year: 2026, month: 11, day: 30 };
         let (records, rejected) = doisoat::normalize::records(&table, rules(), "12", &today);
         // `rejected` holds the reader's rejected rows too: every data row is one or the other.
         assert_eq!(records.len() as u64 + rejected.len() as u64, table.rows_read);

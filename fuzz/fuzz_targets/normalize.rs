@@ -2,8 +2,8 @@
 //! encodings and mojibake repair, and the name comparison. None may panic.
 #![no_main]
 
-use doisoat::normalize::describe::{describe, Kind};
-use doisoat::normalize::{date, encoding, name};
+use doisoat::vn::describe::{describe, Kind};
+use doisoat::vn::{date, encoding, name};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

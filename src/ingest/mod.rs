@@ -10,12 +10,11 @@
 //! row must be judged on its own (field count, UTF-8) and keep its line number; polars
 //! reads Parquet. Encodings are decoded here, declared in the rules (`encoding`) or
 //! detected: UTF-8 (with or without BOM), UTF-16, Windows-1258, TCVN3 and VNI (tables in
-//! [`crate::normalize::encoding`]).
+//! [`crate::vn::encoding`]).
 
-use crate::config::{Field, Rules};
+use crate::config::{header_matches, Field, Rules};
 use crate::error::{Error, Result};
-use crate::normalize::encoding::{self, FileEncoding};
-use crate::normalize::text;
+use crate::vn::encoding::{self, FileEncoding};
 use std::path::{Path, PathBuf};
 
 mod sheet;
@@ -147,11 +146,6 @@ pub struct Table {
     pub size: u64,
     /// SHA-256 of the file's bytes, hex (hashed from the bytes read, not re-read).
     pub sha256: String,
-}
-
-/// How headers are compared: NFC, trimmed, single-spaced, lower case.
-pub fn header_key(h: &str) -> String {
-    text::clean(h).to_lowercase()
 }
 
 fn is_parquet(path: &Path) -> bool {
@@ -318,14 +312,6 @@ pub fn read(path: &Path, rules: &Rules) -> Result<Table> {
     } else {
         read_csv(path, rules)
     }
-}
-
-/// The positions in a header row of the columns a mapped column name matches (by
-/// [`header_key`]): one for a usable column, none when missing, several when ambiguous.
-/// Checking a job ([`crate::config`]) and reading a file both go by it.
-pub fn header_matches(headers: &[String], column: &str) -> Vec<usize> {
-    let want = header_key(column);
-    headers.iter().enumerate().filter(|(_, h)| header_key(h) == want).map(|(i, _)| i).collect()
 }
 
 /// Column positions of the mapped fields ([`header_matches`]).

@@ -15,10 +15,10 @@
 //!
 //! Line numbers are the sheet's row numbers as Excel shows them.
 
-use super::{header_key, positions, Layout, Rejected, Row, Table};
-use crate::config::{Field, Rules};
+use super::{positions, Layout, Rejected, Row, Table};
+use crate::config::{header_key, Field, Rules};
 use crate::error::{Error, Result};
-use crate::normalize::encoding::FileEncoding;
+use crate::vn::encoding::FileEncoding;
 use calamine::{Data, Range, Reader, Sheets};
 use std::io::Cursor;
 use std::path::Path;

@@ -6,15 +6,15 @@
 //! clearly differ from the record's (a date agreeing on the year alone, in another
 //! commune or hamlet, differs) is not a link: it is recorded as `other_person` (the
 //! `ID_OTHER_PERSON` finding) and the record stays unlinked for tier 3. Both tiers look the ID up in
-//! the maps of [`probabilistic::Index`], built once per run, where the first row of a
+//! the maps of [`tier3::Index`], built once per run, where the first row of a
 //! duplicated ID wins (the duplicates are reported by [`population_problems`]).
 
-pub mod probabilistic;
+pub mod tier3;
 
 use crate::config::{Cardinality, Thresholds};
-use crate::normalize::id::IdKind;
-use crate::normalize::name;
 use crate::normalize::{Person, Record};
+use crate::vn::id::IdKind;
+use crate::vn::name;
 use rayon::prelude::*;
 
 /// Which tier made (or refused) a link.
@@ -67,7 +67,7 @@ pub struct Link {
     /// The outcome.
     pub outcome: Outcome,
     /// Tier 3: how the pair was found and scored (what `explain` shows).
-    pub explanation: Option<Box<probabilistic::Explanation>>,
+    pub explanation: Option<Box<tier3::Explanation>>,
     /// Tier 3: the candidate a person should confirm (outcome review).
     pub review_candidate: Option<u32>,
 }
@@ -146,15 +146,15 @@ fn id_link(person: u32, tier: Tier) -> Link {
 }
 
 /// Links the records of one registry to the population: tiers 1 and 2 by ID, then
-/// tier 3 ([`probabilistic`]) for the rest. Gives the links and the tier-3 model.
+/// tier 3 ([`tier3`]) for the rest. Gives the links and the tier-3 model.
 pub fn link(
     people: &[Person],
-    index: &probabilistic::Index,
+    index: &tier3::Index,
     records: &[Record],
     thresholds: &Thresholds,
     cardinality: Cardinality,
     seed: u64,
-) -> (Vec<Link>, probabilistic::Model) {
+) -> (Vec<Link>, tier3::Model) {
     let none = Link {
         person: None,
         tier: None,
@@ -184,6 +184,6 @@ pub fn link(
         })
         .collect();
     // Tier 3.
-    let model = probabilistic::link(people, index, records, &mut links, thresholds, cardinality, seed);
+    let model = tier3::link(people, index, records, &mut links, thresholds, cardinality, seed);
     (links, model)
 }

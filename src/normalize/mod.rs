@@ -4,38 +4,19 @@
 //! or [`Record`]s (registries), keeping the raw text of every compared field next to the
 //! parsed value. A value that is present but unreadable in a *required* field (an
 //! impossible date, an unknown sex) rejects the row with the column and reason; in an
-//! optional field it is treated as absent. The kernels live in the submodules as plain
-//! functions with their own tests; this module only applies them to rows.
+//! optional field it is treated as absent. The kernels live in [`crate::vn`] as plain functions
+//! with their own tests; this module only applies them to rows.
 
-pub mod admin;
-pub mod date;
-pub mod describe;
-pub mod encoding;
-pub mod id;
-pub mod name;
-pub mod sex;
-pub mod text;
-
-use crate::config::{CodeEra, Field, Rules};
+use crate::config::{CodeEra, Event, Field, Rules};
 use crate::ingest::{Layout, Rejected, Row, Table};
-use admin::{AdminUnits, Commune, Era};
-use date::PartialDate;
-use id::Id;
-use name::Name;
+use crate::vn::admin::{self, AdminUnits, Commune, Era};
+use crate::vn::date::{self, PartialDate};
+use crate::vn::id::{self, Id};
+use crate::vn::name::Name;
+use crate::vn::sex::{self, Sex};
+use crate::vn::text;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use sex::Sex;
-
-/// A civil-status event type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Event {
-    /// Birth registration.
-    Birth,
-    /// Death registration.
-    Death,
-    /// Marriage registration.
-    Marriage,
-}
 
 /// A normalized registry record.
 #[derive(Debug, Clone)]
@@ -242,7 +223,7 @@ impl<'a> Context<'a> {
                 });
                 distinct.into_iter().map(|v| (v, text::fold(v))).collect()
             },
-            case_blind: table.encoding == crate::normalize::encoding::FileEncoding::Tcvn3,
+            case_blind: table.encoding == crate::vn::encoding::FileEncoding::Tcvn3,
             names,
             communes,
             hamlets,

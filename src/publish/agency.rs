@@ -2,12 +2,14 @@
 //! Only the agency's own records, and for linked ones only the population fields that
 //! were compared or suggested (they are already in the discrepancy rows).
 
-use super::writers::{format_line_into, write_csv, write_parquet, CsvFile};
+use super::columns::{self, Kind, Row, Value, COLUMNS};
+use super::writers::{write_csv, write_parquet, CsvFile};
 use crate::assess::Discrepancy;
+use crate::cells::format_line_into;
 use crate::error::{Error, Result};
+use crate::handoff::AgencyRun;
 use crate::link::Tier;
 use crate::normalize::Person;
-use crate::pipeline::AgencyRun;
 use polars::prelude::*;
 use rustc_hash::FxHashSet as HashSet;
 use std::path::Path;
@@ -19,29 +21,6 @@ pub struct Written {
     /// Resolved IDs (in the previous run, not in this one), sorted.
     pub resolved: Vec<String>,
 }
-
-/// Column names of the discrepancy files.
-pub const DISCREPANCY_COLUMNS: [&str; 19] = [
-    "run_id",
-    "agency",
-    "record_id",
-    "line",
-    "commune_code",
-    "commune_name",
-    "code",
-    "dimension",
-    "severity",
-    "field",
-    "registry_value",
-    "population_value",
-    "suggested_value",
-    "person_id",
-    "link_tier",
-    "link_score",
-    "discrepancy_id",
-    "is_new",
-    "note",
-];
 
 /// The discrepancy IDs of a previous run's `discrepancies.csv` (empty if unreadable).
 pub fn discrepancy_ids(path: &Path) -> HashSet<String> {
@@ -64,17 +43,6 @@ pub fn discrepancy_ids(path: &Path) -> HashSet<String> {
     ids
 }
 
-/// An agency's discrepancies with what every rendering of them adds: stable ID, new
-/// since the previous run, commune name.
-struct Listed<'a> {
-    run_id: &'a str,
-    agency: &'a str,
-    ds: &'a [Discrepancy],
-    ids: Vec<String>,
-    is_new: Vec<bool>,
-    names: Vec<&'static str>,
-}
-
 /// Writes an agency folder; `mask` hides the middle digits of IDs in review.csv.
 pub fn write(
     run_id: &str,
@@ -83,18 +51,26 @@ pub fn write(
     dir: &Path,
     previous: Option<&HashSet<String>>,
     mask: bool,
-    today: crate::normalize::date::PartialDate,
+    today: crate::vn::date::PartialDate,
 ) -> Result<Written> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let agency = a.input.agency.as_str();
     let ds: &[Discrepancy] = &a.assessment.discrepancies;
     let ids: Vec<String> = ds.iter().map(|d| d.stable_id(agency)).collect();
     let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id))).collect();
-    let names = ds.iter().map(|d| super::commune_name(&d.commune)).collect();
-    let listed = Listed { run_id, agency, ds, ids, is_new, names };
+    let rows: Vec<Row> = (0..ds.len())
+        .map(|i| Row {
+            run_id,
+            agency,
+            d: &ds[i],
+            commune_name: super::commune_name(&ds[i].commune),
+            id: &ids[i],
+            is_new: is_new[i],
+        })
+        .collect();
     let tables = || -> Result<()> {
-        discrepancy_csvs(dir, &listed)?;
-        discrepancy_parquet(dir, &listed)?;
+        discrepancy_csvs(dir, &rows)?;
+        discrepancy_parquet(dir, &rows)?;
         links_parquet(dir, a, people)?;
         review_csv(dir, a, people, mask)?;
         coverage_csv(dir, a, people)?;
@@ -113,16 +89,8 @@ pub fn write(
     // thread, not a rayon task: during a run this writing overlaps the next registry's
     // stages, and the operating system shares the cores between the two.
     let xlsx = || {
-        let xrows: Vec<super::xlsx::Row> = (0..ds.len())
-            .map(|i| super::xlsx::Row {
-                d: &ds[i],
-                commune_name: listed.names[i],
-                id: &listed.ids[i],
-                is_new: listed.is_new[i],
-            })
-            .collect();
         let summary = super::xlsx::Summary { run_id, agency, name: &a.input.name, scores: &a.scores, today };
-        super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &xrows)
+        super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &rows)
     };
     let (xlsx_written, rest) = std::thread::scope(|scope| {
         let book = scope.spawn(xlsx);
@@ -131,7 +99,7 @@ pub fn write(
     });
     xlsx_written?;
     rest?;
-    let Listed { ids, is_new, .. } = listed;
+    drop(rows);
     let current: HashSet<&String> = ids.iter().collect();
     let mut new: Vec<String> = ids.iter().zip(&is_new).filter(|(_, n)| **n).map(|(i, _)| i.clone()).collect();
     new.sort();
@@ -145,56 +113,43 @@ pub fn write(
 /// `discrepancies.csv` and `by-commune/<commune code>.csv` (each commune's slice, for
 /// commune officials), each line formatted once and written to both. The rows are sorted
 /// by commune, so each commune is one run of them.
-fn discrepancy_csvs(dir: &Path, l: &Listed) -> Result<()> {
+fn discrepancy_csvs(dir: &Path, rows: &[Row]) -> Result<()> {
     let by_commune = dir.join("by-commune");
     std::fs::create_dir_all(&by_commune).map_err(|e| Error::io(&by_commune, e))?;
-    let mut all = CsvFile::create(&dir.join("discrepancies.csv"), &DISCREPANCY_COLUMNS)?;
+    let headers = columns::names();
+    let mut all = CsvFile::create(&dir.join("discrepancies.csv"), &headers)?;
     // Numbers (line, tier, score) and the line are formatted into buffers reused from row
     // to row.
-    let mut nums: [String; 3] = Default::default();
+    let mut nums: [String; COLUMNS.len()] = Default::default();
     let mut line = Vec::with_capacity(512);
-    let mut row = |i: usize, line: &mut Vec<u8>| {
+    let mut format = |r: &Row, line: &mut Vec<u8>| {
         use std::fmt::Write as _;
-        let d = &l.ds[i];
-        nums.iter_mut().for_each(String::clear);
-        let _ = write!(nums[0], "{}", d.line);
-        if let Some(t) = d.tier {
-            let _ = write!(nums[1], "{}", t as u8);
+        let values = COLUMNS.each_ref().map(|c| (c.value)(r));
+        for (num, v) in nums.iter_mut().zip(&values) {
+            num.clear();
+            let _ = match v {
+                Value::Line(n) => write!(num, "{n}"),
+                Value::Tier(Some(t)) => write!(num, "{t}"),
+                Value::Score(Some(x)) => write!(num, "{x:.4}"),
+                _ => Ok(()),
+            };
         }
-        if let Some(x) = d.score {
-            let _ = write!(nums[2], "{x:.4}");
-        }
-        let cells: [&str; 19] = [
-            l.run_id,
-            l.agency,
-            &d.record_id,
-            &nums[0],
-            &d.commune,
-            l.names[i],
-            d.code.name(),
-            d.code.dimension().key(),
-            d.code.severity().label(),
-            d.field,
-            &d.registry_value,
-            &d.population_value,
-            &d.suggested_value,
-            &d.person_id,
-            &nums[1],
-            &nums[2],
-            &l.ids[i],
-            if l.is_new[i] { "true" } else { "false" },
-            &d.note,
-        ];
-        format_line_into(line, cells.iter());
+        let cells = values.iter().zip(&nums).map(|(v, num)| match v {
+            Value::Text(s) => s,
+            Value::Flag(true) => "true",
+            Value::Flag(false) => "false",
+            _ => num.as_str(),
+        });
+        format_line_into(line, cells);
     };
     let mut start = 0;
-    while start < l.ds.len() {
-        let commune = &l.ds[start].commune;
-        let end = start + l.ds[start..].iter().take_while(|d| &d.commune == commune).count();
+    while start < rows.len() {
+        let commune = &rows[start].d.commune;
+        let end = start + rows[start..].iter().take_while(|r| &r.d.commune == commune).count();
         // Commune codes are 5 digits or "unknown": safe as file names.
-        let mut one = CsvFile::create(&by_commune.join(format!("{commune}.csv")), &DISCREPANCY_COLUMNS)?;
-        for i in start..end {
-            row(i, &mut line);
+        let mut one = CsvFile::create(&by_commune.join(format!("{commune}.csv")), &headers)?;
+        for r in &rows[start..end] {
+            format(r, &mut line);
             all.write_raw(&line)?;
             one.write_raw(&line)?;
         }
@@ -205,33 +160,22 @@ fn discrepancy_csvs(dir: &Path, l: &Listed) -> Result<()> {
 }
 
 /// `discrepancies.parquet`: the same rows as `discrepancies.csv`, typed.
-fn discrepancy_parquet(dir: &Path, l: &Listed) -> Result<()> {
-    let ds = l.ds;
-    let s = |f: &dyn Fn(&Discrepancy) -> &str| ds.iter().map(f).collect::<Vec<&str>>();
-    let mut df = DataFrame::new_infer_height(vec![
-        Column::new("run_id".into(), vec![l.run_id; ds.len()]),
-        Column::new("agency".into(), vec![l.agency; ds.len()]),
-        Column::new("record_id".into(), s(&|d| &d.record_id)),
-        Column::new("line".into(), ds.iter().map(|d| d.line).collect::<Vec<u64>>()),
-        Column::new("commune_code".into(), s(&|d| &d.commune)),
-        Column::new("commune_name".into(), l.names.clone()),
-        Column::new("code".into(), s(&|d| d.code.name())),
-        Column::new("dimension".into(), s(&|d| d.code.dimension().key())),
-        Column::new("severity".into(), s(&|d| d.code.severity().label())),
-        Column::new("field".into(), s(&|d| d.field)),
-        Column::new("registry_value".into(), s(&|d| &d.registry_value)),
-        Column::new("population_value".into(), s(&|d| &d.population_value)),
-        Column::new("suggested_value".into(), s(&|d| &d.suggested_value)),
-        Column::new("person_id".into(), s(&|d| &d.person_id)),
-        Column::new(
-            "link_tier".into(),
-            ds.iter().map(|d| d.tier.map(|t| t as u8 as i32)).collect::<Vec<Option<i32>>>(),
-        ),
-        Column::new("link_score".into(), ds.iter().map(|d| d.score).collect::<Vec<Option<f64>>>()),
-        Column::new("discrepancy_id".into(), l.ids.iter().map(String::as_str).collect::<Vec<&str>>()),
-        Column::new("is_new".into(), l.is_new.clone()),
-        Column::new("note".into(), s(&|d| &d.note)),
-    ])?;
+fn discrepancy_parquet(dir: &Path, rows: &[Row]) -> Result<()> {
+    let columns: Vec<Column> = COLUMNS
+        .iter()
+        .map(|c| {
+            let values = rows.iter().map(|r| (c.value)(r));
+            let name = c.name.into();
+            match c.kind {
+                Kind::Text => Column::new(name, values.map(|v| v.text()).collect::<Vec<&str>>()),
+                Kind::Line => Column::new(name, values.map(|v| v.line()).collect::<Vec<u64>>()),
+                Kind::Tier => Column::new(name, values.map(|v| v.tier().map(i32::from)).collect::<Vec<Option<i32>>>()),
+                Kind::Score => Column::new(name, values.map(|v| v.score()).collect::<Vec<Option<f64>>>()),
+                Kind::Flag => Column::new(name, values.map(|v| v.flag()).collect::<Vec<bool>>()),
+            }
+        })
+        .collect();
+    let mut df = DataFrame::new_infer_height(columns)?;
     write_parquet(&dir.join("discrepancies.parquet"), &mut df)
 }
 

@@ -4,7 +4,7 @@
 //! (SPEC §8).
 
 use crate::error::{Error, Result};
-use crate::pipeline::RunData;
+use crate::handoff::RunData;
 use serde_json::{json, Value};
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Quality gates (SPEC §7): the job's limits on a run's scores, evaluated once the run is
 //! published. A failed gate does not unpublish the run; the CLI exits 3 and names it.
 
-use crate::pipeline::RunData;
+use crate::handoff::RunData;
 use serde_json::Value;
 use std::path::Path;
 

@@ -11,10 +11,12 @@
 //! evaluates the job's quality gates.
 
 mod agency;
+pub mod columns;
 mod feed;
 mod gates;
 mod lock;
 mod report;
+mod run_files;
 pub mod writers;
 pub mod xlsx;
 
@@ -23,16 +25,12 @@ pub use feed::FEED_DIR;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::normalize::admin::AdminUnits;
+use crate::handoff::{AgencyRun, RunData, RunReport};
 use crate::normalize::Person;
-use crate::pipeline::{AgencyRun, AgencySummary, RunData, RunReport};
-use crate::score::Scores;
+use crate::vn::admin::AdminUnits;
 use rayon::prelude::*;
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use writers::write_json;
 
 /// Checks conservation for every input: each row ends in exactly one outcome.
 pub fn check_conservation(data: &RunData) -> Result<()> {
@@ -91,14 +89,7 @@ pub fn previous_run(run_root: &Path, run_id: &str) -> Option<PathBuf> {
     published_runs(run_root).into_iter().rfind(|r| r.as_str() < run_id).map(|r| run_root.join(r))
 }
 
-fn scores_json(s: &Scores) -> Value {
-    json!({
-        "counts": s.counts,
-        "dung": s.dung, "du": s.du, "sach": s.sach, "song": s.song,
-        "overall": s.overall,
-    })
-}
-
+/// The name of a 2025 commune code ("" when unknown).
 fn commune_name(code: &str) -> &'static str {
     AdminUnits::get().unit(code).map_or("", |u| u.name.as_str())
 }
@@ -113,7 +104,7 @@ pub struct Publisher {
     previous: Option<PathBuf>,
     run_id: String,
     mask_review_ids: bool,
-    today: crate::normalize::date::PartialDate,
+    today: crate::vn::date::PartialDate,
     finished: bool,
     // Released last (fields drop in order): the staging folder is gone by then.
     _lock: lock::RunLock,
@@ -166,7 +157,7 @@ impl Publisher {
     pub fn finish(mut self, data: &RunData, written: Vec<agency::Written>, start: Instant) -> Result<RunReport> {
         check_conservation(data)?;
         let cfg = &data.config;
-        let summaries = write_run(data, written, &self.staging, self.previous.as_deref(), start)?;
+        let summaries = run_files::write(data, written, &self.staging, self.previous.as_deref(), start)?;
         // Swap into place: the old folder (same run ID re-run) is moved aside first.
         let target = cfg.run_root.join(&cfg.run_id);
         let replaced = cfg.run_root.join(format!(".replaced-{}", cfg.run_id));
@@ -208,120 +199,6 @@ pub fn publish(data: &RunData) -> Result<RunReport> {
     publisher.finish(data, written, start)
 }
 
-fn write_run(
-    data: &RunData,
-    written: Vec<agency::Written>,
-    dir: &Path,
-    previous: Option<&Path>,
-    start: Instant,
-) -> Result<Vec<AgencySummary>> {
-    let cfg = &data.config;
-    let mut summaries = Vec::new();
-    let mut metrics_agencies = Vec::new();
-    let mut changes = BTreeMap::new();
-    for (a, written) in data.agencies.iter().zip(written) {
-        let mut codes: BTreeMap<&str, u64> = BTreeMap::new();
-        for d in &a.assessment.discrepancies {
-            *codes.entry(d.code.name()).or_default() += 1;
-        }
-        let mut top: Vec<(String, u64)> = codes.iter().map(|(c, n)| (c.to_string(), *n)).collect();
-        top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-        summaries.push(AgencySummary {
-            agency: a.input.agency.clone(),
-            name: a.input.name.clone(),
-            counts: a.counts,
-            scores: a.scores.total.clone(),
-            top_codes: top,
-            resolved: written.resolved.len() as u64,
-            new: written.new.len() as u64,
-        });
-        changes.insert(
-            a.input.agency.clone(),
-            json!({ "previous_run": previous.and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()),
-                    "new": written.new, "resolved": written.resolved }),
-        );
-        let communes: Vec<Value> = a
-            .scores
-            .communes
-            .iter()
-            .map(|(code, s)| {
-                let mut v = scores_json(s);
-                v["commune"] = json!(code);
-                v["commune_name"] = json!(commune_name(code));
-                v
-            })
-            .collect();
-        let mut v = scores_json(&a.scores.total);
-        v["agency"] = json!(a.input.agency);
-        v["name"] = json!(a.input.name);
-        v["codes"] = json!(codes);
-        if let Some(c) = &a.assessment.coverage {
-            let share = if c.expected == 0 {
-                None
-            } else {
-                Some((10_000.0 * c.present as f64 / c.expected as f64).round() / 100.0)
-            };
-            v["coverage"] =
-                json!({"expected": c.expected, "present": c.present, "absent": c.absent.len(), "share": share});
-        }
-        v["communes"] = json!(communes);
-        metrics_agencies.push(v);
-    }
-    write_json(
-        &dir.join("metrics.json"),
-        &json!({ "run_id": cfg.run_id, "province": cfg.province, "agencies": metrics_agencies }),
-    )?;
-    write_json(&dir.join("changes.json"), &json!({ "run_id": cfg.run_id, "agencies": changes }))?;
-    let prom = dir.join("metrics.prom");
-    std::fs::write(&prom, feed::openmetrics(data)).map_err(|e| Error::io(&prom, e))?;
-    let mut report_timings = data.timings.clone();
-    report_timings.push(("publish".into(), start.elapsed().as_millis() as u64));
-    let report_path = dir.join("report.html");
-    std::fs::write(&report_path, report::render(data, &report_timings)).map_err(|e| Error::io(&report_path, e))?;
-    let mut timings: Vec<Value> = data.timings.iter().map(|(s, ms)| json!({"stage": s, "ms": ms})).collect();
-    timings.push(json!({"stage": "publish", "ms": start.elapsed().as_millis() as u64}));
-    let mut inputs = vec![json!({
-        "role": "population", "path": data.population_file.path, "size": data.population_file.size,
-        "sha256": data.population_file.sha256, "rows": data.population_file.rows,
-        "encoding": data.population_file.encoding,
-        "rules": cfg.population.rules_path,
-        "conservation": {"rows": data.population_file.rows, "loaded": data.people.len(), "rejected": data.population_rejected.len()},
-    })];
-    for a in &data.agencies {
-        inputs.push(json!({
-            "role": "registry", "agency": a.input.agency, "path": a.file.path, "size": a.file.size,
-            "sha256": a.file.sha256, "rows": a.file.rows, "rules": a.input.rules_path,
-            "encoding": a.file.encoding,
-            "conservation": a.counts,
-        }));
-    }
-    let rules_version: Vec<Value> = std::iter::once(&cfg.population)
-        .chain(&cfg.registries)
-        .map(|i| {
-            let sha = crate::pipeline::hash_file(&i.rules_path).map(|(_, h)| h).unwrap_or_default();
-            json!({"agency": i.agency, "version": i.rules.version, "sha256": sha})
-        })
-        .collect();
-    let manifest = json!({
-        "run_id": cfg.run_id,
-        "job": cfg.job_path,
-        "tool": {"name": "doisoat", "version": env!("CARGO_PKG_VERSION")},
-        "created_at": chrono::Local::now().to_rfc3339(),
-        "reference_date": format!("{:04}-{:02}-{:02}", cfg.today.year, cfg.today.month, cfg.today.day),
-        "province": cfg.province,
-        "seed": cfg.seed,
-        "thresholds": cfg.thresholds,
-        "rules": rules_version,
-        "inputs": inputs,
-        "population_problems": data.population_problems,
-        "stage_timings": timings,
-        "peak_memory_bytes": peak_memory_bytes(),
-        "conservation_holds": true,
-    });
-    write_json(&dir.join("manifest.json"), &manifest)?;
-    Ok(summaries)
-}
-
 /// Peak resident memory of this process (Linux `VmHWM`), if known.
 pub fn peak_memory_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -333,8 +210,8 @@ pub fn peak_memory_bytes() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{load, RunOptions};
-    use crate::pipeline::{prepare, NoProgress};
+    use crate::config::RunOptions;
+    use crate::pipeline::{load, prepare, NoProgress};
 
     fn demo_data(dir: &Path) -> RunData {
         let job = crate::demo::write(dir).unwrap();

@@ -4,7 +4,7 @@
 //! fewer records than the job's `min_count` show no figures. Readable on a phone.
 
 use crate::assess::Dimension;
-use crate::pipeline::RunData;
+use crate::handoff::RunData;
 use crate::score::Scores;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -7,7 +7,8 @@
 //! such as `=HYPERLINK(…)` stays inert text. Sheets stream to disk (constant-memory mode),
 //! the summary first, then each code sheet on a thread of its own, rows in order.
 
-use crate::assess::{Code, Dimension, Discrepancy};
+use super::columns::{self, Column, Row, Value, SHEET_ORDER};
+use crate::assess::{Code, Dimension};
 use crate::error::{Error, Result};
 use crate::link::Tier;
 use crate::score::{AgencyScores, Scores};
@@ -27,59 +28,28 @@ const MAX_WIDTH: usize = 60;
 /// The summary sheet's name.
 pub const SUMMARY_SHEET: &str = "Tổng hợp";
 
-/// A column of a code sheet: Vietnamese header and how a discrepancy fills it.
-struct Col {
-    header: &'static str,
-    cell: for<'a> fn(&'a Row<'a>) -> Cell<'a>,
-}
-
-/// What one discrepancy row needs beyond the discrepancy itself.
-pub struct Row<'a> {
-    /// The discrepancy.
-    pub d: &'a Discrepancy,
-    /// Commune name.
-    pub commune_name: &'a str,
-    /// Stable discrepancy ID.
-    pub id: &'a str,
-    /// New since the previous run.
-    pub is_new: bool,
-}
-
+/// A cell of a code sheet.
 enum Cell<'a> {
     Text(&'a str),
     Number(f64),
     Empty,
 }
 
-/// The columns of every code sheet, in order. The code itself is the sheet's name; its
-/// description, dimension and severity are in the summary sheet, so they are not
-/// repeated per row.
-const COLUMNS: &[Col] = &[
-    Col { header: "Mã hồ sơ", cell: |r| Cell::Text(&r.d.record_id) },
-    Col { header: "Dòng", cell: |r| Cell::Number(r.d.line as f64) },
-    Col { header: "Mã xã", cell: |r| Cell::Text(&r.d.commune) },
-    Col { header: "Tên xã/phường", cell: |r| Cell::Text(r.commune_name) },
-    Col { header: "Trường", cell: |r| Cell::Text(r.d.field) },
-    Col { header: "Giá trị trong hồ sơ", cell: |r| Cell::Text(&r.d.registry_value) },
-    Col { header: "Giá trị trong CSDL dân cư", cell: |r| Cell::Text(&r.d.population_value) },
-    Col { header: "Đề xuất sửa", cell: |r| Cell::Text(&r.d.suggested_value) },
-    Col { header: "Số định danh", cell: |r| Cell::Text(&r.d.person_id) },
-    Col {
-        header: "Tầng liên kết", cell: |r| r.d.tier.map(|t| Cell::Number(t as u8 as f64)).unwrap_or(Cell::Empty)
-    },
-    // The probability of a tier-3 link; an ID link's is always 1 and says nothing, so the
-    // cell stays empty (a tenth of a large sheet's cells).
-    Col {
-        header: "Điểm liên kết",
-        cell: |r| match (r.d.tier, r.d.score) {
-            (Some(Tier::Probabilistic), Some(s)) => Cell::Number((s * 10_000.0).round() / 10_000.0),
-            _ => Cell::Empty,
-        },
-    },
-    Col { header: "Ghi chú", cell: |r| Cell::Text(&r.d.note) },
-    Col { header: "Mới", cell: |r| Cell::Text(if r.is_new { "có" } else { "" }) },
-    Col { header: "Mã sai lệch", cell: |r| Cell::Text(r.id) },
-];
+/// A discrepancy value as a code sheet shows it: numbers as numbers, the "new" flag as
+/// "có". The probability of a tier-3 link is shown; an ID link's is always 1 and says
+/// nothing, so the cell stays empty (a tenth of a large sheet's cells).
+fn cell<'a>(r: &Row<'a>, column: &Column) -> Cell<'a> {
+    match (column.value)(r) {
+        Value::Text(s) => Cell::Text(s),
+        Value::Line(n) => Cell::Number(n as f64),
+        Value::Tier(t) => t.map_or(Cell::Empty, |t| Cell::Number(f64::from(t))),
+        Value::Score(Some(s)) if r.d.tier == Some(Tier::Probabilistic) => {
+            Cell::Number((s * 10_000.0).round() / 10_000.0)
+        }
+        Value::Score(_) => Cell::Empty,
+        Value::Flag(b) => Cell::Text(if b { "có" } else { "" }),
+    }
+}
 
 fn severity_vi(c: Code) -> &'static str {
     match c.severity() {
@@ -107,7 +77,7 @@ pub struct Summary<'a> {
     pub scores: &'a AgencyScores,
     /// The run's reference day: the workbook's creation date, so the same run gives the
     /// same bytes.
-    pub today: crate::normalize::date::PartialDate,
+    pub today: crate::vn::date::PartialDate,
 }
 
 /// Writes `discrepancies.xlsx`. `rows` are in file order (sorted by commune); each code
@@ -200,18 +170,20 @@ fn write_code_sheet(
     idx: &[usize],
     header: &Format,
 ) -> std::result::Result<(), XlsxError> {
-    let mut widths: Vec<usize> = COLUMNS.iter().map(|c| c.header.chars().count() + 3).collect();
-    for (c, col) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, col.header, header)?;
+    let sheet_columns = SHEET_ORDER.map(columns::column);
+    let headers = sheet_columns.map(|c| c.sheet_header.expect("a sheet column has a sheet header"));
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count() + 3).collect();
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, header)?;
     }
     for (n, &i) in idx.iter().enumerate() {
         let row = (n + 1) as u32;
         // Widths fit the first WIDTH_SAMPLE rows (counting characters of every cell of a
         // million-row sheet cost more than the widths are worth).
         let measure = n < WIDTH_SAMPLE;
-        for (c, col) in COLUMNS.iter().enumerate() {
+        for (c, col) in sheet_columns.iter().enumerate() {
             let c16 = c as u16;
-            match (col.cell)(&rows[i]) {
+            match cell(&rows[i], col) {
                 Cell::Text(s) => {
                     if measure {
                         widths[c] = widths[c].max(s.chars().count());
@@ -337,6 +309,7 @@ fn write_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assess::Discrepancy;
 
     /// Sheets are filled on threads; the bytes must still be the same on every write
     /// (formats are numbered when first used, so the order they are first used in must
@@ -363,10 +336,19 @@ mod tests {
                 }
             })
             .collect();
-        let rows: Vec<Row> =
-            ds.iter().map(|d| Row { d, commune_name: "Xã Bản Bo", id: "4cae7ce1883da721", is_new: true }).collect();
+        let rows: Vec<Row> = ds
+            .iter()
+            .map(|d| Row {
+                run_id: "r1",
+                agency: "land",
+                d,
+                commune_name: "Xã Bản Bo",
+                id: "4cae7ce1883da721",
+                is_new: true,
+            })
+            .collect();
         let scores = crate::score::score(&[], &crate::config::Weights::default());
-        let today = crate::normalize::date::PartialDate::new(2026, 11, 29).unwrap();
+        let today = crate::vn::date::PartialDate::new(2026, 11, 29).unwrap();
         let summary = Summary { run_id: "r1", agency: "land", name: "Đất đai", scores: &scores, today };
         let dir = tempfile::tempdir().unwrap();
         let bytes = |n: usize| {

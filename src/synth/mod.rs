@@ -12,15 +12,14 @@
 pub mod population;
 pub mod profile;
 pub mod registries;
-pub mod rng;
 
+use crate::cells::csv_cell;
 use crate::error::{Error, Result};
-use crate::normalize::date::PartialDate;
-use crate::publish::writers::csv_cell;
+use crate::rng::Rng;
+use crate::vn::date::PartialDate;
 use population::Person;
 use profile::Profile;
 use registries::{Registry, World};
-use rng::Rng;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -299,7 +298,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let coverage: Vec<Vec<String>> =
         absent.into_iter().map(|pid| vec!["education".into(), pid, "EXPECTED_ABSENT".into()]).collect();
     write(&dir.join("truth/coverage.csv"), csv_text(&["agency", "person_id", "code"], &coverage).as_bytes())?;
-    for (name, text) in crate::demo::RULES {
+    for (name, text) in crate::config::DEFAULT_RULES {
         write(&dir.join(name), text.as_bytes())?;
     }
     write(&dir.join("job.toml"), JOB.replace("SEED", &opts.seed.to_string()).as_bytes())?;

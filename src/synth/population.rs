@@ -7,10 +7,10 @@
 //! `province_id_codes.csv` (ID structure), `admin_units_2025.csv` and the legacy mapping
 //! (communes), all copied to `rules/`.
 
-use super::rng::Rng;
-use crate::normalize::admin::AdminUnits;
-use crate::normalize::date::PartialDate;
-use crate::normalize::text;
+use crate::rng::Rng;
+use crate::vn::admin::AdminUnits;
+use crate::vn::date::PartialDate;
+use crate::vn::text;
 use std::collections::HashMap;
 
 /// An ethnic group and its share of the province (names_vi.md, approximate).
@@ -189,7 +189,7 @@ pub fn communes(rng: &mut Rng) -> Vec<Commune> {
 
 /// The province codes of birth registration other than 012 and 011.
 fn other_province_codes() -> Vec<String> {
-    crate::normalize::id::province_codes()
+    crate::vn::id::province_codes()
         .iter()
         .filter(|c| *c != "012" && *c != "011")
         .cloned()

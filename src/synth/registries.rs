@@ -14,9 +14,9 @@
 
 use super::population::{Commune, Names, Person};
 use super::profile::Rates;
-use super::rng::Rng;
-use crate::normalize::date::PartialDate;
-use crate::normalize::{id, text};
+use crate::rng::Rng;
+use crate::vn::date::PartialDate;
+use crate::vn::{id, text};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use unicode_normalization::UnicodeNormalization;
 

@@ -55,7 +55,7 @@ impl Work {
     /// `sub`; gives its folder.
     pub fn province(&self, sub: &str, people: usize, seed: u64) -> PathBuf {
         let dir = self.path().join(sub);
-        let today = doisoat::normalize::date::PartialDate { year: 2026, month: 11, day: 29 };
+        let today = doisoat::vn::date::PartialDate { year: 2026, month: 11, day: 29 };
         let opts = doisoat::synth::Options { people, seed, profile: Default::default(), today };
         doisoat::synth::generate(&dir, &opts).expect("generate");
         dir

@@ -3,10 +3,10 @@
 //! output). Fails below 99 % correct and prints every miss.
 
 use crate::root;
-use doisoat::normalize::admin::{parse_address, AdminUnits, Era};
-use doisoat::normalize::date::{self, DayOrder, PartialDate};
-use doisoat::normalize::id::{self, IdProblem};
-use doisoat::normalize::name::Name;
+use doisoat::vn::admin::{parse_address, AdminUnits, Era};
+use doisoat::vn::date::{self, DayOrder, PartialDate};
+use doisoat::vn::id::{self, IdProblem};
+use doisoat::vn::name::Name;
 
 const TODAY: PartialDate = PartialDate { year: 2026, month: 11, day: 29 };
 

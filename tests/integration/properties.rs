@@ -1,9 +1,9 @@
 //! Properties of the normalizers: idempotence, NFC and NFD agree, every way of writing
 //! a legacy Lai Châu commune resolves to its 2025 unit, dates round-trip.
 
-use doisoat::normalize::admin::{parse_address, AdminUnits};
-use doisoat::normalize::date::{self, DayOrder, PartialDate};
-use doisoat::normalize::{id, name::Name, text};
+use doisoat::vn::admin::{parse_address, AdminUnits};
+use doisoat::vn::date::{self, DayOrder, PartialDate};
+use doisoat::vn::{id, name::Name, text};
 use proptest::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
@@ -171,7 +171,7 @@ proptest! {
             data_rows += 1;
         }
         std::fs::write(dir.path().join("bhxh.csv"), &csv).unwrap();
-        let cfg = doisoat::config::load(&job, &doisoat::config::RunOptions { run_id: Some("p".into()), ..Default::default() }).unwrap();
+        let cfg = doisoat::pipeline::load(&job, &doisoat::config::RunOptions { run_id: Some("p".into()), ..Default::default() }).unwrap();
         let data = doisoat::pipeline::prepare(&cfg, &doisoat::NoProgress).unwrap();
         let ins = data.agencies.iter().find(|a| a.input.agency == "insurance").unwrap();
         let c = ins.counts;
@@ -185,7 +185,7 @@ proptest! {
 
 /// What a run decided, independent of row order: per agency and record ID, the outcome,
 /// the person's ID, tier and score; and every discrepancy (record, code, field, values).
-fn decisions(data: &doisoat::pipeline::RunData) -> Vec<String> {
+fn decisions(data: &doisoat::handoff::RunData) -> Vec<String> {
     let pid = |p: Option<u32>| p.map(|p| data.people[p as usize].pid.digits.clone()).unwrap_or_default();
     let mut out = Vec::new();
     for a in &data.agencies {
@@ -237,10 +237,10 @@ fn csv_lines(text: &str) -> (String, Vec<String>) {
     (header, lines)
 }
 
-fn prepared(dir: &std::path::Path) -> doisoat::pipeline::RunData {
+fn prepared(dir: &std::path::Path) -> doisoat::handoff::RunData {
     let job = dir.join("job.toml");
     let cfg =
-        doisoat::config::load(&job, &doisoat::config::RunOptions { run_id: Some("p".into()), ..Default::default() })
+        doisoat::pipeline::load(&job, &doisoat::config::RunOptions { run_id: Some("p".into()), ..Default::default() })
             .unwrap();
     doisoat::pipeline::prepare(&cfg, &doisoat::NoProgress).unwrap()
 }
@@ -257,17 +257,13 @@ proptest! {
         let expected = decisions(&prepared(base.path()));
         let dir = tempfile::tempdir().unwrap();
         doisoat::demo::write(dir.path()).unwrap();
-        let mut state = seed;
+        let mut rng = doisoat::rng::Rng::from_state(seed);
         for file in ["population.csv", "ho_tich.csv", "bhxh.csv", "dat_dai.csv", "giao_duc.csv"] {
             let path = dir.path().join(file);
             let (header, mut lines) = csv_lines(&std::fs::read_to_string(&path).unwrap());
             // Fisher–Yates with SplitMix64 from the case's seed.
             for i in (1..lines.len()).rev() {
-                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                lines.swap(i, ((z ^ (z >> 31)) % (i as u64 + 1)) as usize);
+                lines.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
             }
             std::fs::write(&path, header + &lines.concat()).unwrap();
         }

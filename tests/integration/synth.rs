@@ -2,8 +2,8 @@
 //! province, truth consistent with the records, evaluation of the truth itself at 1.0.
 
 use crate::{code, files, stderr, Work};
-use doisoat::normalize::date::PartialDate;
 use doisoat::synth::{generate, profile::Profile, Options};
+use doisoat::vn::date::PartialDate;
 use polars::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -150,8 +150,8 @@ mod tests {
         assert_eq!(id.kind, IdKind::Malformed);
         assert!(check_personal("lỳthịmé", None, None).is_empty());
         assert!(check_personal(&id.digits, Some(Sex::Male), None).is_empty());
-        let described = crate::normalize::describe::describe(
-            crate::normalize::describe::Kind::Id,
+        let described = crate::vn::describe::describe(
+            crate::vn::describe::Kind::Id,
             "lỳthịmé",
             "12",
             &PartialDate { year: 2026, month: 11, day: 30 },

@@ -1,19 +1,24 @@
-//! Job and rules files (TOML) → a checked [`Config`], with every problem reported at once.
-//!
-//! A *job* names the population extract, the registries (agency key, display name, file,
-//! rules file), the province, the run root, thresholds and quality gates. A *rules file*
-//! describes one input: which column holds which canonical [`Field`], required fields,
-//! date order, sex and status spellings, event types, cardinality. Deserialization is
-//! strict (unknown keys are errors); [`check`] adds the semantic checks and, when the
-//! inputs exist, checks that every mapped column is in the file's header.
+//! A rules file: which column holds which canonical [`Field`], required fields, date
+//! order, sex, status and event spellings, cardinality, score weights. Parsed strictly
+//! ([`load_rules`]: unknown keys are errors), then checked; every problem is kept.
 
-use crate::error::{Error, Problem, Problems, Result};
-use crate::normalize::date::{DayOrder, PartialDate};
-use crate::normalize::sex;
-use crate::normalize::Event;
+use crate::error::Problem;
+use crate::vn::date::DayOrder;
+use crate::vn::{sex, text};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+/// A civil-status event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Event {
+    /// Birth registration.
+    Birth,
+    /// Death registration.
+    Death,
+    /// Marriage registration.
+    Marriage,
+}
 
 /// A canonical field that an input column can be mapped to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
@@ -297,7 +302,7 @@ pub struct Rules {
     pub weights: Weights,
     /// File encoding: `auto` (default), `utf-8`, `utf-16`, `windows-1258`, `tcvn3`, `vni`.
     #[serde(default)]
-    pub encoding: crate::normalize::encoding::FileEncoding,
+    pub encoding: crate::vn::encoding::FileEncoding,
     /// The registry should follow the person's current residence (`ADDRESS_MISMATCH`).
     #[serde(default)]
     pub follows_residence: bool,
@@ -345,164 +350,8 @@ impl Rules {
     }
 }
 
-/// An input file with its rules.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceSpec {
-    /// The data file (CSV or Parquet).
-    pub file: PathBuf,
-    /// Its rules file.
-    pub rules: PathBuf,
-}
-
-/// A registry in a job.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegistrySpec {
-    /// Agency key, used as a folder name: lower-case letters, digits, `_` and `-`.
-    pub agency: String,
-    /// Display name.
-    pub name: String,
-    /// The data file.
-    pub file: PathBuf,
-    /// Its rules file.
-    pub rules: PathBuf,
-}
-
-/// Link thresholds on the match probability (tier 3 uses them; tiers 1–2 link at 1.0).
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Thresholds {
-    /// At or above: linked.
-    pub link: f64,
-    /// At or above (and below `link`): review.
-    pub review: f64,
-}
-
-/// The default link threshold, swept on a generated 500 000-person province (all links,
-/// precision / F1; without usable ID, F1): 0.95 → 0.9991 / 0.9949, 0.9768; 0.9 → 0.9990
-/// / 0.9951, 0.9780; **0.8 → 0.9988 / 0.9954, 0.9794**; 0.7 → 0.9987 / 0.9953, 0.9795.
-/// On 100 000 people F1 stays 0.9980 (0.9995 precision). A job that wants fewer
-/// automatic links sets its own.
-pub const DEFAULT_LINK: f64 = 0.8;
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds { link: DEFAULT_LINK, review: 0.5 }
-    }
-}
-
-/// A quality gate: evaluated after publishing; a failed gate makes the run exit 3.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Gate {
-    /// The agency it applies to; all agencies when absent.
-    #[serde(default)]
-    pub agency: Option<String>,
-    /// `dung`, `du`, `sach`, `song` or `overall`.
-    pub dimension: String,
-    /// The score may not be below this.
-    #[serde(default)]
-    pub min: Option<f64>,
-    /// The score may not fall more than this many points since the previous run.
-    #[serde(default)]
-    pub max_drop: Option<f64>,
-}
-
-/// The job file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Job {
-    /// 2-digit 2025 province code whose commune names the inputs use (`12` = Lai Châu).
-    pub province: String,
-    /// Where runs are published; relative to the job file. Default `runs`.
-    #[serde(default)]
-    pub run_root: Option<PathBuf>,
-    /// Seed recorded in the manifest (and used by sampling stages).
-    #[serde(default)]
-    pub seed: u64,
-    /// Thresholds.
-    #[serde(default)]
-    pub thresholds: Thresholds,
-    /// The population extract.
-    pub population: SourceSpec,
-    /// The registries.
-    #[serde(rename = "registry", default)]
-    pub registries: Vec<RegistrySpec>,
-    /// Quality gates.
-    #[serde(rename = "gate", default)]
-    pub gates: Vec<Gate>,
-    /// Privacy settings.
-    #[serde(default)]
-    pub privacy: Privacy,
-}
-
-/// Privacy settings of a job (SPEC §8).
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Privacy {
-    /// Per-commune figures of fewer records than this are suppressed in the metrics
-    /// feed and the OpenMetrics file.
-    #[serde(default = "default_min_count")]
-    pub min_count: u64,
-    /// Personal IDs in review lists show only their first 3 and last 3 digits.
-    #[serde(default)]
-    pub mask_review_ids: bool,
-}
-
-fn default_min_count() -> u64 {
-    5
-}
-
-impl Default for Privacy {
-    fn default() -> Self {
-        Privacy { min_count: default_min_count(), mask_review_ids: false }
-    }
-}
-
-/// A resolved input.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// Agency key (`population` for the extract).
-    pub agency: String,
-    /// Display name.
-    pub name: String,
-    /// Data file.
-    pub path: PathBuf,
-    /// Rules file path.
-    pub rules_path: PathBuf,
-    /// Parsed rules.
-    pub rules: Rules,
-}
-
-/// The checked configuration of a run.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// The job file.
-    pub job_path: PathBuf,
-    /// 2025 province code.
-    pub province: String,
-    /// Run root.
-    pub run_root: PathBuf,
-    /// Run ID (folder name).
-    pub run_id: String,
-    /// Reference day: dates after it are invalid.
-    pub today: PartialDate,
-    /// Seed.
-    pub seed: u64,
-    /// Thresholds.
-    pub thresholds: Thresholds,
-    /// Gates.
-    pub gates: Vec<Gate>,
-    /// Privacy settings.
-    pub privacy: Privacy,
-    /// The population extract.
-    pub population: Input,
-    /// The registries.
-    pub registries: Vec<Input>,
-}
-
-fn problem(file: &Path, key: impl Into<String>, message: impl Into<String>) -> Problem {
+/// A problem of a file at a key.
+pub fn problem(file: &Path, key: impl Into<String>, message: impl Into<String>) -> Problem {
     Problem { file: file.to_path_buf(), key: key.into(), message: message.into() }
 }
 
@@ -578,189 +427,16 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
     (out.len() == before).then_some(rules)
 }
 
-/// Whether a string is safe as a folder name inside the run folder.
-pub fn safe_key(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        && !s.starts_with('-')
+/// How headers are compared: NFC, trimmed, single-spaced, lower case (a rules file's
+/// column name and a file's header alike).
+pub fn header_key(h: &str) -> String {
+    text::clean(h).to_lowercase()
 }
 
-/// Reads the header row of an input (CSV or Parquet) to check mapped columns.
-/// An input that cannot be read is not a rules problem: it goes to `unreadable` and
-/// fails the run (exit 1) once the rules themselves are sound.
-fn check_columns(input: &Input, out: &mut Vec<Problem>, unreadable: &mut Vec<Error>) {
-    let headers = match crate::ingest::read_headers(&input.path, &input.rules) {
-        Ok(h) => h,
-        Err(e) => {
-            unreadable.push(e);
-            return;
-        }
-    };
-    for column in input.rules.columns.keys() {
-        let why = match crate::ingest::header_matches(&headers, column).len() {
-            0 => "column not found in",
-            1 => continue,
-            _ => "column appears more than once in",
-        };
-        out.push(problem(
-            &input.rules_path,
-            format!("columns.\"{column}\""),
-            format!("{why} {}", input.path.display()),
-        ));
-    }
-}
-
-/// Options given on the command line that complete a job.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Overrides the job's run root.
-    pub run_root: Option<PathBuf>,
-    /// Run ID; default today's date.
-    pub run_id: Option<String>,
-    /// Reference day; default today.
-    pub today: Option<PartialDate>,
-}
-
-/// Today's date from the system clock.
-pub fn today() -> PartialDate {
-    use chrono::Datelike;
-    let d = chrono::Local::now().date_naive();
-    PartialDate { year: d.year(), month: d.month() as u8, day: d.day() as u8 }
-}
-
-/// Loads and checks a job with all its rules and inputs; every problem is reported at once.
-pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
-    let mut out = Vec::new();
-    let text = std::fs::read_to_string(job_path)
-        .map_err(|e| Error::Rules(Problems(vec![problem(job_path, "file", format!("cannot read: {e}"))])))?;
-    let job: Job = toml::from_str(&text).map_err(|e| {
-        let key = e.span().map(|s| format!("line {}", text[..s.start].lines().count().max(1)));
-        Error::Rules(Problems(vec![problem(job_path, key.unwrap_or_else(|| "toml".into()), e.message().to_string())]))
-    })?;
-    let base = job_path.parent().unwrap_or(Path::new("."));
-    let resolve = |p: &Path| {
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            base.join(p)
-        }
-    };
-    if crate::normalize::admin::AdminUnits::get().province_units(&job.province).is_empty() {
-        out.push(problem(job_path, "province", format!("'{}' is no 2025 province code", job.province)));
-    }
-    let t = job.thresholds;
-    if !(0.0..=1.0).contains(&t.review) || !(0.0..=1.0).contains(&t.link) || t.review > t.link {
-        out.push(problem(job_path, "thresholds", "need 0 ≤ review ≤ link ≤ 1"));
-    }
-    let mut unreadable = Vec::new();
-    let mut make_input = |agency: &str, name: &str, file: &Path, rules: &Path, kind: Kind, out: &mut Vec<Problem>| {
-        let rules_path = resolve(rules);
-        let rules = load_rules(&rules_path, out)?;
-        if rules.kind != kind {
-            out.push(problem(
-                &rules_path,
-                "kind",
-                format!("expected kind = \"{}\"", if kind == Kind::Population { "population" } else { "registry" }),
-            ));
-            return None;
-        }
-        let input = Input { agency: agency.into(), name: name.into(), path: resolve(file), rules_path, rules };
-        check_columns(&input, out, &mut unreadable);
-        Some(input)
-    };
-    let population = make_input(
-        "population",
-        "Population extract",
-        &job.population.file,
-        &job.population.rules,
-        Kind::Population,
-        &mut out,
-    );
-    let mut registries = Vec::new();
-    let mut agencies = HashSet::new();
-    for r in &job.registries {
-        if !safe_key(&r.agency) || r.agency == "population" || r.agency == "feed" {
-            out.push(problem(job_path, format!("registry.agency \"{}\"", r.agency), "agency keys are folder names: lower-case letters, digits, '_' and '-' only, not 'population' or 'feed'"));
-            continue;
-        }
-        if !agencies.insert(r.agency.clone()) {
-            out.push(problem(job_path, format!("registry.agency \"{}\"", r.agency), "agency listed twice"));
-        }
-        if let Some(i) = make_input(&r.agency, &r.name, &r.file, &r.rules, Kind::Registry, &mut out) {
-            registries.push(i);
-        }
-    }
-    for g in &job.gates {
-        if !["dung", "du", "sach", "song", "overall"].contains(&g.dimension.as_str()) {
-            out.push(problem(
-                job_path,
-                "gate.dimension",
-                format!("'{}' is not dung, du, sach, song or overall", g.dimension),
-            ));
-        }
-        if g.min.is_none() && g.max_drop.is_none() {
-            out.push(problem(job_path, "gate", "a gate needs min or max_drop"));
-        }
-        if let Some(a) = &g.agency {
-            if !job.registries.iter().any(|r| &r.agency == a) {
-                out.push(problem(job_path, "gate.agency", format!("no registry '{a}' in the job")));
-            }
-        }
-    }
-    let today = opts.today.unwrap_or_else(today);
-    let run_id =
-        opts.run_id.clone().unwrap_or_else(|| format!("{:04}-{:02}-{:02}", today.year, today.month, today.day));
-    if !run_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        || run_id.is_empty()
-        || run_id.len() > 64
-    {
-        return Err(Error::Usage(format!("run ID '{run_id}' must be letters, digits, '-' or '_'")));
-    }
-    if !out.is_empty() {
-        return Err(Error::Rules(Problems(out)));
-    }
-    if let Some(e) = unreadable.into_iter().next() {
-        return Err(e);
-    }
-    let run_root =
-        opts.run_root.clone().unwrap_or_else(|| resolve(job.run_root.as_deref().unwrap_or(Path::new("runs"))));
-    Ok(Config {
-        job_path: job_path.to_path_buf(),
-        province: job.province,
-        run_root,
-        run_id,
-        today,
-        seed: job.seed,
-        thresholds: job.thresholds,
-        gates: job.gates,
-        privacy: job.privacy,
-        population: population.expect("no problems means the population input loaded"),
-        registries,
-    })
-}
-
-/// Checks a job file (with its rules and input headers) or every `*.toml` rules file in a
-/// folder. Gives the number of files checked, or all problems.
-pub fn check(path: &Path) -> Result<usize> {
-    if path.is_dir() {
-        let mut out = Vec::new();
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| Error::io(path, e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        entries.sort();
-        for p in &entries {
-            load_rules(p, &mut out);
-        }
-        if out.is_empty() {
-            Ok(entries.len())
-        } else {
-            Err(Error::Rules(Problems(out)))
-        }
-    } else {
-        let cfg = load(path, &RunOptions::default())?;
-        Ok(1 + 1 + cfg.registries.len())
-    }
+/// The positions in a header row of the columns a mapped column name matches (by
+/// [`header_key`]): one for a usable column, none when missing, several when ambiguous.
+/// Checking a job and reading a file (`ingest`) both go by it.
+pub fn header_matches(headers: &[String], column: &str) -> Vec<usize> {
+    let want = header_key(column);
+    headers.iter().enumerate().filter(|(_, h)| header_key(h) == want).map(|(i, _)| i).collect()
 }

@@ -73,9 +73,76 @@ pub struct AdminUnits {
     current_in_province: HashMap<String, Vec<(String, String)>>,
 }
 
-const COMMUNE_WORDS: &[&str] = &["xa", "x", "phuong", "p", "f", "tt", "thi tran", "dac khu", "dk"];
-const DISTRICT_WORDS: &[&str] = &["huyen", "h", "thanh pho", "tp", "thi xa", "tx", "quan", "q"];
-const PROVINCE_WORDS: &[&str] = &["tinh", "t", "thanh pho", "tp"];
+/// The unit type words (`rules/unit_type_words.csv`, from `vietnamese_text.md` §5), by
+/// the level of an address they name, in the table's order.
+struct TypeWords {
+    commune: Vec<&'static str>,
+    /// Each commune word's full word, folded (`x` → `xa`, `tt` → `thi tran`).
+    commune_kind: Vec<String>,
+    district: Vec<&'static str>,
+    province: Vec<&'static str>,
+    hamlet: Vec<&'static str>,
+    /// Every word with its full form, words of more syllables first (`to dan pho` before
+    /// `to`), for expanding an abbreviation.
+    full: Vec<(&'static str, &'static str)>,
+}
+
+fn type_words() -> &'static TypeWords {
+    static WORDS: OnceLock<TypeWords> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut t = TypeWords {
+            commune: vec![],
+            commune_kind: vec![],
+            district: vec![],
+            province: vec![],
+            hamlet: vec![],
+            full: vec![],
+        };
+        let rows = include_str!("../../rules/unit_type_words.csv").lines().filter(|l| !l.starts_with('#')).skip(1);
+        for row in rows {
+            let mut cells = row.split(',');
+            let (Some(word), Some(full), Some(levels)) = (cells.next(), cells.next(), cells.next()) else {
+                panic!("rules/unit_type_words.csv: a row needs word, full and levels: {row}");
+            };
+            for level in levels.split(' ') {
+                match level {
+                    "commune" => {
+                        t.commune.push(word);
+                        t.commune_kind.push(text::fold(full));
+                    }
+                    "district" => t.district.push(word),
+                    "province" => t.province.push(word),
+                    "hamlet" => t.hamlet.push(word),
+                    "house" => {}
+                    other => panic!("rules/unit_type_words.csv: unknown level {other}"),
+                }
+            }
+            t.full.push((word, full));
+        }
+        t.full.sort_by_key(|(word, _)| std::cmp::Reverse(word.split(' ').count()));
+        t
+    })
+}
+
+/// Words that name a commune-level unit (`xa`, `x`, `phuong`, `tt`, …).
+fn commune_words() -> &'static [&'static str] {
+    &type_words().commune
+}
+
+/// Words that name a (former) district-level unit.
+fn district_words() -> &'static [&'static str] {
+    &type_words().district
+}
+
+/// Words that name a province.
+fn province_words() -> &'static [&'static str] {
+    &type_words().province
+}
+
+/// Words that name a hamlet or residential group (`ban`, `thon`, `to dan pho`, …).
+fn hamlet_words() -> &'static [&'static str] {
+    &type_words().hamlet
+}
 
 /// Folded text with dots turned into spaces ("X.Bản Bo" → "x ban bo").
 fn folded_words(s: &str) -> String {
@@ -105,20 +172,13 @@ fn strip_type<'a>(folded: &'a str, words: &[&str]) -> (bool, &'a str) {
     (false, folded)
 }
 
-/// The commune type a name is written with, normalized (`X.` → `xa`, `TT` → `thi tran`).
+/// The commune type a name is written with, normalized to its full word folded (`X.` →
+/// `xa`, `TT` → `thi tran`).
 fn commune_kind(s: &str) -> Option<&'static str> {
     let f = folded_words(s);
-    for (words, kind) in [
-        (&["xa", "x"][..], "xa"),
-        (&["phuong", "p", "f"][..], "phuong"),
-        (&["thi tran", "tt"][..], "thi tran"),
-        (&["dac khu", "dk"][..], "dac khu"),
-    ] {
-        if strip_type(&f, words).0 {
-            return Some(kind);
-        }
-    }
-    None
+    let t = type_words();
+    let k = t.commune.iter().position(|w| strip_type(&f, &[w]).0)?;
+    Some(&t.commune_kind[k])
 }
 
 /// Name key: folded, type word removed, spaces removed. `"Xã Bản Bo"` → `"banbo"`.
@@ -147,7 +207,7 @@ impl AdminUnits {
         for line in units_2025.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             let (province, code, name) = (f[0], f[2], f[3]);
-            let key = name_key(name, COMMUNE_WORDS);
+            let key = name_key(name, commune_words());
             current_in_province.entry(province.to_string()).or_default().push((key.clone(), code.to_string()));
             by_name.entry((province.to_string(), key)).or_default().push(code.to_string());
             units.insert(code.to_string(), Unit { code: code.into(), name: name.into(), province: province.into() });
@@ -168,11 +228,11 @@ impl AdminUnits {
                 name: f[5].into(),
                 kind: commune_kind(f[5]),
                 district_name: f[3].into(),
-                district_key: name_key(f[3], DISTRICT_WORDS),
+                district_key: name_key(f[3], district_words()),
                 target: f[8].into(),
                 n_targets: f[11].parse().unwrap_or(1),
             };
-            let key = name_key(f[5], COMMUNE_WORDS);
+            let key = name_key(f[5], commune_words());
             legacy_in_province.entry(f[6].to_string()).or_default().push((key.clone(), unit.clone()));
             legacy_by_name.entry((f[6].to_string(), key)).or_default().push(unit.clone());
             legacy_by_code.insert(unit.code.clone(), unit);
@@ -234,7 +294,7 @@ impl AdminUnits {
     /// address is written the old way); without one, a 2025 unit of that name wins, then
     /// a legacy unit whose name is unique in the province.
     pub fn resolve_name(&self, commune: &str, district: Option<&str>, province: &str) -> Option<Commune> {
-        let key = name_key(commune, COMMUNE_WORDS);
+        let key = name_key(commune, commune_words());
         if key.is_empty() {
             return None;
         }
@@ -245,7 +305,7 @@ impl AdminUnits {
         let kind = commune_kind(commune);
         let same_kind = |l: &&&LegacyUnit| kind.is_none() || l.kind == kind;
         if let (Some(d), Some(cands)) = (district, legacy) {
-            let dkey = name_key(d, DISTRICT_WORDS);
+            let dkey = name_key(d, district_words());
             let in_district: Vec<&LegacyUnit> = cands.iter().filter(|l| l.district_key == dkey).collect();
             if let Some(l) = in_district.iter().find(same_kind).or(in_district.first()) {
                 return Some(self.legacy_target(l));
@@ -254,9 +314,9 @@ impl AdminUnits {
         // Names that fold alike but differ by a mark (Xã Nậm Cha of Sìn Hồ and Xã Nậm Chà
         // of Nậm Nhùn; Xã Phù Đổng and Xã Phú Đông of Hà Nội): a name written with its
         // marks decides when exactly one unit, current or legacy, is spelled so.
-        let written = marked_name(commune, COMMUNE_WORDS);
+        let written = marked_name(commune, commune_words());
         if written != text::fold(&written) {
-            let spelled = |name: &str| marked_name(name, COMMUNE_WORDS) == written;
+            let spelled = |name: &str| marked_name(name, commune_words()) == written;
             let current: Vec<&String> = self
                 .by_name
                 .get(&pkey)
@@ -291,9 +351,9 @@ impl AdminUnits {
     /// whose name has the same phonetic key, else the single closest name by normalized
     /// Levenshtein similarity ≥ 0.85 (one letter in a short name) with a clear margin.
     fn resolve_spelling(&self, commune: &str, district: Option<&str>, province: &str) -> Option<Commune> {
-        let key = name_key(commune, COMMUNE_WORDS);
+        let key = name_key(commune, commune_words());
         let phon = phonetic_key(commune);
-        let dkey = district.map(|d| name_key(d, DISTRICT_WORDS));
+        let dkey = district.map(|d| name_key(d, district_words()));
         let mut scored: Vec<(f64, Commune)> = Vec::new();
         for (k, l) in self.legacy_in_province.get(province).into_iter().flatten() {
             if dkey.as_ref().is_some_and(|d| *d != l.district_key) {
@@ -326,7 +386,7 @@ impl AdminUnits {
 /// Phonetic key of a unit name (type word removed): see [`super::name::Name::phonetic`].
 fn phonetic_key(s: &str) -> String {
     let f = folded_words(s);
-    let (_, rest) = strip_type(&f, COMMUNE_WORDS);
+    let (_, rest) = strip_type(&f, commune_words());
     rest.split(' ').map(|syl| super::name::phonetic_syllable(&super::name::iy_syllable(syl))).collect()
 }
 
@@ -345,9 +405,6 @@ pub struct Address {
     pub province: Option<String>,
 }
 
-const HAMLET_WORDS: &[&str] =
-    &["ban", "b", "thon", "xom", "to dan pho", "tdp", "to", "khu", "kp", "khu pho", "ap", "lang"];
-
 /// Whether the last part of an address names a province: `Tỉnh …`/`T. …`, or `Thành
 /// phố …` of a centrally-run city (the former district-level `Thành phố Lai Châu` is
 /// a district, though its name is the province's).
@@ -359,14 +416,14 @@ fn is_province_part(folded: &str) -> bool {
             .skip(1)
             .filter_map(|l| {
                 let f: Vec<&str> = l.split(',').collect();
-                (f[5] == "thành phố trung ương").then(|| name_key(f[1], PROVINCE_WORDS))
+                (f[5] == "thành phố trung ương").then(|| name_key(f[1], province_words()))
             })
             .collect();
         v.sort();
         v.dedup();
         v
     });
-    match strip_type(folded, PROVINCE_WORDS) {
+    match strip_type(folded, province_words()) {
         (true, rest) if folded.starts_with("thanh pho ") || folded.starts_with("tp ") => {
             cities.contains(&rest.replace(' ', ""))
         }
@@ -380,7 +437,7 @@ fn is_province_part(folded: &str) -> bool {
 pub fn hamlet_key(address: &str) -> Option<String> {
     let hamlet = parse_address(address).hamlet?;
     let folded = folded_words(&hamlet);
-    let key = strip_type(&folded, HAMLET_WORDS).1.split_whitespace().collect::<Vec<_>>().join(" ");
+    let key = strip_type(&folded, hamlet_words()).1.split_whitespace().collect::<Vec<_>>().join(" ");
     (!key.is_empty()).then_some(key)
 }
 
@@ -395,13 +452,13 @@ pub fn parse_address(raw: &str) -> Address {
         let value = Some(text::clean(part));
         if i == last && i > 0 && is_province_part(&f) {
             a.province = value;
-        } else if strip_type(&f, COMMUNE_WORDS).0 {
+        } else if strip_type(&f, commune_words()).0 {
             a.commune = value;
-        } else if strip_type(&f, DISTRICT_WORDS).0 {
+        } else if strip_type(&f, district_words()).0 {
             a.district = value;
         } else if strip_type(&f, &["so nha", "so", "sn"]).0 || f.starts_with(|c: char| c.is_ascii_digit()) {
             a.house = value;
-        } else if strip_type(&f, HAMLET_WORDS).0 {
+        } else if strip_type(&f, hamlet_words()).0 {
             a.hamlet = value;
         } else if i == last && i > 0 {
             a.province = value;
@@ -414,51 +471,13 @@ pub fn parse_address(raw: &str) -> Address {
     a
 }
 
-/// Full type words by their folded abbreviations, longest first (`vietnamese_text.md` §5).
-const TYPE_NAMES: &[(&str, &str)] = &[
-    ("to dan pho", "Tổ dân phố"),
-    ("thanh pho", "Thành phố"),
-    ("thi tran", "Thị trấn"),
-    ("khu pho", "Khu phố"),
-    ("dac khu", "Đặc khu"),
-    ("so nha", "Số nhà"),
-    ("thi xa", "Thị xã"),
-    ("phuong", "Phường"),
-    ("huyen", "Huyện"),
-    ("tinh", "Tỉnh"),
-    ("quan", "Quận"),
-    ("thon", "Thôn"),
-    ("lang", "Làng"),
-    ("ban", "Bản"),
-    ("xom", "Xóm"),
-    ("khu", "Khu"),
-    ("tdp", "Tổ dân phố"),
-    ("xa", "Xã"),
-    ("tt", "Thị trấn"),
-    ("tp", "Thành phố"),
-    ("tx", "Thị xã"),
-    ("kp", "Khu phố"),
-    ("sn", "Số nhà"),
-    ("so", "Số"),
-    ("to", "Tổ"),
-    ("ap", "Ấp"),
-    ("dk", "Đặc khu"),
-    ("x", "Xã"),
-    ("p", "Phường"),
-    ("f", "Phường"),
-    ("h", "Huyện"),
-    ("q", "Quận"),
-    ("t", "Tỉnh"),
-    ("b", "Bản"),
-];
-
 /// One address part with its type word expanded: `X.Nà Tăm` → `Xã Nà Tăm`,
 /// `tdp 5` → `Tổ dân phố 5`. `TP.` is a city either way; a bare `T.` is a province.
 fn expand(part: &str) -> String {
     let cleaned = text::clean(part);
     let tokens: Vec<&str> = cleaned.split([' ', '.']).filter(|t| !t.is_empty()).collect();
     let folded: Vec<String> = tokens.iter().map(|t| text::fold(t)).collect();
-    for (abbr, full) in TYPE_NAMES {
+    for (abbr, full) in &type_words().full {
         let words: Vec<&str> = abbr.split(' ').collect();
         if folded.len() > words.len() && folded.iter().zip(&words).all(|(f, w)| f == w) {
             let rest = tokens[words.len()..].join(" ");

@@ -362,7 +362,7 @@ mod tests {
     fn tcvn3_name_in_capitals_is_a_variant() {
         use NameRelation::*;
         use VariantKind::*;
-        let written = crate::normalize::encoding::decode("PH¹M V¡N DUYÖT", crate::normalize::encoding::Legacy::Tcvn3);
+        let written = crate::vn::encoding::decode("PH¹M V¡N DUYÖT", crate::vn::encoding::Legacy::Tcvn3);
         assert_eq!(written, "PHẠM VĂN DUYỆT");
         assert_eq!(compare(&written, &n(&written), &n("Phạm Văn Duyệt"), true), Variant(Form));
         // Toned capitals TCVN3 cannot write: no variant; ASCII ones in lower case: a variant.

@@ -1,5 +1,6 @@
-//! A small seeded generator (SplitMix64): the same seed gives the same province on every
-//! machine and every version of every dependency.
+//! The one random generator of doisoat (SplitMix64), seeded: the same seed gives the same
+//! synthetic province and the same tier-3 training sample on every machine and every
+//! version of every dependency.
 
 /// SplitMix64.
 pub struct Rng(u64);
@@ -8,6 +9,12 @@ impl Rng {
     /// A generator from a seed.
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// A generator whose state is `state` as given (no seed mixing): the next value is
+    /// SplitMix64's step from it.
+    pub fn from_state(state: u64) -> Rng {
+        Rng(state)
     }
 
     /// The next 64 random bits.

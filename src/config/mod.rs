@@ -1,0 +1,264 @@
+//! Job and rules files (TOML) → a checked [`Config`], with every problem reported at once.
+//!
+//! A *job* names the population extract, the registries (agency key, display name, file,
+//! rules file), the province, the run root, thresholds and quality gates. A *rules file*
+//! describes one input: which column holds which canonical [`Field`], required fields,
+//! date order, sex and status spellings, event types, cardinality. Deserialization is
+//! strict (unknown keys are errors); [`check`] adds the semantic checks and, when the
+//! inputs exist, checks that every mapped column is in the file's header.
+
+mod job;
+mod rules;
+
+pub use job::*;
+pub use rules::*;
+
+use crate::error::{Error, Problem, Problems, Result};
+use crate::vn::date::PartialDate;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// The default rules files, embedded (they work anywhere, offline), by their path inside a
+/// job folder: the demo and the synthetic province write them.
+pub const DEFAULT_RULES: &[(&str, &str)] = &[
+    ("rules/population.toml", include_str!("../../rules/population.toml")),
+    ("rules/civil_status.toml", include_str!("../../rules/civil_status.toml")),
+    ("rules/insurance.toml", include_str!("../../rules/insurance.toml")),
+    ("rules/land.toml", include_str!("../../rules/land.toml")),
+    ("rules/education.toml", include_str!("../../rules/education.toml")),
+];
+
+/// A resolved input.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Agency key (`population` for the extract).
+    pub agency: String,
+    /// Display name.
+    pub name: String,
+    /// Data file.
+    pub path: PathBuf,
+    /// Rules file path.
+    pub rules_path: PathBuf,
+    /// Parsed rules.
+    pub rules: Rules,
+}
+
+/// The checked configuration of a run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The job file.
+    pub job_path: PathBuf,
+    /// 2025 province code.
+    pub province: String,
+    /// Run root.
+    pub run_root: PathBuf,
+    /// Run ID (folder name).
+    pub run_id: String,
+    /// Reference day: dates after it are invalid.
+    pub today: PartialDate,
+    /// Seed.
+    pub seed: u64,
+    /// Thresholds.
+    pub thresholds: Thresholds,
+    /// Gates.
+    pub gates: Vec<Gate>,
+    /// Privacy settings.
+    pub privacy: Privacy,
+    /// The population extract.
+    pub population: Input,
+    /// The registries.
+    pub registries: Vec<Input>,
+}
+
+/// Whether a string is safe as a folder name inside the run folder.
+pub fn safe_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && !s.starts_with('-')
+}
+
+/// Reads an input's header row (CSV, Parquet or spreadsheet). Reading files is ingest's
+/// job, which sits above config, so the caller hands it in: `ingest::read_headers`
+/// ([`crate::pipeline::load`] does).
+pub type ReadHeaders<'a> = &'a dyn Fn(&Path, &Rules) -> Result<Vec<String>>;
+
+/// Checks that every mapped column is in an input's header row, read by `read_headers`.
+/// An input that cannot be read is not a rules problem: it goes to `unreadable` and
+/// fails the run (exit 1) once the rules themselves are sound.
+fn check_columns(input: &Input, read_headers: ReadHeaders, out: &mut Vec<Problem>, unreadable: &mut Vec<Error>) {
+    let headers = match read_headers(&input.path, &input.rules) {
+        Ok(h) => h,
+        Err(e) => {
+            unreadable.push(e);
+            return;
+        }
+    };
+    for column in input.rules.columns.keys() {
+        let why = match header_matches(&headers, column).len() {
+            0 => "column not found in",
+            1 => continue,
+            _ => "column appears more than once in",
+        };
+        out.push(problem(
+            &input.rules_path,
+            format!("columns.\"{column}\""),
+            format!("{why} {}", input.path.display()),
+        ));
+    }
+}
+
+/// Options given on the command line that complete a job.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Overrides the job's run root.
+    pub run_root: Option<PathBuf>,
+    /// Run ID; default today's date.
+    pub run_id: Option<String>,
+    /// Reference day; default today.
+    pub today: Option<PartialDate>,
+}
+
+/// Today's date from the system clock.
+pub fn today() -> PartialDate {
+    use chrono::Datelike;
+    let d = chrono::Local::now().date_naive();
+    PartialDate { year: d.year(), month: d.month() as u8, day: d.day() as u8 }
+}
+
+/// Loads and checks a job with all its rules and inputs (their headers read by
+/// `read_headers`); every problem is reported at once.
+pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Result<Config> {
+    let mut out = Vec::new();
+    let text = std::fs::read_to_string(job_path)
+        .map_err(|e| Error::Rules(Problems(vec![problem(job_path, "file", format!("cannot read: {e}"))])))?;
+    let job: Job = toml::from_str(&text).map_err(|e| {
+        let key = e.span().map(|s| format!("line {}", text[..s.start].lines().count().max(1)));
+        Error::Rules(Problems(vec![problem(job_path, key.unwrap_or_else(|| "toml".into()), e.message().to_string())]))
+    })?;
+    let base = job_path.parent().unwrap_or(Path::new("."));
+    let resolve = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
+    };
+    if crate::vn::admin::AdminUnits::get().province_units(&job.province).is_empty() {
+        out.push(problem(job_path, "province", format!("'{}' is no 2025 province code", job.province)));
+    }
+    let t = job.thresholds;
+    if !(0.0..=1.0).contains(&t.review) || !(0.0..=1.0).contains(&t.link) || t.review > t.link {
+        out.push(problem(job_path, "thresholds", "need 0 ≤ review ≤ link ≤ 1"));
+    }
+    let mut unreadable = Vec::new();
+    let mut make_input = |agency: &str, name: &str, file: &Path, rules: &Path, kind: Kind, out: &mut Vec<Problem>| {
+        let rules_path = resolve(rules);
+        let rules = load_rules(&rules_path, out)?;
+        if rules.kind != kind {
+            out.push(problem(
+                &rules_path,
+                "kind",
+                format!("expected kind = \"{}\"", if kind == Kind::Population { "population" } else { "registry" }),
+            ));
+            return None;
+        }
+        let input = Input { agency: agency.into(), name: name.into(), path: resolve(file), rules_path, rules };
+        check_columns(&input, read_headers, out, &mut unreadable);
+        Some(input)
+    };
+    let population = make_input(
+        "population",
+        "Population extract",
+        &job.population.file,
+        &job.population.rules,
+        Kind::Population,
+        &mut out,
+    );
+    let mut registries = Vec::new();
+    let mut agencies = HashSet::new();
+    for r in &job.registries {
+        if !safe_key(&r.agency) || r.agency == "population" || r.agency == "feed" {
+            out.push(problem(job_path, format!("registry.agency \"{}\"", r.agency), "agency keys are folder names: lower-case letters, digits, '_' and '-' only, not 'population' or 'feed'"));
+            continue;
+        }
+        if !agencies.insert(r.agency.clone()) {
+            out.push(problem(job_path, format!("registry.agency \"{}\"", r.agency), "agency listed twice"));
+        }
+        if let Some(i) = make_input(&r.agency, &r.name, &r.file, &r.rules, Kind::Registry, &mut out) {
+            registries.push(i);
+        }
+    }
+    for g in &job.gates {
+        if !["dung", "du", "sach", "song", "overall"].contains(&g.dimension.as_str()) {
+            out.push(problem(
+                job_path,
+                "gate.dimension",
+                format!("'{}' is not dung, du, sach, song or overall", g.dimension),
+            ));
+        }
+        if g.min.is_none() && g.max_drop.is_none() {
+            out.push(problem(job_path, "gate", "a gate needs min or max_drop"));
+        }
+        if let Some(a) = &g.agency {
+            if !job.registries.iter().any(|r| &r.agency == a) {
+                out.push(problem(job_path, "gate.agency", format!("no registry '{a}' in the job")));
+            }
+        }
+    }
+    let today = opts.today.unwrap_or_else(today);
+    let run_id =
+        opts.run_id.clone().unwrap_or_else(|| format!("{:04}-{:02}-{:02}", today.year, today.month, today.day));
+    if !run_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        || run_id.is_empty()
+        || run_id.len() > 64
+    {
+        return Err(Error::Usage(format!("run ID '{run_id}' must be letters, digits, '-' or '_'")));
+    }
+    if !out.is_empty() {
+        return Err(Error::Rules(Problems(out)));
+    }
+    if let Some(e) = unreadable.into_iter().next() {
+        return Err(e);
+    }
+    let run_root =
+        opts.run_root.clone().unwrap_or_else(|| resolve(job.run_root.as_deref().unwrap_or(Path::new("runs"))));
+    Ok(Config {
+        job_path: job_path.to_path_buf(),
+        province: job.province,
+        run_root,
+        run_id,
+        today,
+        seed: job.seed,
+        thresholds: job.thresholds,
+        gates: job.gates,
+        privacy: job.privacy,
+        population: population.expect("no problems means the population input loaded"),
+        registries,
+    })
+}
+
+/// Checks a job file (with its rules and input headers) or every `*.toml` rules file in a
+/// folder. Gives the number of files checked, or all problems.
+pub fn check(path: &Path, read_headers: ReadHeaders) -> Result<usize> {
+    if path.is_dir() {
+        let mut out = Vec::new();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| Error::io(path, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        entries.sort();
+        for p in &entries {
+            load_rules(p, &mut out);
+        }
+        if out.is_empty() {
+            Ok(entries.len())
+        } else {
+            Err(Error::Rules(Problems(out)))
+        }
+    } else {
+        let cfg = load(path, &RunOptions::default(), read_headers)?;
+        Ok(1 + 1 + cfg.registries.len())
+    }
+}

@@ -1,0 +1,105 @@
+//! The hand-off from the stages to publishing: what a run computed ([`RunData`], one
+//! [`AgencyRun`] per registry) and what it tells its caller ([`RunReport`]). Its own
+//! module, under both: the pipeline fills these, publish reads them, and neither imports
+//! the other's internals.
+
+use crate::assess::Assessment;
+use crate::config::{Config, Input};
+use crate::error::{Error, Result};
+use crate::ingest::{self, Rejected};
+use crate::link::{self, Link};
+use crate::normalize::{Person, Record};
+use crate::score::{self, AgencyScores, Counts};
+use std::path::{Path, PathBuf};
+
+/// An input file as recorded in the manifest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileInfo {
+    /// Path as given (resolved against the job file).
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// Data rows read.
+    pub rows: u64,
+    /// Encoding the file was decoded from.
+    pub encoding: &'static str,
+}
+
+/// SHA-256 and size of a file.
+pub fn hash_file(path: &Path) -> Result<(u64, String)> {
+    Ok(ingest::digest(&std::fs::read(path).map_err(|e| Error::io(path, e))?))
+}
+
+/// Everything one registry produced.
+pub struct AgencyRun {
+    /// The input and its rules.
+    pub input: Input,
+    /// The file as read.
+    pub file: FileInfo,
+    /// Normalized records (input order).
+    pub records: Vec<Record>,
+    /// One link per record.
+    pub links: Vec<Link>,
+    /// The tier-3 model trained on this registry.
+    pub model: link::tier3::Model,
+    /// Rejected rows.
+    pub rejected: Vec<Rejected>,
+    /// Discrepancies and per-row outcomes.
+    pub assessment: Assessment,
+    /// Scores.
+    pub scores: AgencyScores,
+    /// Conservation counts.
+    pub counts: Counts,
+}
+
+/// Everything a run produced, handed to publishing.
+pub struct RunData {
+    /// The configuration.
+    pub config: Config,
+    /// The population file.
+    pub population_file: FileInfo,
+    /// People loaded.
+    pub people: Vec<Person>,
+    /// Rejected population rows.
+    pub population_rejected: Vec<Rejected>,
+    /// Problems of the extract itself (duplicate IDs, …).
+    pub population_problems: Vec<String>,
+    /// Per registry.
+    pub agencies: Vec<AgencyRun>,
+    /// (stage, milliseconds), in order.
+    pub timings: Vec<(String, u64)>,
+}
+
+/// What a run tells its caller.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The published run folder.
+    pub run_dir: PathBuf,
+    /// Per agency: key, name, counts, scores, top codes (code, count).
+    pub agencies: Vec<AgencySummary>,
+    /// Gates that failed, as sentences.
+    pub failed_gates: Vec<String>,
+    /// Population rows loaded and rejected.
+    pub population: (u64, u64),
+}
+
+/// One agency's line in the run summary.
+#[derive(Debug, Clone)]
+pub struct AgencySummary {
+    /// Agency key.
+    pub agency: String,
+    /// Display name.
+    pub name: String,
+    /// Conservation counts.
+    pub counts: Counts,
+    /// Scores.
+    pub scores: score::Scores,
+    /// Codes by count, most frequent first.
+    pub top_codes: Vec<(String, u64)>,
+    /// Discrepancies resolved since the previous run.
+    pub resolved: u64,
+    /// Discrepancies new since the previous run.
+    pub new: u64,
+}

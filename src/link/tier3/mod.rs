@@ -1,0 +1,166 @@
+//! Tier 3: Fellegi–Sunter matching of the records the ID tiers could not link.
+//!
+//! Takes the population, the records and their tier-1/2 links; gives for each unlinked
+//! record a link, a review candidate or nothing, with everything `explain` shows stored
+//! on it. One file per step:
+//!
+//! 1. [`blocking`]: ordered [`Rule`]s (an ID-typo index, folded full name + birth year,
+//!    phonetic surname + given name (+ middle initials) + birth year, commune + full date
+//!    of birth, folded full name + day and month of birth, a parent's name + birth year +
+//!    commune), each pair remembering the first rule that found it; blocks larger than
+//!    [`MAX_BLOCK`] are skipped and counted. ([`keys`]: the 64-bit keys it looks up.)
+//! 2. [`compare`]: one ladder of labelled levels per [`Field`] (first true level wins):
+//!    name, date of birth, sex, commune, ID, parents' names and, where the communes
+//!    agree, the hamlet of the address (the population's permanent address).
+//! 3. [`train`]: weights log2(m/u) per level: m from the tier-1 links of the same run
+//!    (pairs known to match), u from seeded random pairs; the exact-name level's u is the
+//!    name's own frequency in the population (term-frequency adjustment: agreeing on a
+//!    common name is weak evidence).
+//! 4. [`decide`]: probability from the total weight and the prior; at or above the
+//!    job's link threshold with a clear margin over the runner-up → linked (unless the
+//!    record's personal ID is no resident's and three digits or more from the
+//!    candidate's: review); above the review threshold → review; else not in
+//!    population. Within a one-per-person registry a person takes at most one tier-3
+//!    record (the most probable), and its copies: a record entered twice links twice,
+//!    for assess to report the duplicate.
+
+pub mod blocking;
+pub mod compare;
+pub mod decide;
+pub mod keys;
+pub mod train;
+
+pub use blocking::{candidates, index, Index, Rule, MAX_BLOCK};
+pub use compare::Field;
+
+use super::Link;
+use crate::config::{Cardinality, Thresholds};
+use crate::normalize::{Person, Record};
+use compare::record_keys;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Weight of a candidate who already holds an ID-linked record in a registry of one
+/// record per person: log2 of the odds that a record is a duplicate (≈ 1 in 64).
+pub const HOLDER_WEIGHT: f64 = -6.0;
+
+/// Weight of a candidate who already holds an ID-linked record in a registry of many
+/// records per person (land: a household owns several parcels): log2 of the odds that a
+/// namesake tie goes to the holder, measured on a generated 500 000-person province
+/// (2 172 ties to the holder, 514 to the other namesake: ≈ 4.2 : 1). Measured again once
+/// the hamlet was compared, with this weight set to 0: of the ties within one hamlet,
+/// 222 went to the holder and 51 to the other namesake (≈ 4.35 : 1), so it stays.
+pub const HOLDER_WEIGHT_MANY: f64 = 2.079; // log2(2 172 / 514)
+
+/// Scale of the prior match probability of a record × person pair (0.9 / N × this).
+/// Swept on a generated 500 000-person province (precision / recall of all links):
+/// 1 → 0.9999 / 0.9553, 30 → 0.9996 / 0.9877, 100 → 0.9993 / 0.9904,
+/// 300 → 0.9990 / 0.9909, 1000 → 0.9989 / 0.9910; the blocked-pairs prior it replaces
+/// gave 0.9982 / 0.9910. Fields are not independent (names, ethnicity and communes go
+/// together), which a pure 1/N prior over-corrects.
+pub const PRIOR_SCALE: f64 = 300.0;
+
+/// Match probability of a total weight (log2 Bayes factor, prior included).
+fn prob(w: f64) -> f64 {
+    1.0 / (1.0 + (-w).exp2())
+}
+
+/// The explanation stored on a tier-3 link or review.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The blocking rule that found the pair.
+    pub rule: &'static str,
+    /// (field, level label, weight) for each field compared.
+    pub levels: Vec<(&'static str, &'static str, f64)>,
+    /// Total match weight (log2 Bayes factor, prior included).
+    pub weight: f64,
+    /// The runner-up person and its probability.
+    pub runner_up: Option<(u32, f64)>,
+}
+
+/// One level's parameters: (label, m, u, weight).
+pub type LevelParams = (String, f64, f64, f64);
+
+/// The trained model, written into the run as `model.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    /// Per field, per level: (label, m, u, weight).
+    pub fields: Vec<(String, Vec<LevelParams>)>,
+    /// Prior probability that a candidate pair matches.
+    pub prior: f64,
+    /// Labelled pairs m was learned from, random pairs u was learned from.
+    pub trained_on: (usize, usize),
+    /// Where m came from: `tier1_links`; `em` (too few ID links: name and sex by EM on
+    /// the candidate pairs agreeing on commune and date of birth, the other fields the
+    /// fixed shape); `fixed_shape` (too few pairs even for EM).
+    pub m_source: String,
+    /// EM sessions run: (blocking rule, rounds).
+    pub em_sessions: Vec<(String, usize)>,
+    /// Candidate pairs per blocking rule.
+    pub pairs_by_rule: Vec<(String, usize)>,
+    /// Blocks skipped for size, per rule.
+    pub oversized_blocks: Vec<(String, usize)>,
+}
+
+/// Runs tier 3 on the records left unlinked by the ID tiers; updates `links` and gives
+/// the trained model.
+pub fn link(
+    people: &[Person],
+    idx: &Index,
+    records: &[Record],
+    links: &mut [Link],
+    thresholds: &Thresholds,
+    cardinality: Cardinality,
+    seed: u64,
+) -> Model {
+    // Everything below visits records in record-ID order, never in file order, so that
+    // shuffling a file's rows changes no sample, no weight and no decision.
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by(|&a, &b| records[a].record_id.cmp(&records[b].record_id).then(records[a].line.cmp(&records[b].line)));
+    let unlinked: Vec<usize> = order.iter().copied().filter(|&i| links[i].person.is_none()).collect();
+    let cands: Vec<Vec<(u32, Rule)>> = unlinked.par_iter().map(|&i| candidates(&records[i], idx)).collect();
+    // Each unlinked record's name keys, once: EM and scoring visit a record once per candidate.
+    let names: Vec<keys::NameKeys> = unlinked.par_iter().map(|&i| record_keys(&records[i])).collect();
+    let todo = train::Unlinked { records: &unlinked, candidates: &cands, names: &names };
+    let trained = train::train(people, idx, records, links, &order, &todo, seed);
+    // Prior: u is learned from random record × person pairs, so the prior is over that
+    // space too: a record in the population (assumed 90 %) matches one person of N, scaled
+    // by PRIOR_SCALE. (A prior over the blocked pairs, as before, ignores that a record
+    // outside the population often finds a namesake of its birth year and commune.)
+    let prior = (0.9 * PRIOR_SCALE / people.len().max(1) as f64).clamp(1e-9, 0.5);
+    let scorer = decide::Scorer::new(people, idx, &trained, prior, links, cardinality);
+    let scored = scorer.score_all(records, &todo);
+    decide::decide(&scorer, &scored, &unlinked, records, links, thresholds, cardinality);
+    model(&trained, prior, &cands, idx)
+}
+
+/// The model as `model.json` shows it (numbers to six decimals).
+fn model(trained: &train::Trained, prior: f64, cands: &[Vec<(u32, Rule)>], idx: &Index) -> Model {
+    let mut by_rule: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for (_, rule) in cands.iter().flatten() {
+        *by_rule.entry(rule.label()).or_default() += 1;
+    }
+    let mut pairs_by_rule: Vec<(String, usize)> = by_rule.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    pairs_by_rule.sort();
+    let r6 = |x: f64| (x * 1e6).round() / 1e6;
+    let (m, u, w) = (&trained.m, &trained.u, &trained.weights);
+    Model {
+        fields: Field::ALL
+            .into_iter()
+            .map(|f| {
+                let lv =
+                    f.labels().enumerate().map(|(l, label)| (label.to_string(), r6(m[f][l]), r6(u[f][l]), r6(w[f][l])));
+                (f.label().to_string(), lv.collect())
+            })
+            .collect(),
+        prior: r6(prior),
+        trained_on: trained.trained_on,
+        m_source: trained.m_source.to_string(),
+        em_sessions: trained.em_sessions.iter().map(|(r, n)| (r.to_string(), *n)).collect(),
+        pairs_by_rule,
+        oversized_blocks: idx.oversized_blocks(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
