@@ -9,9 +9,11 @@
 //! (`record_id, person_id, codes`) and `truth/coverage.csv` (`agency, person_id, code`:
 //! the residents a registry should hold and does not).
 
+mod damage;
 pub mod population;
 pub mod profile;
 pub mod registries;
+pub mod world;
 
 use crate::cells::csv_cell;
 use crate::error::{Error, Result};
@@ -19,9 +21,10 @@ use crate::rng::Rng;
 use crate::vn::date::PartialDate;
 use population::Person;
 use profile::Profile;
-use registries::{Registry, World};
+use registries::Registry;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use world::World;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -151,7 +154,7 @@ fn fmt(d: &PartialDate) -> String {
     }
 }
 
-fn population_csv(people: &[Person], world: &registries::World) -> String {
+fn population_csv(people: &[Person], world: &World) -> String {
     let header = [
         "Số định danh cá nhân",
         "Số CMND",
@@ -263,7 +266,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         names: &names,
         today: opts.today,
         pids: people.iter().map(|p| p.pid.as_str()).collect::<HashSet<_>>(),
-        current_names: communes.iter().map(|c| registries::unit_key(&c.name)).collect(),
+        current_names: communes.iter().map(|c| world::unit_key(&c.name)).collect(),
     };
     let civil = registries::civil_status(
         &mut rng,

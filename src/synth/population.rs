@@ -208,6 +208,116 @@ fn random_date(rng: &mut Rng, from: i32, to: &PartialDate) -> PartialDate {
     }
 }
 
+/// Makes one person: date of birth, personal ID (serials per prefix), legacy CMND,
+/// middle and given names of the group.
+struct Maker<'a> {
+    names: &'a Names,
+    today: &'a PartialDate,
+    /// Province codes of the rest of the country (people born elsewhere).
+    others: Vec<String>,
+    serials: HashMap<String, u64>,
+    cmnd_counter: u64,
+}
+
+impl Maker<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn person(
+        &mut self,
+        rng: &mut Rng,
+        group: &'static str,
+        male: bool,
+        age: i32,
+        surname: String,
+        commune: &Commune,
+        hamlet: &str,
+    ) -> Person {
+        let (names, today) = (self.names, self.today);
+        let year = today.year - age;
+        let dob = self.dob(rng, group, age, year);
+        let pid = self.pid(rng, male, year);
+        let cmnd = if year < 2000 && rng.chance(0.6) {
+            self.cmnd_counter += 1;
+            format!("04{:07}", (self.cmnd_counter * 7_654_321 + 13) % 10_000_000)
+        } else {
+            String::new()
+        };
+        let middle = match (group, male) {
+            ("mong", true) => {
+                if rng.chance(0.85) {
+                    "A".to_string()
+                } else {
+                    "Seo".to_string()
+                }
+            }
+            ("dao", true) => {
+                if rng.chance(0.5) {
+                    "Láo".to_string()
+                } else {
+                    "Văn".to_string()
+                }
+            }
+            ("kinh", _) if age < 40 && rng.chance(0.5) => names.pick(rng, "kinh", "middle", male),
+            (_, true) => "Văn".to_string(),
+            (_, false) => "Thị".to_string(),
+        };
+        Person {
+            pid,
+            cmnd,
+            surname,
+            middle,
+            given: names.pick(rng, group, "given", male),
+            group,
+            male,
+            dob,
+            commune: commune.code.clone(),
+            hamlet: hamlet.to_string(),
+            moved_from: None,
+            father: None,
+            mother: None,
+            spouse: None,
+            death: None,
+            marital: "Độc thân",
+            updated: random_date(rng, 2020, today),
+            head: false,
+        }
+    }
+
+    /// A date of birth in `year`; older people in remote communes have the year only, or
+    /// the conventional 01/01.
+    fn dob(&self, rng: &mut Rng, group: &str, age: i32, year: i32) -> PartialDate {
+        let today = self.today;
+        let mut dob = random_date(rng, year, today);
+        dob.year = year;
+        if dob > *today {
+            dob = PartialDate { year, month: 1, day: 1 };
+        }
+        if age > 55 && group != "kinh" {
+            match rng.below(10) {
+                0..=2 => dob = PartialDate { year, month: 0, day: 0 },
+                3 | 4 => dob = PartialDate { year, month: 1, day: 1 },
+                _ => {}
+            }
+        }
+        dob
+    }
+
+    /// A personal ID with the real structure: province of birth (mostly Lai Châu, some
+    /// Điện Biên, a few elsewhere), century and sex digit, birth year, a serial.
+    fn pid(&mut self, rng: &mut Rng, male: bool, year: i32) -> String {
+        let code = match rng.below(100) {
+            0..=89 => "012".to_string(),
+            90..=95 => "011".to_string(),
+            _ => rng.pick_string(&self.others),
+        };
+        let d4 = 2 * ((year - 1900) / 100) as u64 + u64::from(!male);
+        let prefix = format!("{code}{d4}{:02}", year % 100);
+        let counter = self.serials.entry(prefix.clone()).or_insert(0);
+        let serial = (*counter * 7919 + 104_729) % 1_000_000;
+        *counter += 1;
+        format!("{prefix}{serial:06}")
+    }
+}
+
 /// Builds the population: households until `n` people.
 pub fn generate(
     rng: &mut Rng,
@@ -218,127 +328,11 @@ pub fn generate(
     deceased_share: f64,
     mover_share: f64,
 ) -> Vec<Person> {
-    let others = other_province_codes();
-    let mut serials: HashMap<String, u64> = HashMap::new();
-    let mut cmnd_counter = 0u64;
+    let mut maker = Maker { names, today, others: other_province_codes(), serials: HashMap::new(), cmnd_counter: 0 };
     let mut people: Vec<Person> = Vec::with_capacity(n + 8);
     let weights: Vec<f64> = GROUPS.iter().map(|g| g.2).collect();
-    let mut new_person =
-        |rng: &mut Rng, group: &'static str, male: bool, age: i32, surname: String, commune: &Commune, hamlet: &str| {
-            let year = today.year - age;
-            let mut dob = random_date(rng, year, today);
-            dob.year = year;
-            if dob > *today {
-                dob = PartialDate { year, month: 1, day: 1 };
-            }
-            // Older people in remote communes: year only, or the conventional 01/01.
-            if age > 55 && group != "kinh" {
-                match rng.below(10) {
-                    0..=2 => dob = PartialDate { year, month: 0, day: 0 },
-                    3 | 4 => dob = PartialDate { year, month: 1, day: 1 },
-                    _ => {}
-                }
-            }
-            let code = match rng.below(100) {
-                0..=89 => "012".to_string(),
-                90..=95 => "011".to_string(),
-                _ => rng.pick_string(&others),
-            };
-            let d4 = 2 * ((year - 1900) / 100) as u64 + u64::from(!male);
-            let prefix = format!("{code}{d4}{:02}", year % 100);
-            let counter = serials.entry(prefix.clone()).or_insert(0);
-            let serial = (*counter * 7919 + 104_729) % 1_000_000;
-            *counter += 1;
-            let pid = format!("{prefix}{serial:06}");
-            let cmnd = if year < 2000 && rng.chance(0.6) {
-                cmnd_counter += 1;
-                format!("04{:07}", (cmnd_counter * 7_654_321 + 13) % 10_000_000)
-            } else {
-                String::new()
-            };
-            let middle = match (group, male) {
-                ("mong", true) => {
-                    if rng.chance(0.85) {
-                        "A".to_string()
-                    } else {
-                        "Seo".to_string()
-                    }
-                }
-                ("dao", true) => {
-                    if rng.chance(0.5) {
-                        "Láo".to_string()
-                    } else {
-                        "Văn".to_string()
-                    }
-                }
-                ("kinh", _) if age < 40 && rng.chance(0.5) => names.pick(rng, "kinh", "middle", male),
-                (_, true) => "Văn".to_string(),
-                (_, false) => "Thị".to_string(),
-            };
-            Person {
-                pid,
-                cmnd,
-                surname,
-                middle,
-                given: names.pick(rng, group, "given", male),
-                group,
-                male,
-                dob,
-                commune: commune.code.clone(),
-                hamlet: hamlet.to_string(),
-                moved_from: None,
-                father: None,
-                mother: None,
-                spouse: None,
-                death: None,
-                marital: "Độc thân",
-                updated: random_date(rng, 2020, today),
-                head: false,
-            }
-        };
     while people.len() < n {
-        let group = GROUPS[rng.weighted(&weights)].0;
-        let commune = &communes[rng.below(communes.len() as u64) as usize];
-        let hamlet = rng.pick_string(&commune.hamlets);
-        let head_age = 22 + rng.below(50) as i32;
-        let surname = names.pick(rng, group, "surname", true);
-        let head_male = rng.chance(0.85);
-        let head = people.len();
-        let mut p = new_person(rng, group, head_male, head_age, surname.clone(), commune, &hamlet);
-        p.head = true;
-        people.push(p);
-        let mut spouse = None;
-        if rng.chance(0.8) {
-            let age = (head_age + rng.below(9) as i32 - 4).max(18);
-            // The wife keeps her own clan name.
-            let s_surname = names.pick(rng, group, "surname", true);
-            let mut s = new_person(rng, group, !head_male, age, s_surname, commune, &hamlet);
-            s.spouse = Some(head);
-            s.marital = "Đã kết hôn";
-            spouse = Some(people.len());
-            people[head].spouse = spouse;
-            people[head].marital = "Đã kết hôn";
-            people.push(s);
-        }
-        let max_children = if matches!(group, "mong" | "dao") { 6 } else { 3 };
-        let n_children = rng.below(max_children + 1);
-        for _ in 0..n_children {
-            if people.len() >= n {
-                break;
-            }
-            let max_age = (head_age - 18).max(0);
-            let age = rng.below(max_age as u64 + 1) as i32;
-            let (father, mother) = match (head_male, spouse) {
-                (true, s) => (Some(head), s),
-                (false, s) => (s, Some(head)),
-            };
-            let child_surname = father.map(|f| people[f].surname.clone()).unwrap_or_else(|| surname.clone());
-            let male = rng.chance(0.51);
-            let mut c = new_person(rng, group, male, age, child_surname, commune, &hamlet);
-            c.father = father;
-            c.mother = mother;
-            people.push(c);
-        }
+        household(rng, &mut maker, &weights, communes, n, &mut people);
     }
     people.truncate(n);
     for p in people.iter_mut() {
@@ -375,4 +369,58 @@ pub fn generate(
         }
     }
     people
+}
+
+/// One household: a head, mostly a spouse (who keeps her own clan name), children with
+/// the father's surname, until the population has `n` people.
+fn household(
+    rng: &mut Rng,
+    maker: &mut Maker,
+    weights: &[f64],
+    communes: &[Commune],
+    n: usize,
+    people: &mut Vec<Person>,
+) {
+    let names = maker.names;
+    let group = GROUPS[rng.weighted(weights)].0;
+    let commune = &communes[rng.below(communes.len() as u64) as usize];
+    let hamlet = rng.pick_string(&commune.hamlets);
+    let head_age = 22 + rng.below(50) as i32;
+    let surname = names.pick(rng, group, "surname", true);
+    let head_male = rng.chance(0.85);
+    let head = people.len();
+    let mut p = maker.person(rng, group, head_male, head_age, surname.clone(), commune, &hamlet);
+    p.head = true;
+    people.push(p);
+    let mut spouse = None;
+    if rng.chance(0.8) {
+        let age = (head_age + rng.below(9) as i32 - 4).max(18);
+        let s_surname = names.pick(rng, group, "surname", true);
+        let mut s = maker.person(rng, group, !head_male, age, s_surname, commune, &hamlet);
+        s.spouse = Some(head);
+        s.marital = "Đã kết hôn";
+        spouse = Some(people.len());
+        people[head].spouse = spouse;
+        people[head].marital = "Đã kết hôn";
+        people.push(s);
+    }
+    let max_children = if matches!(group, "mong" | "dao") { 6 } else { 3 };
+    let n_children = rng.below(max_children + 1);
+    for _ in 0..n_children {
+        if people.len() >= n {
+            break;
+        }
+        let max_age = (head_age - 18).max(0);
+        let age = rng.below(max_age as u64 + 1) as i32;
+        let (father, mother) = match (head_male, spouse) {
+            (true, s) => (Some(head), s),
+            (false, s) => (s, Some(head)),
+        };
+        let child_surname = father.map(|f| people[f].surname.clone()).unwrap_or_else(|| surname.clone());
+        let male = rng.chance(0.51);
+        let mut c = maker.person(rng, group, male, age, child_surname, commune, &hamlet);
+        c.father = father;
+        c.mother = mother;
+        people.push(c);
+    }
 }

@@ -4,6 +4,7 @@
 //! `fixtures/<scenario>/expected/`; regenerate them with `DOISOAT_BLESS=1 cargo test
 //! --test integration` and review the diff — never edit them by hand.
 
+mod architecture;
 mod cli;
 mod golden;
 mod hostile;

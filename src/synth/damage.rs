@@ -1,0 +1,353 @@
+//! The damage of the error model, applied to one person's row: the name (diacritics
+//! dropped, capitals, tone placement, Unicode form, i/y, minority spelling, middle name
+//! dropped, another given name), the date of birth, the sex, the ID, the address (a
+//! mover's old commune, a legacy unit) and the status; each with the truth codes a
+//! perfect tool reports for it.
+
+use super::population::Person;
+use super::profile::Rates;
+use super::world::{fmt_date, unit_key, World};
+use crate::rng::Rng;
+use crate::vn::date::PartialDate;
+use crate::vn::{id, text};
+use std::collections::BTreeSet;
+use unicode_normalization::UnicodeNormalization;
+
+/// The structural codes of a 12-digit ID against the row's own sex and birth year
+/// (`id_number_rules.md` §2; written here again so the truth does not depend on the
+/// code under test).
+fn structure_codes(digits: &str, male: Option<bool>, year: Option<i32>, codes: &mut BTreeSet<&'static str>) {
+    if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    if !id::province_codes().contains(&digits[..3]) {
+        codes.insert("ID_PROVINCE_INVALID");
+    }
+    let d4 = i32::from(digits.as_bytes()[3] - b'0');
+    let century = 1900 + 100 * (d4 / 2);
+    let id_male = d4 % 2 == 0;
+    let sex_conflict = male.is_some_and(|m| m != id_male);
+    let century_conflict = year.is_some_and(|y| y / 100 * 100 != century);
+    if sex_conflict || century_conflict {
+        codes.insert("ID_SEX_CENTURY_CONFLICT");
+    }
+    if let Some(y) = year {
+        if !century_conflict && digits[4..6] != format!("{:02}", y % 100) {
+            codes.insert("ID_BIRTH_YEAR_CONFLICT");
+        }
+    }
+}
+
+/// Syllable-final y after a consonant ↔ i, keeping the tone (`Lý` → `Lí`).
+fn swap_iy(name: &str) -> Option<String> {
+    let words: Vec<String> = name.split(' ').map(str::to_string).collect();
+    for (i, w) in words.iter().enumerate() {
+        let nfd: Vec<char> = w.nfd().collect();
+        let letters: Vec<usize> = nfd.iter().enumerate().filter(|(_, c)| c.is_alphabetic()).map(|(k, _)| k).collect();
+        if letters.len() < 2 {
+            continue;
+        }
+        let last = letters[letters.len() - 1];
+        let prev = nfd[letters[letters.len() - 2]].to_ascii_lowercase();
+        let is_vowel = |c: char| "aeiouy".contains(c);
+        if matches!(nfd[last], 'y' | 'i') && !is_vowel(prev) {
+            let mut out = nfd.clone();
+            out[last] = if nfd[last] == 'y' { 'i' } else { 'y' };
+            let mut words2 = words.clone();
+            words2[i] = out.into_iter().collect::<String>().nfc().collect();
+            return Some(words2.join(" "));
+        }
+    }
+    None
+}
+
+/// The new-style tone placement of an old-style name (`Hòa` → `Hoà`), if it has an
+/// open oa/oe/uy syllable.
+fn new_style_tones(name: &str) -> Option<String> {
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let mut changed = false;
+    let words: Vec<String> = name
+        .split(' ')
+        .map(|w| {
+            let folded = text::fold(w);
+            let open_pair = ["oa", "oe", "uy"].iter().any(|p| folded.ends_with(p)) && !folded.starts_with("qu");
+            let nfd: Vec<char> = w.nfd().collect();
+            let Some(t) = nfd.iter().position(|c| TONES.contains(c)) else {
+                return w.to_string();
+            };
+            if !open_pair || t + 1 >= nfd.len() {
+                return w.to_string();
+            }
+            let mut out = nfd.clone();
+            let tone = out.remove(t);
+            out.push(tone);
+            changed = true;
+            out.into_iter().collect::<String>().nfc().collect()
+        })
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
+/// Surname equivalents and spelling variants of minority names (names_vi.md).
+fn minority_variant(p: &Person) -> Option<String> {
+    const CLASSES: &[(&str, &str)] = &[
+        ("Tẩn", "Đặng"),
+        ("Chảo", "Triệu"),
+        ("Phàn", "Bàn"),
+        ("Quàng", "Hoàng"),
+        ("Lường", "Lương"),
+        ("Giàng", "Giang"),
+        ("Sùng", "Xùng"),
+        ("Thào", "Thao"),
+        ("Lầu", "Lâu"),
+        ("Mùa", "Mua"),
+    ];
+    let rest = [&p.middle, &p.given].iter().filter(|s| !s.is_empty()).map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    CLASSES.iter().find(|(a, _)| *a == p.surname).map(|(_, b)| format!("{b} {rest}"))
+}
+
+/// A registry row in the making: the person's values, then damage, then truth codes.
+pub struct Row {
+    pub name: String,
+    pub dob: String,
+    pub male: bool,
+    pub id: String,
+    pub commune_written: String,
+    pub codes: BTreeSet<&'static str>,
+}
+
+/// Applies the identity damage of the rates to a person's row: name, date of birth, sex,
+/// ID, in that order (each draws from `rng` in turn).
+/// `land_format`: the land file keeps the owner's birth year only and no sex.
+pub fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bool) -> Row {
+    let mut codes = BTreeSet::new();
+    let name = damaged_name(rng, r, w, p, &mut codes);
+    let dob = damaged_dob(rng, r, w, p, land_format, &mut codes);
+    // Sex.
+    let mut male = p.male;
+    if !land_format && rng.chance(r.sex_flip) {
+        male = !male;
+        codes.insert("SEX_MISMATCH");
+    }
+    let (id, id_usable) = damaged_id(rng, r, w, p, &mut codes);
+    let digits = if id.len() == 11 { format!("0{id}") } else { id.clone() };
+    structure_codes(&digits, (!land_format).then_some(male), Some(dob.year), &mut codes);
+    if !id_usable {
+        codes.insert("LINKED_WITHOUT_ID");
+    }
+    Row { name, dob: fmt_date(&dob), male, id, commune_written: String::new(), codes }
+}
+
+/// The name as the registry writes it: one kind of damage at most, drawn by the rates.
+fn damaged_name(rng: &mut Rng, r: &Rates, w: &World, p: &Person, codes: &mut BTreeSet<&'static str>) -> String {
+    let canonical = p.name();
+    let mut name = canonical.clone();
+    let draw = rng.unit();
+    let mut acc = 0.0;
+    let mut hit = |rate: f64| {
+        acc += rate;
+        draw < acc
+    };
+    if hit(r.diacritics_dropped) {
+        name = text::fold(&canonical).split(' ').map(text::title_case).collect::<Vec<_>>().join(" ");
+    } else if hit(r.all_caps) {
+        name = canonical.to_uppercase();
+    } else if hit(r.tone_swap) {
+        name = new_style_tones(&canonical).unwrap_or(canonical.clone());
+    } else if hit(r.decomposed) {
+        name = canonical.nfd().collect();
+    } else if hit(r.iy) {
+        name = swap_iy(&canonical).unwrap_or(canonical.clone());
+    } else if hit(r.minority_variant) {
+        name = minority_variant(p).unwrap_or(canonical.clone());
+    } else if hit(r.middle_dropped) {
+        if !p.middle.is_empty() {
+            name = format!("{} {}", p.surname, p.given);
+        }
+    } else if hit(r.name_changed) {
+        for _ in 0..10 {
+            let other = w.names.pick(rng, p.group, "given", p.male);
+            if text::fold(&other) != text::fold(&p.given) {
+                name = [&p.surname, &p.middle, &other]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                codes.insert("NAME_MISMATCH");
+                break;
+            }
+        }
+    }
+    if name != canonical && !codes.contains("NAME_MISMATCH") {
+        codes.insert("NAME_VARIANT");
+    }
+    name
+}
+
+/// The date of birth as the registry writes it (the birth year only in the land file).
+fn damaged_dob(
+    rng: &mut Rng,
+    r: &Rates,
+    w: &World,
+    p: &Person,
+    year_only: bool,
+    codes: &mut BTreeSet<&'static str>,
+) -> PartialDate {
+    let mut dob = p.dob;
+    let full = p.dob.day != 0;
+    let placeholder = p.dob.is_placeholder();
+    let draw = rng.unit();
+    if year_only {
+        dob = PartialDate { year: p.dob.year, month: 0, day: 0 };
+        if draw < r.dob_year_off {
+            dob.year += if rng.chance(0.5) { 1 } else { -1 };
+            codes.insert("DOB_MISMATCH");
+        }
+    } else if draw < r.dob_swap {
+        if full && p.dob.day <= 12 && p.dob.day != p.dob.month {
+            dob = PartialDate { year: p.dob.year, month: p.dob.day, day: p.dob.month };
+            codes.insert("DOB_DAY_MONTH_SWAPPED");
+        }
+    } else if draw < r.dob_swap + r.dob_year_only {
+        if full && !placeholder {
+            dob = PartialDate { year: p.dob.year, month: 0, day: 0 };
+            codes.insert("DOB_PARTIAL");
+        }
+    } else if draw < r.dob_swap + r.dob_year_only + r.dob_year_off && !placeholder {
+        dob.year += if rng.chance(0.5) { 1 } else { -1 };
+        if dob > w.today {
+            dob.year -= 2;
+        }
+        if dob.day == 29 && dob.month == 2 {
+            dob.day = 28;
+        }
+        codes.insert("DOB_MISMATCH");
+    }
+    dob
+}
+
+/// The ID as the registry writes it, and whether a perfect tool could use it.
+fn damaged_id(rng: &mut Rng, r: &Rates, w: &World, p: &Person, codes: &mut BTreeSet<&'static str>) -> (String, bool) {
+    let draw = rng.unit();
+    let mut acc = 0.0;
+    let mut hit = |rate: f64| {
+        acc += rate;
+        draw < acc
+    };
+    // Missing or unrecoverable: a perfect tool links the row without an ID.
+    let mut id_usable = true;
+    let mut id = p.pid.clone();
+    if hit(r.id_missing) {
+        id.clear();
+        id_usable = false;
+        codes.insert("ID_MISSING");
+    } else if hit(r.id_legacy) {
+        if !p.cmnd.is_empty() {
+            id = p.cmnd.clone();
+            codes.insert("ID_LEGACY");
+        }
+    } else if hit(r.id_substitution + r.id_transposition) {
+        let mut digits: Vec<u8> = p.pid.bytes().collect();
+        if rng.chance(r.id_substitution / (r.id_substitution + r.id_transposition).max(1e-9)) {
+            let at = rng.below(12) as usize;
+            let old = digits[at];
+            while digits[at] == old {
+                digits[at] = b'0' + rng.below(10) as u8;
+            }
+        } else {
+            let at = rng.below(11) as usize;
+            digits.swap(at, at + 1);
+        }
+        let typo = String::from_utf8(digits).expect("digits");
+        if typo != p.pid {
+            codes.insert(if w.pids.contains(typo.as_str()) { "ID_OTHER_PERSON" } else { "ID_TYPO" });
+            id = typo;
+        }
+    } else if hit(r.id_leading_zero) {
+        id = p.pid[1..].to_string();
+        codes.insert("ID_MALFORMED");
+    } else if hit(r.id_scientific) {
+        let v: f64 = p.pid.parse().unwrap_or(0.0);
+        id = format!("{:.5E}", v).replace('E', "E+");
+        id_usable = false;
+        codes.insert("ID_MALFORMED");
+    }
+    (id, id_usable)
+}
+
+/// Where a record says the person lives: the 2025 commune, a mover's old commune, or
+/// the legacy unit in the old style with abbreviations. Gives (commune as written
+/// alone, full address). A commune written alone (no district to tell) only takes
+/// legacy names that no 2025 unit of the province bears.
+pub fn address(
+    rng: &mut Rng,
+    r: &Rates,
+    w: &World,
+    p: &Person,
+    follows_residence: bool,
+    row: &mut Row,
+    record_updated: &mut PartialDate,
+) -> (String, String) {
+    let mut code = p.commune.clone();
+    if follows_residence {
+        if let Some((from, when)) = &p.moved_from {
+            if rng.chance(r.mover_old_address) {
+                code = from.clone();
+                row.codes.insert("ADDRESS_MISMATCH");
+                // The record was last touched before the population recorded the move.
+                if *record_updated >= *when {
+                    *record_updated = PartialDate { year: when.year - 1, ..*when };
+                }
+                row.codes.insert("STALE_RECORD");
+            }
+        }
+    }
+    let c = w.commune(&code);
+    let legacy: Vec<&(String, String)> =
+        c.legacy.iter().filter(|(old, _)| !w.current_names.contains(&unit_key(old))).collect();
+    if !legacy.is_empty() && rng.chance(r.legacy_address) {
+        let (old, district) = legacy[rng.below(legacy.len() as u64) as usize];
+        row.codes.insert("ADDRESS_LEGACY_UNIT");
+        let abbreviate = |s: &str| {
+            for (full, short) in
+                [("Thị trấn ", "TT. "), ("Xã ", "X. "), ("Phường ", "P. "), ("Huyện ", "H. "), ("Thành phố ", "TP. ")]
+            {
+                if let Some(rest) = s.strip_prefix(full) {
+                    return format!("{short}{rest}");
+                }
+            }
+            s.to_string()
+        };
+        let commune = abbreviate(old);
+        return (commune.clone(), format!("{}, {commune}, {}, T. Lai Châu", p.hamlet, abbreviate(district)));
+    }
+    (c.name.clone(), format!("{}, {}, Tỉnh Lai Châu", p.hamlet, c.name))
+}
+
+/// Whether the record says active: a dead person's record stays active at the rate
+/// of `DECEASED_ACTIVE`.
+pub fn status_active(rng: &mut Rng, r: &Rates, p: &Person, row: &mut Row) -> bool {
+    match p.death {
+        Some(_) if rng.chance(r.deceased_active) => {
+            row.codes.insert("DECEASED_ACTIVE");
+            true
+        }
+        Some(_) => false,
+        None => true,
+    }
+}
+
+/// The parents' names a birth or school record gives: the population's, or with the
+/// mother's replaced at the profile's rate (`PARENT_MISMATCH`).
+pub fn parents(rng: &mut Rng, r: &Rates, w: &World, p: &Person, row: &mut Row) -> (String, String) {
+    let parent = |i: Option<usize>| i.map(|i| w.people[i].name()).unwrap_or_default();
+    let (father, mut mother) = (parent(p.father), parent(p.mother));
+    if let Some(m) = p.mother.filter(|_| rng.chance(r.parent_mismatch)) {
+        mother = format!("{} Thị {}", w.people[m].surname, w.names.pick(rng, "kinh", "given", false));
+        if text::fold(&mother) != text::fold(&parent(p.mother)) {
+            row.codes.insert("PARENT_MISMATCH");
+        }
+    }
+    (father, mother)
+}
