@@ -48,32 +48,87 @@ fn run_scenario(dir: &Path) -> (Work, std::path::PathBuf) {
     (work, run_dir)
 }
 
-#[test]
-fn every_code_scenario_matches_its_golden_files() {
-    let base = root().join("fixtures/scenarios");
-    let mut dirs: Vec<_> =
-        std::fs::read_dir(&base).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    dirs.sort();
-    assert!(dirs.len() >= 19, "expected a scenario per code");
-    let mut failures = Vec::new();
-    for dir in dirs {
-        let (_work, run_dir) = run_scenario(&dir);
-        assert_conserved(&run_dir);
-        failures.extend(compare(&run_dir, &dir.join("expected")));
-        // The scenario named after a code must report that code.
-        let name = dir.file_name().unwrap().to_str().unwrap().to_uppercase();
-        if doisoat::assess::Code::from_name(&name).is_some() {
-            let found = files(&run_dir).iter().any(|(rel, bytes)| {
-                let text = String::from_utf8_lossy(bytes);
-                (rel.ends_with("discrepancies.csv") && text.contains(&format!(",{name},")))
-                    || (rel.ends_with("coverage.csv") && text.contains(&format!(",{name}\r\n")))
-            });
-            if !found {
-                failures.push(format!("scenario {name} does not report {name}"));
-            }
+/// Runs one scenario and compares it with its golden files; the scenario named after a
+/// code must report that code.
+fn scenario(name: &str) {
+    let dir = root().join("fixtures/scenarios").join(name);
+    let (_work, run_dir) = run_scenario(&dir);
+    assert_conserved(&run_dir);
+    let mut failures = compare(&run_dir, &dir.join("expected"));
+    let code = name.to_uppercase();
+    if doisoat::assess::Code::from_name(&code).is_some() {
+        let found = files(&run_dir).iter().any(|(rel, bytes)| {
+            let text = String::from_utf8_lossy(bytes);
+            (rel.ends_with("discrepancies.csv") && text.contains(&format!(",{code},")))
+                || (rel.ends_with("coverage.csv") && text.contains(&format!(",{code}\r\n")))
+        });
+        if !found {
+            failures.push(format!("scenario {name} does not report {code}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// One test per scenario folder, named after it, so a failure names its scenario.
+macro_rules! scenarios {
+    ($($name:ident,)*) => {
+        /// The scenarios that have a test, by name.
+        const SCENARIOS: &[&str] = &[$(stringify!($name)),*];
+        mod scenario {
+            $(
+                #[test]
+                fn $name() {
+                    super::scenario(stringify!($name));
+                }
+            )*
+        }
+    };
+}
+
+scenarios! {
+    address_legacy_unit,
+    address_mismatch,
+    bad_input,
+    death_not_in_population,
+    deceased_active,
+    dob_day_month_swapped,
+    dob_mismatch,
+    dob_partial,
+    duplicate_record,
+    encodings,
+    expected_absent,
+    id_birth_year_conflict,
+    id_legacy,
+    id_malformed,
+    id_missing,
+    id_other_person,
+    id_province_invalid,
+    id_sex_century_conflict,
+    id_typo,
+    linked_without_id,
+    marital_conflict,
+    name_mismatch,
+    name_variant,
+    not_in_population,
+    parent_mismatch,
+    rejected_row,
+    sex_mismatch,
+    stale_record,
+}
+
+/// A scenario folder without its test would never run: every folder is listed above.
+#[test]
+fn every_scenario_folder_has_its_test() {
+    let base = root().join("fixtures/scenarios");
+    let mut dirs: Vec<String> = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 19, "expected a scenario per code");
+    assert_eq!(dirs, SCENARIOS, "add the new scenario to scenarios! in golden.rs");
 }
 
 #[test]
