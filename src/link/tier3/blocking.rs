@@ -102,7 +102,7 @@ impl Index {
         match rule {
             Rule::IdTypo => vec![],
             Rule::NameBirthyear => vec![&self.name_year],
-            Rule::PhoneticBirthyear => vec![&self.phonetic_year],
+            Rule::PhoneticBirthyear => vec![&self.phonetic_year, &self.phonetic_middle_year],
             Rule::CommuneDob => vec![&self.commune_dob],
             Rule::NameDayMonth => vec![&self.name_day_month],
             Rule::ParentBirthyearCommune => vec![&self.parent_year],

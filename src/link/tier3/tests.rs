@@ -488,3 +488,16 @@ fn every_ladder_is_labelled_and_ends_in_a_catch_all() {
     let labels: Vec<&str> = Rule::ALL.iter().map(|r| r.label()).collect();
     assert_eq!(labels.len(), labels.iter().collect::<std::collections::HashSet<_>>().len());
 }
+
+/// Every block map a rule looks up counts its skipped blocks: the phonetic rule looks up
+/// both its maps (with and without middle initials), and the list used to miss the
+/// second one. 501 namesakes of one year make one oversized block in each map.
+#[test]
+fn oversized_blocks_are_counted_in_every_map_a_rule_looks_up() {
+    let people: Vec<Person> =
+        (0..=MAX_BLOCK).map(|i| person(&format!("01208{:07}", i), "Nguyễn Văn Hùng", "1987", true, "03388")).collect();
+    let oversized: std::collections::HashMap<String, usize> = index(&people).oversized_blocks().into_iter().collect();
+    assert_eq!(oversized["name_birthyear"], 1);
+    assert_eq!(oversized["surname_given_phonetic_birthyear"], 2);
+    assert_eq!(oversized.len(), Rule::ALL.len() - 1, "every rule that looks up blocks: {oversized:?}");
+}
