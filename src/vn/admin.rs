@@ -87,6 +87,8 @@ struct TypeWords {
     full: Vec<(&'static str, &'static str)>,
 }
 
+/// The type words table, read once. Within a level, the first word that matches wins:
+/// the table lists a longer word before a word it starts with (checked by a test).
 fn type_words() -> &'static TypeWords {
     static WORDS: OnceLock<TypeWords> = OnceLock::new();
     WORDS.get_or_init(|| {
@@ -585,6 +587,20 @@ mod tests {
         assert!(a.is_some() && b.is_some() && a != b, "{a:?} {b:?}");
     }
 
+    /// `khu pho 3` was read as the hamlet `pho 3` while `KP 3` was `3`: within a level, a
+    /// word that starts another (`khu`, `khu pho`) must come after it in the table.
+    #[test]
+    fn a_type_word_comes_after_the_longer_words_it_starts() {
+        let t = type_words();
+        for words in [&t.commune, &t.district, &t.province, &t.hamlet] {
+            for (i, short) in words.iter().enumerate() {
+                for long in &words[i + 1..] {
+                    assert!(!long.starts_with(&format!("{short} ")), "{long} must come before {short}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn address_parts() {
         let a = parse_address("SN 12, Bản Nà Tăm, X. Nà Tăm, H. Tam Đường, T. Lai Châu");
@@ -594,6 +610,10 @@ mod tests {
         assert_eq!(hamlet_key("bản nà tăm, Xã Bản Bo, Tỉnh Lai Châu").as_deref(), Some("na tam"));
         assert_eq!(hamlet_key("Tổ 5, P. Quyết Tiến").as_deref(), Some("5"));
         assert_eq!(hamlet_key("Xã Bản Bo, Tỉnh Lai Châu"), None);
+        // An urban residential group written in full or abbreviated is one hamlet.
+        assert_eq!(hamlet_key("Khu phố 3, P. Đoàn Kết").as_deref(), Some("3"));
+        assert_eq!(hamlet_key("KP.3, P. Đoàn Kết").as_deref(), Some("3"));
+        assert_eq!(hamlet_key("Khu 3, P. Đoàn Kết").as_deref(), Some("3"));
         assert_eq!(a.commune.as_deref(), Some("X. Nà Tăm"));
         assert_eq!(a.district.as_deref(), Some("H. Tam Đường"));
         assert_eq!(a.province.as_deref(), Some("T. Lai Châu"));
