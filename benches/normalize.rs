@@ -9,7 +9,7 @@
 mod support;
 use support::*;
 
-use doisoat::vn::{admin, date, id, name::Name, sex};
+use doisoat::vn::{address, admin, date, id, name::Name, sex};
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -77,7 +77,7 @@ fn main() {
     time("address (parse + resolve)", n, || {
         data.par_iter()
             .map(|r| {
-                let a = admin::parse_address(&r.address);
+                let a = address::parse(&r.address);
                 a.commune.as_deref().and_then(|c| units.resolve_name(c, a.district.as_deref(), "12"))
             })
             .collect()

@@ -9,7 +9,8 @@
 
 use crate::config::{CodeEra, Event, Field, Rules};
 use crate::ingest::{Layout, Rejected, Row, Table};
-use crate::vn::admin::{self, AdminUnits, Commune, Era};
+use crate::vn::address;
+use crate::vn::admin::{AdminUnits, Commune, Era};
 use crate::vn::date::{self, PartialDate};
 use crate::vn::id::{self, Id};
 use crate::vn::name::Name;
@@ -149,11 +150,11 @@ struct Context<'a> {
     hamlets: HashMap<&'a str, Option<u64>>,
 }
 
-/// A hamlet, as tier 3 compares it: the hash of [`admin::hamlet_key`] (equal keys, equal
+/// A hamlet, as tier 3 compares it: the hash of [`address::hamlet_key`] (equal keys, equal
 /// hashes; a collision between two hamlets of one commune is negligible).
 pub fn hamlet_key(address: &str) -> Option<u64> {
     use std::hash::{Hash, Hasher};
-    admin::hamlet_key(address).map(|k| {
+    address::hamlet_key(address).map(|k| {
         let mut h = rustc_hash::FxHasher::default();
         k.hash(&mut h);
         h.finish()
@@ -283,7 +284,7 @@ fn resolve_commune(
     if address.is_empty() {
         return None;
     }
-    let parts = admin::parse_address(address);
+    let parts = address::parse(address);
     parts.commune.as_deref().and_then(|c| units.resolve_name(c, parts.district.as_deref().or(district), province))
 }
 

@@ -9,6 +9,7 @@
 //! several old units share.
 
 use super::text;
+use super::unit_words::{commune_kind, commune_words, district_words, folded_words, name_key, strip_type};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -73,84 +74,6 @@ pub struct AdminUnits {
     current_in_province: HashMap<String, Vec<(String, String)>>,
 }
 
-/// The unit type words (`rules/unit_type_words.csv`, from `vietnamese_text.md` §5), by
-/// the level of an address they name, in the table's order.
-struct TypeWords {
-    commune: Vec<&'static str>,
-    /// Each commune word's full word, folded (`x` → `xa`, `tt` → `thi tran`).
-    commune_kind: Vec<String>,
-    district: Vec<&'static str>,
-    province: Vec<&'static str>,
-    hamlet: Vec<&'static str>,
-    /// Every word with its full form, words of more syllables first (`to dan pho` before
-    /// `to`), for expanding an abbreviation.
-    full: Vec<(&'static str, &'static str)>,
-}
-
-/// The type words table, read once. Within a level, the first word that matches wins:
-/// the table lists a longer word before a word it starts with (checked by a test).
-fn type_words() -> &'static TypeWords {
-    static WORDS: OnceLock<TypeWords> = OnceLock::new();
-    WORDS.get_or_init(|| {
-        let mut t = TypeWords {
-            commune: vec![],
-            commune_kind: vec![],
-            district: vec![],
-            province: vec![],
-            hamlet: vec![],
-            full: vec![],
-        };
-        let rows = include_str!("../../rules/unit_type_words.csv").lines().filter(|l| !l.starts_with('#')).skip(1);
-        for row in rows {
-            let mut cells = row.split(',');
-            let (Some(word), Some(full), Some(levels)) = (cells.next(), cells.next(), cells.next()) else {
-                panic!("rules/unit_type_words.csv: a row needs word, full and levels: {row}");
-            };
-            for level in levels.split(' ') {
-                match level {
-                    "commune" => {
-                        t.commune.push(word);
-                        t.commune_kind.push(text::fold(full));
-                    }
-                    "district" => t.district.push(word),
-                    "province" => t.province.push(word),
-                    "hamlet" => t.hamlet.push(word),
-                    "house" => {}
-                    other => panic!("rules/unit_type_words.csv: unknown level {other}"),
-                }
-            }
-            t.full.push((word, full));
-        }
-        t.full.sort_by_key(|(word, _)| std::cmp::Reverse(word.split(' ').count()));
-        t
-    })
-}
-
-/// Words that name a commune-level unit (`xa`, `x`, `phuong`, `tt`, …).
-fn commune_words() -> &'static [&'static str] {
-    &type_words().commune
-}
-
-/// Words that name a (former) district-level unit.
-fn district_words() -> &'static [&'static str] {
-    &type_words().district
-}
-
-/// Words that name a province.
-fn province_words() -> &'static [&'static str] {
-    &type_words().province
-}
-
-/// Words that name a hamlet or residential group (`ban`, `thon`, `to dan pho`, …).
-fn hamlet_words() -> &'static [&'static str] {
-    &type_words().hamlet
-}
-
-/// Folded text with dots turned into spaces ("X.Bản Bo" → "x ban bo").
-fn folded_words(s: &str) -> String {
-    text::fold(&s.replace('.', " "))
-}
-
 /// A unit name's words after its type word, with their marks (lower case, NFC, one tone
 /// placement): `X. Nậm Chà` → `nậm chà`, `Xã Nậm Cha` → `nậm cha`.
 fn marked_name(s: &str, words: &[&str]) -> String {
@@ -160,34 +83,6 @@ fn marked_name(s: &str, words: &[&str]) -> String {
     let original: Vec<&str> = spaced.split_whitespace().collect();
     let tail = original[original.len().saturating_sub(rest)..].join(" ");
     text::canonical_tones(&text::clean(&tail).to_lowercase())
-}
-
-/// Strips one of `words` from the front of a folded string; gives (matched, rest).
-fn strip_type<'a>(folded: &'a str, words: &[&str]) -> (bool, &'a str) {
-    for w in words {
-        if let Some(rest) = folded.strip_prefix(w) {
-            if let Some(rest) = rest.strip_prefix(' ') {
-                return (true, rest);
-            }
-        }
-    }
-    (false, folded)
-}
-
-/// The commune type a name is written with, normalized to its full word folded (`X.` →
-/// `xa`, `TT` → `thi tran`).
-fn commune_kind(s: &str) -> Option<&'static str> {
-    let f = folded_words(s);
-    let t = type_words();
-    let k = t.commune.iter().position(|w| strip_type(&f, &[w]).0)?;
-    Some(&t.commune_kind[k])
-}
-
-/// Name key: folded, type word removed, spaces removed. `"Xã Bản Bo"` → `"banbo"`.
-pub fn name_key(s: &str, words: &[&str]) -> String {
-    let f = folded_words(s);
-    let (_, rest) = strip_type(&f, words);
-    rest.replace(' ', "")
 }
 
 impl AdminUnits {
@@ -392,117 +287,6 @@ fn phonetic_key(s: &str) -> String {
     rest.split(' ').map(|syl| super::name::phonetic_syllable(&super::name::iy_syllable(syl))).collect()
 }
 
-/// A free-text address split into its parts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Address {
-    /// House number (`SN 12`, `Số 12`).
-    pub house: Option<String>,
-    /// Hamlet, village or residential group (`Bản Nà Tăm`, `Tổ 5`).
-    pub hamlet: Option<String>,
-    /// The commune as written.
-    pub commune: Option<String>,
-    /// The legacy district as written.
-    pub district: Option<String>,
-    /// The province as written.
-    pub province: Option<String>,
-}
-
-/// Whether the last part of an address names a province: `Tỉnh …`/`T. …`, or `Thành
-/// phố …` of a centrally-run city (the former district-level `Thành phố Lai Châu` is
-/// a district, though its name is the province's).
-fn is_province_part(folded: &str) -> bool {
-    static CITIES: OnceLock<Vec<String>> = OnceLock::new();
-    let cities = CITIES.get_or_init(|| {
-        let mut v: Vec<String> = include_str!("../../rules/admin_units_2025.csv")
-            .lines()
-            .skip(1)
-            .filter_map(|l| {
-                let f: Vec<&str> = l.split(',').collect();
-                (f[5] == "thành phố trung ương").then(|| name_key(f[1], province_words()))
-            })
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    });
-    match strip_type(folded, province_words()) {
-        (true, rest) if folded.starts_with("thanh pho ") || folded.starts_with("tp ") => {
-            cities.contains(&rest.replace(' ', ""))
-        }
-        (matched, _) => matched,
-    }
-}
-
-/// The hamlet of an address as a comparison key: folded, without its type word, so
-/// `Bản Nà Tăm`, `B. Nà Tăm` and `ban na tam` agree (`Tổ 5` is `5`). `None` when the
-/// address names no hamlet.
-pub fn hamlet_key(address: &str) -> Option<String> {
-    let hamlet = parse_address(address).hamlet?;
-    let folded = folded_words(&hamlet);
-    let key = strip_type(&folded, hamlet_words()).1.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!key.is_empty()).then_some(key)
-}
-
-/// Splits an address on commas and classifies each part by its type word
-/// (abbreviations with or without dots, any case, with or without diacritics).
-pub fn parse_address(raw: &str) -> Address {
-    let mut a = Address::default();
-    let parts: Vec<&str> = raw.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()).collect();
-    let last = parts.len().saturating_sub(1);
-    for (i, part) in parts.iter().enumerate() {
-        let f = folded_words(part);
-        let value = Some(text::clean(part));
-        if i == last && i > 0 && is_province_part(&f) {
-            a.province = value;
-        } else if strip_type(&f, commune_words()).0 {
-            a.commune = value;
-        } else if strip_type(&f, district_words()).0 {
-            a.district = value;
-        } else if strip_type(&f, &["so nha", "so", "sn"]).0 || f.starts_with(|c: char| c.is_ascii_digit()) {
-            a.house = value;
-        } else if strip_type(&f, hamlet_words()).0 {
-            a.hamlet = value;
-        } else if i == last && i > 0 {
-            a.province = value;
-        } else if a.commune.is_none() && a.hamlet.is_some() {
-            a.commune = value;
-        } else if a.hamlet.is_none() {
-            a.hamlet = value;
-        }
-    }
-    a
-}
-
-/// One address part with its type word expanded: `X.Nà Tăm` → `Xã Nà Tăm`,
-/// `tdp 5` → `Tổ dân phố 5`. `TP.` is a city either way; a bare `T.` is a province.
-fn expand(part: &str) -> String {
-    let cleaned = text::clean(part);
-    let tokens: Vec<&str> = cleaned.split([' ', '.']).filter(|t| !t.is_empty()).collect();
-    let folded: Vec<String> = tokens.iter().map(|t| text::fold(t)).collect();
-    for (abbr, full) in &type_words().full {
-        let words: Vec<&str> = abbr.split(' ').collect();
-        if folded.len() > words.len() && folded.iter().zip(&words).all(|(f, w)| f == w) {
-            let rest = tokens[words.len()..].join(" ");
-            return format!("{full} {}", text::title_case(&text::canonical_tones(&rest)));
-        }
-    }
-    text::canonical_tones(&cleaned)
-}
-
-impl Address {
-    /// The address written out in full, parts in order, abbreviations expanded:
-    /// `SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường` → `Số nhà 12, Bản Nà Tăm, Xã Nà Tăm,
-    /// Huyện Tam Đường`.
-    pub fn canonical(&self) -> String {
-        [&self.house, &self.hamlet, &self.commune, &self.district, &self.province]
-            .iter()
-            .filter_map(|p| p.as_deref())
-            .map(expand)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,25 +335,6 @@ mod tests {
         assert_eq!(c.code, "03424");
     }
 
-    #[test]
-    fn canonical_addresses() {
-        let cases = [
-            (
-                "SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường, T. Lai Châu",
-                "Số nhà 12, Bản Nà Tăm, Xã Nà Tăm, Huyện Tam Đường, Tỉnh Lai Châu",
-            ),
-            ("tdp 5, P. Đoàn Kết, tinh Lai Chau", "Tổ dân phố 5, Phường Đoàn Kết, Tỉnh Lai Chau"),
-            ("Bản Mường, TT.Than Uyên, H. Than Uyên", "Bản Mường, Thị trấn Than Uyên, Huyện Than Uyên"),
-            (
-                "Tổ 5, P. Quyết Tiến, TP. Lai Châu, T. Lai Châu",
-                "Tổ 5, Phường Quyết Tiến, Thành phố Lai Châu, Tỉnh Lai Châu",
-            ),
-        ];
-        for (raw, want) in cases {
-            assert_eq!(parse_address(raw).canonical(), want, "{raw:?}");
-        }
-    }
-
     /// Generated 500 000-person province: 1 235 civil-status registrations written at
     /// "X. Nậm Cha" or "X. Nậm Chà" got no ADDRESS_LEGACY_UNIT. The two are different
     /// legacy communes (Sìn Hồ 03526 → Nậm Tăm; Nậm Nhùn 03473 → Mường Mô) whose names
@@ -585,40 +350,5 @@ mod tests {
         assert!(units().resolve_name("X. Nam Cha", None, "12").is_none());
         let (a, b) = (units().resolve_name("Xã Phù Đổng", None, "01"), units().resolve_name("Xã Phú Đông", None, "01"));
         assert!(a.is_some() && b.is_some() && a != b, "{a:?} {b:?}");
-    }
-
-    /// `khu pho 3` was read as the hamlet `pho 3` while `KP 3` was `3`: within a level, a
-    /// word that starts another (`khu`, `khu pho`) must come after it in the table.
-    #[test]
-    fn a_type_word_comes_after_the_longer_words_it_starts() {
-        let t = type_words();
-        for words in [&t.commune, &t.district, &t.province, &t.hamlet] {
-            for (i, short) in words.iter().enumerate() {
-                for long in &words[i + 1..] {
-                    assert!(!long.starts_with(&format!("{short} ")), "{long} must come before {short}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn address_parts() {
-        let a = parse_address("SN 12, Bản Nà Tăm, X. Nà Tăm, H. Tam Đường, T. Lai Châu");
-        assert_eq!(a.house.as_deref(), Some("SN 12"));
-        assert_eq!(a.hamlet.as_deref(), Some("Bản Nà Tăm"));
-        assert_eq!(hamlet_key("B. Nà Tăm, X. Nà Tăm, H. Tam Đường").as_deref(), Some("na tam"));
-        assert_eq!(hamlet_key("bản nà tăm, Xã Bản Bo, Tỉnh Lai Châu").as_deref(), Some("na tam"));
-        assert_eq!(hamlet_key("Tổ 5, P. Quyết Tiến").as_deref(), Some("5"));
-        assert_eq!(hamlet_key("Xã Bản Bo, Tỉnh Lai Châu"), None);
-        // An urban residential group written in full or abbreviated is one hamlet.
-        assert_eq!(hamlet_key("Khu phố 3, P. Đoàn Kết").as_deref(), Some("3"));
-        assert_eq!(hamlet_key("KP.3, P. Đoàn Kết").as_deref(), Some("3"));
-        assert_eq!(hamlet_key("Khu 3, P. Đoàn Kết").as_deref(), Some("3"));
-        assert_eq!(a.commune.as_deref(), Some("X. Nà Tăm"));
-        assert_eq!(a.district.as_deref(), Some("H. Tam Đường"));
-        assert_eq!(a.province.as_deref(), Some("T. Lai Châu"));
-        let a = parse_address("Bản Nà Tăm, Xã Bản Bo, Tỉnh Lai Châu");
-        assert_eq!(a.commune.as_deref(), Some("Xã Bản Bo"));
-        assert_eq!(a.district, None);
     }
 }

@@ -2,7 +2,8 @@
 //! (`doisoat normalize name|address|id|date`). Columns: input, canonical form, folded
 //! key, parsed parts, flags.
 
-use super::admin::{self, AdminUnits, Era};
+use super::address;
+use super::admin::{AdminUnits, Era};
 use super::date::{self, DayOrder, PartialDate};
 use super::id::{self, IdProblem};
 use super::name::Name;
@@ -70,7 +71,7 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
             ],
         },
         Kind::Address => {
-            let a = admin::parse_address(value);
+            let a = address::parse(value);
             let units = AdminUnits::get();
             let resolved = a.commune.as_deref().and_then(|c| units.resolve_name(c, a.district.as_deref(), province));
             let mut flags = Vec::new();

@@ -9,9 +9,12 @@
 //! - [`id`]: personal IDs (12 digits), legacy CMNDs (9), their checks;
 //! - [`sex`]: sex words;
 //! - [`encoding`]: TCVN3, VNI and mojibake repair, file encodings;
-//! - [`admin`]: administrative units old and new, address parsing;
+//! - [`admin`]: administrative units old and new, a written commune resolved;
+//! - [`address`]: free-text addresses split into their parts;
+//! - [`unit_words`]: the type words of units (`Xã`, `X.`, `Bản`, …);
 //! - [`describe`]: one value normalized and described (`doisoat normalize`).
 
+pub mod address;
 pub mod admin;
 pub mod date;
 pub mod describe;
@@ -20,3 +23,4 @@ pub mod id;
 pub mod name;
 pub mod sex;
 pub mod text;
+pub mod unit_words;

@@ -3,7 +3,8 @@
 //! output). Fails below 99 % correct and prints every miss.
 
 use crate::root;
-use doisoat::vn::admin::{parse_address, AdminUnits, Era};
+use doisoat::vn::address::parse as parse_address;
+use doisoat::vn::admin::{AdminUnits, Era};
 use doisoat::vn::date::{self, DayOrder, PartialDate};
 use doisoat::vn::id::{self, IdProblem};
 use doisoat::vn::name::Name;

@@ -1,7 +1,8 @@
 //! Properties of the normalizers: idempotence, NFC and NFD agree, every way of writing
 //! a legacy Lai Châu commune resolves to its 2025 unit, dates round-trip.
 
-use doisoat::vn::admin::{parse_address, AdminUnits};
+use doisoat::vn::address::parse as parse_address;
+use doisoat::vn::admin::AdminUnits;
 use doisoat::vn::date::{self, DayOrder, PartialDate};
 use doisoat::vn::{id, name::Name, text};
 use proptest::prelude::*;
