@@ -143,9 +143,10 @@ static DOB: Ladder = Ladder {
     ],
 };
 
+/// Sex: the record's own, else the one its name's title says (`Ông`, `Bà`).
 static SEX: Ladder = Ladder {
-    compared: |x| x.r.sex.is_some() && x.p.sex.is_some(),
-    levels: &[("agree", |x| x.r.sex == x.p.sex), ("disagree", |_| true)],
+    compared: |x| x.record_sex().is_some() && x.p.sex.is_some(),
+    levels: &[("agree", |x| x.record_sex() == x.p.sex), ("disagree", |_| true)],
 };
 
 static COMMUNE: Ladder = Ladder {
@@ -229,6 +230,10 @@ impl<'a> Pair<'a> {
 
     fn dobs(&self, f: impl Fn(&PartialDate, &PartialDate) -> bool) -> bool {
         matches!((&self.r.dob, &self.p.dob), (Some(a), Some(b)) if f(a, b))
+    }
+
+    fn record_sex(&self) -> Option<crate::vn::sex::Sex> {
+        self.r.sex.or_else(|| self.r.name.as_ref().and_then(|n| n.title_sex))
     }
 
     fn same_commune(&self) -> bool {
