@@ -285,7 +285,7 @@ fn resolve_commune(
         return None;
     }
     let parts = address::parse(address);
-    parts.commune.as_deref().and_then(|c| units.resolve_name(c, parts.district.as_deref().or(district), province))
+    units.resolve_address(&parts, district, province)
 }
 
 impl Context<'_> {

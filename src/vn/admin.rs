@@ -8,6 +8,7 @@
 //! matched only inside one province, and a legacy district disambiguates names that
 //! several old units share.
 
+use super::address::Address;
 use super::text;
 use super::unit_words::{commune_kind, commune_words, district_words, folded_words, name_key, strip_type};
 use std::collections::HashMap;
@@ -191,6 +192,42 @@ impl AdminUnits {
     /// address is written the old way); without one, a 2025 unit of that name wins, then
     /// a legacy unit whose name is unique in the province.
     pub fn resolve_name(&self, commune: &str, district: Option<&str>, province: &str) -> Option<Commune> {
+        if name_key(commune, commune_words()).is_empty() {
+            return None;
+        }
+        self.resolve_written(commune, district, province).or_else(|| self.resolve_spelling(commune, district, province))
+    }
+
+    /// The commune of a parsed address. A commune named with its type word is resolved
+    /// as written. When no part says which is the commune (`Mù Cả - Mường Tè`), a part
+    /// naming a (former) district of the province is the district, and the commune is
+    /// the last other part that names a unit of the province as written; failing that,
+    /// the part in the commune's usual place, spelling fallback included.
+    pub fn resolve_address(&self, a: &Address, district: Option<&str>, province: &str) -> Option<Commune> {
+        let district = a.district.as_deref().or(district);
+        if a.commune_typed || a.untyped.is_empty() {
+            return a.commune.as_deref().and_then(|c| self.resolve_name(c, district, province));
+        }
+        let district =
+            district.or_else(|| a.untyped.iter().find(|p| self.is_district(p, province)).map(String::as_str));
+        let found = a
+            .untyped
+            .iter()
+            .rev()
+            .filter(|p| !self.is_district(p, province))
+            .find_map(|p| self.resolve_written(p, district, province));
+        found.or_else(|| a.commune.as_deref().and_then(|c| self.resolve_name(c, district, province)))
+    }
+
+    /// Whether a part names a former district of the 2025 province.
+    fn is_district(&self, part: &str, province: &str) -> bool {
+        let key = name_key(part, district_words());
+        self.legacy_in_province.get(province).into_iter().flatten().any(|(_, l)| l.district_key == key)
+    }
+
+    /// [`Self::resolve_name`] without the spelling fallback: a unit of the province
+    /// written as the tables write it (type word, marks and spaces apart).
+    fn resolve_written(&self, commune: &str, district: Option<&str>, province: &str) -> Option<Commune> {
         let key = name_key(commune, commune_words());
         if key.is_empty() {
             return None;
@@ -239,7 +276,7 @@ impl AdminUnits {
         }
         match legacy.map(Vec::as_slice) {
             Some([only]) => Some(self.legacy_target(only)),
-            _ => self.resolve_spelling(commune, district, province),
+            _ => None,
         }
     }
 
@@ -324,6 +361,30 @@ mod tests {
         ] {
             let c = units().resolve_name(written, Some(district), "12");
             assert_eq!(c.map(|c| c.code), Some(code.to_string()), "{written}");
+        }
+    }
+
+    /// Real exports write addresses with dashes, without commas, without type words,
+    /// commune first, or as the commune's People's Committee: the commune is found in
+    /// every form (Xã Mù Cả of the former district of Mường Tè).
+    #[test]
+    fn an_address_in_any_writing_resolves_its_commune() {
+        let want = units().resolve_name("Xã Mù Cả", Some("Huyện Mường Tè"), "12").expect("Mù Cả");
+        for raw in [
+            "Bản Nậm Ty - xã Mù Cả - huyện Mường Tè",
+            "Bản Nậm Ty-xã Mù Cả-huyện Mường Tè",
+            "Bản Nậm Ty xã Mù Cả huyện Mường Tè tỉnh Lai Châu",
+            "X Mù Cả H Mường Tè",
+            "X.Mù Cả H.Mường Tè T.Lai Châu",
+            "xã Mù Cả; huyện Mường Tè",
+            "UBND xã Mù Cả, huyện Mường Tè",
+            "Ban Nam Ty xa Mu Ca huyen Muong Te",
+            "Mù Cả - Mường Tè - Lai Châu",
+            "Nậm Ty, Mù Cả, Mường Tè",
+        ] {
+            let parts = crate::vn::address::parse(raw);
+            let got = units().resolve_address(&parts, None, "12");
+            assert_eq!(got.as_ref().map(|c| &c.code), Some(&want.code), "{raw}: {parts:?}");
         }
     }
 
