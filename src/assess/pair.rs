@@ -103,7 +103,9 @@ pub(super) fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut
             Some(Code::DobDayMonthSwapped)
         } else if a.year == b.year && a != b && b.is_placeholder() {
             None
-        } else if a.year == b.year && a != b && a.is_placeholder() && !r.year_only_by_design {
+        } else if a.year == b.year && a != b && a.is_placeholder() && b.month != 0 && !r.year_only_by_design {
+            // 01/01 against a full date: the registry knows the year only. Against a
+            // population that knows the year only, it holds no less.
             Some(Code::DobPartial)
         } else if a.compatible_with(b) {
             (a.precision() < b.precision() && !r.year_only_by_design).then_some(Code::DobPartial)
@@ -144,4 +146,79 @@ pub(super) fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut
 
 fn date_text(d: Option<&PartialDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vn::date::{self, DayOrder};
+    use crate::vn::id;
+    use crate::vn::name::Name;
+
+    fn day(s: &str) -> Option<PartialDate> {
+        date::parse(s, DayOrder::Dmy, &PartialDate { year: 2026, month: 12, day: 1 }).unwrap()
+    }
+
+    fn pair(registry_dob: &str, population_dob: &str) -> (Record, Person) {
+        let name = Name::parse("Lò Văn Pấu");
+        let r = Record {
+            line: 2,
+            record_id: "R1".into(),
+            name_raw: "Lò Văn Pấu".into(),
+            name: name.clone(),
+            id_raw: String::new(),
+            id: id::parse(""),
+            legacy: id::parse(""),
+            dob_raw: registry_dob.into(),
+            dob: day(registry_dob),
+            year_only_by_design: false,
+            sex_raw: String::new(),
+            sex: None,
+            commune_raw: String::new(),
+            commune: None,
+            hamlet: None,
+            active: None,
+            event: None,
+            updated_at: None,
+            missing_required: Vec::new(),
+            case_blind: false,
+            father: None,
+            mother: None,
+        };
+        let p = Person {
+            line: 2,
+            pid: id::parse("012087000123"),
+            legacy: id::parse(""),
+            name_raw: "Lò Văn Pấu".into(),
+            name: name.unwrap(),
+            dob: day(population_dob),
+            sex: None,
+            commune: None,
+            hamlet: None,
+            alive: true,
+            single: None,
+            father: None,
+            mother: None,
+            death_date: None,
+            updated_at: None,
+        };
+        (r, p)
+    }
+
+    fn codes(registry_dob: &str, population_dob: &str) -> Vec<Code> {
+        let (r, p) = pair(registry_dob, population_dob);
+        let mut found = Vec::new();
+        compare(&r, &p, false, &mut found);
+        found.into_iter().map(|f| f.code).collect()
+    }
+
+    /// The conventional 01/01/YYYY in a registry against a population that knows the year
+    /// only: the registry holds no less than the population, so no DOB_PARTIAL. Against
+    /// a full date it is the year only, DOB_PARTIAL.
+    #[test]
+    fn a_registry_01_01_against_a_population_year_only_is_no_partial_date() {
+        assert_eq!(codes("01/01/1960", "1960"), []);
+        assert_eq!(codes("01/01/1960", "05/03/1960"), [Code::DobPartial]);
+        assert_eq!(codes("1960", "05/03/1960"), [Code::DobPartial]);
+    }
 }

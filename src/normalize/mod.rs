@@ -321,6 +321,17 @@ impl Context<'_> {
         }
     }
 
+    /// A row whose ID column holds spreadsheet debris (`#REF!`, `1.20851E+11`) is a broken
+    /// export row, not a record with a bad ID: rejected with the reason.
+    fn no_debris(&self, row: &Row, fields: &[Field]) -> Result<(), Rejected> {
+        for &field in fields {
+            if let Some(reason) = id::spreadsheet_debris(row.get(self.layout, field)) {
+                return Err(self.reject(row, field, reason));
+            }
+        }
+        Ok(())
+    }
+
     fn sex(&self, row: &Row) -> Result<Option<Sex>, Rejected> {
         match sex::parse_folded(
             row.get(self.layout, Field::Sex),
@@ -380,6 +391,7 @@ impl Context<'_> {
         let sex = self.sex(row)?;
         let updated_at = self.date(row, Field::UpdatedAt)?;
         self.date(row, Field::EventDate)?;
+        self.no_debris(row, &[Field::Id, Field::LegacyId])?;
         let id_raw = get(Field::Id);
         let legacy = id::parse(get(Field::LegacyId));
         let (id_raw, id) = match id::parse(id_raw) {
@@ -431,6 +443,7 @@ impl Context<'_> {
     pub fn person(&self, row: &Row) -> Result<Person, Rejected> {
         let get = |f| row.get(self.layout, f);
         let name = self.name(row).ok_or_else(|| self.reject(row, Field::FullName, "the name is empty".into()))?;
+        self.no_debris(row, &[Field::Id, Field::LegacyId])?;
         let dob = self.date(row, Field::Dob)?;
         let sex = self.sex(row)?;
         let death_date = self.date(row, Field::DeathDate)?;

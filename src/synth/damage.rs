@@ -32,7 +32,7 @@ fn structure_codes(digits: &str, male: Option<bool>, year: Option<i32>, codes: &
         codes.insert("ID_SEX_CENTURY_CONFLICT");
     }
     if let Some(y) = year {
-        if !century_conflict && digits[4..6] != format!("{:02}", y % 100) {
+        if digits[4..6] != format!("{:02}", y % 100) {
             codes.insert("ID_BIRTH_YEAR_CONFLICT");
         }
     }
@@ -265,13 +265,18 @@ fn damaged_id(rng: &mut Rng, r: &Rates, w: &World, p: &Person, codes: &mut BTree
             id = typo;
         }
     } else if hit(r.id_leading_zero) {
-        id = p.pid[1..].to_string();
-        codes.insert("ID_MALFORMED");
+        // A spreadsheet drops every leading zero: one for 0xx province codes; a 00x code
+        // would lose two, which this damage leaves alone.
+        if !p.pid[1..].starts_with('0') {
+            id = p.pid[1..].to_string();
+            codes.insert("ID_MALFORMED");
+        }
     } else if hit(r.id_scientific) {
         let v: f64 = p.pid.parse().unwrap_or(0.0);
         id = format!("{:.5E}", v).replace('E', "E+");
         id_usable = false;
-        codes.insert("ID_MALFORMED");
+        // Spreadsheet debris in the ID cell: the row is a broken export row.
+        codes.insert("REJECTED_ROW");
     }
     (id, id_usable)
 }

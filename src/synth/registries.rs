@@ -221,6 +221,8 @@ fn finish_truth(
     person: String,
     codes: BTreeSet<&'static str>,
 ) {
+    // A row the damage made unreadable is REJECTED_ROW only, whatever else was done to it.
+    let codes = if codes.contains("REJECTED_ROW") { ["REJECTED_ROW"].into_iter().collect() } else { codes };
     rows.push(record);
     truth.push((id, person, codes));
 }

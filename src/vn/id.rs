@@ -48,15 +48,17 @@ pub struct Id {
 }
 
 /// Normalizes an ID: spaces, dots and dashes removed; 11 digits are a personal ID whose
-/// leading zero a spreadsheet dropped (every province code starts with 0); scientific
-/// notation (`1.23457E+11`) lost digits and cannot be recovered.
+/// leading zero a spreadsheet dropped (every province code starts with 0) — unless they
+/// start with 0 themselves: a spreadsheet drops a leading zero, never one digit of the
+/// middle, so those are an ID with a digit lost, malformed; scientific notation
+/// (`1.23457E+11`, `1,23457E+11`) lost digits and cannot be recovered.
 pub fn parse(raw: &str) -> Id {
     let s: String =
         raw.trim().trim_start_matches('\'').chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '\u{a0}')).collect();
     if s.is_empty() {
         return Id { digits: s, kind: IdKind::Missing, note: None };
     }
-    if s.contains(['E', 'e']) && s.chars().next().is_some_and(|c| c.is_ascii_digit()) && raw.contains('.') {
+    if scientific(raw.trim()) {
         return Id {
             digits: raw.trim().to_string(),
             kind: IdKind::Malformed,
@@ -69,6 +71,7 @@ pub fn parse(raw: &str) -> Id {
     match s.len() {
         12 => Id { digits: s, kind: IdKind::Personal, note: None },
         9 => Id { digits: s, kind: IdKind::Legacy, note: None },
+        11 if s.starts_with('0') => Id { digits: s, kind: IdKind::Malformed, note: Some(DIGIT_LOST) },
         11 => Id {
             digits: format!("0{s}"),
             kind: IdKind::Personal,
@@ -76,6 +79,40 @@ pub fn parse(raw: &str) -> Id {
         },
         _ => Id { digits: s, kind: IdKind::Malformed, note: Some("neither 12 nor 9 digits") },
     }
+}
+
+/// The note of an 11-digit value that starts with 0: a 12-digit ID with a digit lost.
+pub const DIGIT_LOST: &str = "11 digits starting with 0: a digit lost (a spreadsheet drops only a leading zero)";
+
+impl Id {
+    /// An 11-digit value starting with 0 ([`DIGIT_LOST`]): a personal ID with one digit
+    /// lost somewhere, which the ID-typo index and the ID ladder still look up.
+    pub fn digit_lost(&self) -> bool {
+        self.kind == IdKind::Malformed && self.note == Some(DIGIT_LOST)
+    }
+}
+
+/// Whether a value is a number in scientific notation (`1.20851E+11`, `1,20851E+11`,
+/// `0.00E+00`, `1.2e11`): what a spreadsheet shows of a long number.
+fn scientific(v: &str) -> bool {
+    let Some((mantissa, exponent)) = v.split_once(['E', 'e']) else { return false };
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    !mantissa.is_empty()
+        && mantissa.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Why a value in an ID column is spreadsheet debris rather than an attempt at an ID: an
+/// error value (`#REF!`, `#N/A`, `#VALUE!`, `#NAME?`, …) or a number in scientific
+/// notation. Such a row is a broken export row, rejected with this reason.
+pub fn spreadsheet_debris(raw: &str) -> Option<String> {
+    let v = raw.trim();
+    if v.starts_with('#') && (v.ends_with(['!', '?']) || v.eq_ignore_ascii_case("#N/A")) && v.len() <= 16 {
+        return Some(format!("spreadsheet error value {v} instead of an ID"));
+    }
+    scientific(v).then(|| format!("{v} is a number in scientific notation: the ID's digits are lost"))
 }
 
 /// The 3-digit province codes of birth registration (`rules/province_id_codes.csv`).
@@ -131,7 +168,8 @@ pub fn check_personal(digits: &str, sex: Option<Sex>, dob: Option<&PartialDate>)
     }
     if let Some(d) = dob {
         let yy = &digits[4..6];
-        if !century_conflict && format!("{:02}", d.year % 100) != yy {
+        // Checked on its own: a parent's ID on a child's record fails both checks.
+        if format!("{:02}", d.year % 100) != yy {
             problems.push(IdProblem::BirthYearConflict(yy.to_string(), d.year));
         }
     }
@@ -169,7 +207,8 @@ mod tests {
             ("040123456", IdKind::Legacy, "040123456"),
             ("", IdKind::Missing, ""),
             ("1.20870E+11", IdKind::Malformed, "1.20870E+11"),
-            ("01208700012", IdKind::Personal, "001208700012"),
+            ("01208700012", IdKind::Malformed, "01208700012"),
+            ("1,20870E+11", IdKind::Malformed, "1,20870E+11"),
             ("0120870001", IdKind::Malformed, "0120870001"),
             ("01208700012A", IdKind::Malformed, "01208700012A"),
         ];
@@ -203,5 +242,40 @@ mod tests {
             check_personal("012088000123", Some(Sex::Male), Some(&dob))[..],
             [IdProblem::BirthYearConflict(_, 1987)]
         ));
+    }
+
+    /// A parent's ID on a child's record: century digit and birth-year digits both
+    /// disagree, and each check says so (the year was left unchecked when the century
+    /// already conflicted).
+    #[test]
+    fn id_structure_checks_each_on_its_own() {
+        let child = PartialDate::new(2015, 6, 1).unwrap();
+        assert!(matches!(
+            check_personal("012087000123", Some(Sex::Male), Some(&child))[..],
+            [IdProblem::SexCenturyConflict(0, _), IdProblem::BirthYearConflict(_, 2015)]
+        ));
+    }
+
+    /// An 11-digit value that starts with 0 did not lose its leading zero (a spreadsheet
+    /// cannot drop a 0 and keep one): a digit was lost somewhere. It is malformed, not
+    /// restored to `00…` (which then failed every structure check).
+    #[test]
+    fn eleven_digits_starting_with_zero_lost_a_digit() {
+        let id = parse("01287000123");
+        assert_eq!((id.kind, id.note), (IdKind::Malformed, Some(DIGIT_LOST)));
+        assert!(id.digit_lost());
+        assert_eq!(parse("12087000123").kind, IdKind::Personal);
+    }
+
+    /// Spreadsheet debris in an ID cell is no attempt at an ID.
+    #[test]
+    fn spreadsheet_debris_in_an_id_cell() {
+        for v in ["#REF!", "#N/A", "#VALUE!", "#NAME?", "#DIV/0!", "1.20851E+11", "1,20851E+11", "0.00E+00", " 1.2e11 "]
+        {
+            assert!(spreadsheet_debris(v).is_some(), "{v}");
+        }
+        for v in ["012087000123", "12087000123", "", "E12", "#12", "1E", "040123456"] {
+            assert_eq!(spreadsheet_debris(v), None, "{v}");
+        }
     }
 }

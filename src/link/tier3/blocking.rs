@@ -18,7 +18,7 @@ pub const MAX_BLOCK: usize = 500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     /// The record's 12-digit ID one substitution or one adjacent transposition from a
-    /// population ID (an 11-digit ID has had its lost zero restored by then).
+    /// population ID, or its 11 digits (starting with 0) one lost digit from one.
     IdTypo,
     /// Folded full name + birth year.
     NameBirthyear,
@@ -140,6 +140,10 @@ pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
         for p in id_typos(r.id.digits.as_bytes(), idx) {
             push(&[p], Rule::IdTypo);
         }
+    } else if r.id.digit_lost() {
+        for p in id_insertions(r.id.digits.as_bytes(), idx) {
+            push(&[p], Rule::IdTypo);
+        }
     }
     let year = r.dob.map(|d| d.year);
     if let (Some(n), Some(y)) = (&r.name, year) {
@@ -201,6 +205,27 @@ fn id_typos(d: &[u8], idx: &Index) -> Vec<u32> {
             buf.swap(i, i + 1);
             found.extend(idx.pid.get(&id_number(&buf)));
             buf.swap(i, i + 1);
+        }
+    }
+    found
+}
+
+/// The people whose personal ID is `digits` (11 of them) with one digit put back: every
+/// digit at every place.
+fn id_insertions(d: &[u8], idx: &Index) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut buf = Vec::with_capacity(d.len() + 1);
+    for at in 0..=d.len() {
+        for c in b'0'..=b'9' {
+            buf.clear();
+            buf.extend_from_slice(&d[..at]);
+            buf.push(c);
+            buf.extend_from_slice(&d[at..]);
+            if let Some(&p) = idx.pid.get(&id_number(&buf)) {
+                if !found.contains(&p) {
+                    found.push(p);
+                }
+            }
         }
     }
     found

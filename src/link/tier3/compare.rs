@@ -155,12 +155,12 @@ static COMMUNE: Ladder = Ladder {
 };
 
 /// The record's personal ID against the person's: exact, one substitution or adjacent
-/// transposition, else.
+/// transposition (or, for 11 digits starting with 0, one digit lost), else.
 static ID: Ladder = Ladder {
-    compared: |x| x.r.id.kind == IdKind::Personal,
+    compared: |x| x.r.id.kind == IdKind::Personal || x.r.id.digit_lost(),
     levels: &[
         ("exact", |x| x.r.id.digits == x.p.pid.digits),
-        ("one_edit", |x| one_edit(&x.r.id.digits, &x.p.pid.digits)),
+        ("one_edit", |x| one_edit(&x.r.id.digits, &x.p.pid.digits) || one_lost(&x.r.id.digits, &x.p.pid.digits)),
         ("else", |_| true),
     ],
 };
@@ -339,6 +339,14 @@ fn year_mistyped(a: i32, b: i32) -> bool {
 /// Whether two IDs are at most two digits apart (an ID typo, SPEC §5: one or two edits).
 pub fn near_id(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count() <= 2
+}
+
+/// Whether `short` is `long` with one character left out.
+pub fn one_lost(short: &str, long: &str) -> bool {
+    short.len() + 1 == long.len() && {
+        let at = short.bytes().zip(long.bytes()).take_while(|(a, b)| a == b).count();
+        short[at..] == long[at + 1..]
+    }
 }
 
 /// Whether two digit strings are one substitution or adjacent transposition apart.

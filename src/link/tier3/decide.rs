@@ -11,6 +11,7 @@ use super::{prob, Explanation, HOLDER_WEIGHT, HOLDER_WEIGHT_MANY};
 use crate::config::{Cardinality, Event, Thresholds};
 use crate::link::{Link, Outcome, Tier};
 use crate::normalize::{Person, Record};
+use crate::vn::id::IdKind;
 use crate::vn::name;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -196,6 +197,7 @@ pub fn decide(
         // is too damaged to trust; a person decides. (Generated 500 000-person province:
         // 352 such links, none right.)
         let contradicted = s.levels[Field::Id] == id_else
+            && records[i].id.kind == IdKind::Personal
             && links[i].other_person.is_none()
             && !near_id(&records[i].id.digits, &scorer.people[p as usize].pid.digits);
         let outcome = if pr >= thresholds.link && s.share >= thresholds.link && !contradicted {

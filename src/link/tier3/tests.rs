@@ -501,3 +501,18 @@ fn oversized_blocks_are_counted_in_every_map_a_rule_looks_up() {
     assert_eq!(oversized["surname_given_phonetic_birthyear"], 2);
     assert_eq!(oversized.len(), Rule::ALL.len() - 1, "every rule that looks up blocks: {oversized:?}");
 }
+
+/// An 11-digit value starting with 0 lost a digit somewhere (not its leading zero): the
+/// ID-typo index puts every digit back at every place, and the ID ladder counts one
+/// lost digit as one edit, so the record finds its person (it went to review, restored
+/// to `00…`).
+#[test]
+fn an_id_that_lost_a_digit_finds_its_person() {
+    let people = population();
+    let records = [record("01287999999", "Giang A Pao", "05/03/1987", true, "03424")];
+    let links = run(&people, &records, Cardinality::One);
+    assert_eq!((links[0].person, links[0].outcome), (Some(300), Outcome::Linked), "{:?}", links[0]);
+    let e = links[0].explanation.as_ref().unwrap();
+    assert_eq!(e.rule, "id_typo");
+    assert!(e.levels.iter().any(|l| l.0 == "id" && l.1 == "one_edit"), "{:?}", e.levels);
+}
