@@ -141,6 +141,29 @@ fn a_nul_byte_rejects_its_row_naming_the_column() {
     assert_conserved(&work.path().join("demo/runs/r1"));
 }
 
+/// Spreadsheet debris in an ID cell (an error value, a number in scientific notation,
+/// with a decimal point or comma) is no attempt at an ID: the row is a broken export
+/// row, rejected naming the ID column, and the rest is read.
+#[test]
+fn spreadsheet_debris_in_an_id_cell_rejects_its_row() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        let b = with_line(b, 2, |l| l.replacen("012087000101", "#REF!", 1).into_bytes());
+        let b = with_line(b, 3, |l| l.replacen("012192000102", "#N/A", 1).into_bytes());
+        with_line(b, 5, |l| l.replacen("012065000105", "\"1,20651E+11\"", 1).into_bytes())
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rej = rejected(&work, "insurance");
+    for (line, what) in [(2, "#REF!"), (3, "#N/A"), (5, "scientific notation")] {
+        assert!(
+            rej.iter().any(|(l, col, why)| *l == line && col == "Số CCCD/CMND" && why.contains(what)),
+            "line {line}: {rej:?}"
+        );
+    }
+    assert_conserved(&work.path().join("demo/runs/r1"));
+}
+
 /// A UTF-8 file with one row saved from a Windows-1258 editor: that row is rejected
 /// naming its column, the file stays UTF-8 and every other row is read.
 #[test]
