@@ -62,6 +62,8 @@ impl Name {
         if cleaned.is_empty() {
             return None;
         }
+        let cleaned = split_joined_syllables(cleaned);
+        let cleaned = cleaned.as_str();
         let canonical = text::canonical_tones(cleaned);
         let display = text::title_case(&canonical);
         let key = display.to_lowercase();
@@ -201,6 +203,99 @@ pub fn strip_title(cleaned: &str) -> (Option<Option<Sex>>, &str) {
         return (Some(*sex), &cleaned[start..]);
     }
     (None, cleaned)
+}
+
+/// Syllable onsets of Vietnamese spelling, folded (`vietnamese_text.md` §1), longest
+/// first; a syllable may also start with its vowel.
+const ONSETS: &[&str] = &[
+    "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d", "g", "h", "k", "l", "m", "n",
+    "p", "r", "s", "t", "v", "x", "",
+];
+
+/// Syllable codas, folded; a syllable may also end in its vowel.
+const CODAS: &[&str] = &["ng", "nh", "ch", "c", "m", "n", "p", "t", ""];
+
+/// Whether a folded string is one syllable of Vietnamese spelling: an onset, one to three
+/// vowel letters, a coda.
+fn is_syllable(s: &[u8]) -> bool {
+    ONSETS.iter().any(|onset| {
+        s.starts_with(onset.as_bytes()) && {
+            let rest = &s[onset.len()..];
+            CODAS.iter().any(|coda| {
+                rest.ends_with(coda.as_bytes()) && {
+                    let nucleus = &rest[..rest.len() - coda.len()];
+                    (1..=3).contains(&nucleus.len()) && nucleus.iter().all(|&b| is_vowel(b))
+                }
+            })
+        }
+    })
+}
+
+/// Where a folded word that is no syllable splits into syllables (`vanpau` → [3]: `van
+/// pau`): the fewest pieces, then the most pieces that start with a consonant (`thi mai`,
+/// not `thim ai`). `None` for a syllable, or a word that does not split.
+fn syllable_cuts(w: &[u8]) -> Option<Vec<usize>> {
+    if w.is_empty() || w.len() > 24 || is_syllable(w) || !w.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    // best[i]: (pieces, pieces without onset, cut before the last piece) for w[..i].
+    let mut best: Vec<Option<(usize, usize, usize)>> = vec![None; w.len() + 1];
+    best[0] = Some((0, 0, 0));
+    for end in 1..=w.len() {
+        for start in end.saturating_sub(8)..end {
+            let (Some((pieces, bare, _)), piece) = (best[start], &w[start..end]) else { continue };
+            if !is_syllable(piece) {
+                continue;
+            }
+            let bare = bare + usize::from(is_vowel(piece[0]));
+            let candidate = (pieces + 1, bare, start);
+            if best[end].is_none_or(|b| (candidate.0, candidate.1) < (b.0, b.1)) {
+                best[end] = Some(candidate);
+            }
+        }
+    }
+    let mut cuts = Vec::new();
+    let mut at = w.len();
+    while at > 0 {
+        let (_, _, start) = best[at]?;
+        if start > 0 {
+            cuts.push(start);
+        }
+        at = start;
+    }
+    cuts.reverse();
+    (!cuts.is_empty()).then_some(cuts)
+}
+
+/// A name whose syllables were typed together (`Lò Vănpấu`, `Thịmai`) with the spaces
+/// put back, by the syllable shapes of Vietnamese spelling; any other name as it is.
+fn split_joined_syllables(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, word) in name.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        // One folded letter per written letter (the name is NFC), so cut positions carry over.
+        let chars: Vec<char> = word.chars().collect();
+        let folded: Vec<u8> = chars
+            .iter()
+            .map(|c| text::fold(&c.to_string()).to_ascii_lowercase().bytes().next().unwrap_or(b'?'))
+            .collect();
+        match syllable_cuts(&folded) {
+            Some(cuts) if folded.len() == chars.len() => {
+                let mut last = 0;
+                for cut in cuts.into_iter().chain([chars.len()]) {
+                    if last > 0 {
+                        out.push(' ');
+                    }
+                    out.extend(&chars[last..cut]);
+                    last = cut;
+                }
+            }
+            _ => out.push_str(word),
+        }
+    }
+    out
 }
 
 fn is_vowel(c: u8) -> bool {
@@ -397,6 +492,28 @@ pub fn clearly_differ(a: &Name, b: &Name) -> bool {
 mod tests {
     use super::*;
     use unicode_normalization::UnicodeNormalization;
+
+    /// Syllables typed together (`Lò Vănpấu`, `Thịmai`) are the same name, a spacing
+    /// variant (`form`), not a NAME_MISMATCH; a word that is one syllable, or that no
+    /// syllables make up, stays as it is.
+    #[test]
+    fn syllables_run_together_are_the_same_name() {
+        for (raw, want) in [
+            ("Lò Vănpấu", "Lò Văn Pấu"),
+            ("Lường Thịmai", "Lường Thị Mai"),
+            ("Nguyễn Anhtuấn", "Nguyễn Anh Tuấn"),
+            ("Giàng Asử", "Giàng A Sử"),
+        ] {
+            let n = Name::parse(raw).unwrap();
+            assert_eq!(n.display, want, "{raw}");
+            let population = Name::parse(want).unwrap();
+            assert_eq!(compare(raw, &n, &population, false), NameRelation::Variant(VariantKind::Form), "{raw}");
+        }
+        for raw in ["Nguyễn Văn Khuyến", "Giàng A Nghiêng", "Hoàng Thị Quỳnh", "H'Mông Kpă", "Lò Văn Xyz"]
+        {
+            assert_eq!(Name::parse(raw).unwrap().display, text::title_case(&text::canonical_tones(raw)), "{raw}");
+        }
+    }
 
     /// Land registers write the owner with a title (`Ông`, `Bà`, `Hộ ông`, `HGĐ`, …): a
     /// quarter of land rows of the independent evaluation province, of which less than
