@@ -34,19 +34,22 @@ pub struct Name {
     pub title_sex: Option<Sex>,
 }
 
-/// Sino-Vietnamese and clan-spelling equivalents of minority surnames, folded
-/// (`names_vi.md`: Dao Tẩn = Đặng, Chảo = Triệu, Phàn = Bàn; Thái Quàng = Hoàng,
-/// Lường = Lương, Điêu = Đèo, Vì = Vi; Hà Nhì Lỳ = Lý, Pờ = Bờ). The second is the class.
-const SURNAME_CLASSES: &[(&str, &str)] = &[
-    ("tan", "dang"),
-    ("chao", "trieu"),
-    ("phan", "ban"),
-    ("quang", "hoang"),
-    ("dieu", "deo"),
-    ("vi", "vi"),
-    ("ly", "li"),
-    ("po", "bo"),
-];
+/// Sino-Vietnamese and clan-spelling equivalents of minority surnames, folded: each name
+/// of `rules/surname_classes.csv` (from `names_vi.md`; Dao Tẩn = Đặng, Mông Vàng = Vương
+/// = Hoàng, Sùng = Tống, …) to the name of its class.
+fn surname_class(folded: &str) -> Option<&'static str> {
+    static CLASSES: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    let classes = CLASSES.get_or_init(|| {
+        let rows = include_str!("../../rules/surname_classes.csv").lines().filter(|l| !l.starts_with('#')).skip(1);
+        rows.map(|row| {
+            let mut cells = row.split(',');
+            let (name, class) = (cells.next().unwrap_or(""), cells.next().unwrap_or(""));
+            (text::fold(name), text::fold(class))
+        })
+        .collect()
+    });
+    classes.iter().find(|(name, _)| name == folded).map(|(_, class)| class.as_str())
+}
 
 /// Middle names that registries drop, add or abbreviate (`names_vi.md`).
 const DROPPABLE_MIDDLES: &[&str] = &["thi", "van", "a", "seo", "mi"];
@@ -117,7 +120,7 @@ impl Name {
         let mut out = Vec::new();
         for (i, syl) in self.folded.split(' ').enumerate() {
             let syl =
-                if i == 0 { SURNAME_CLASSES.iter().find(|(a, _)| *a == syl).map_or(syl, |(_, b)| *b) } else { syl };
+                if i == 0 { surname_class(syl).unwrap_or(syl) } else { syl };
             out.push(phonetic_syllable(&iy_syllable(syl)));
         }
         out.join(" ")
@@ -492,6 +495,28 @@ pub fn clearly_differ(a: &Name, b: &Name) -> bool {
 mod tests {
     use super::*;
     use unicode_normalization::UnicodeNormalization;
+
+    /// Mông and Dao clans written with their Sino-Vietnamese names in another registry
+    /// (`rules/surname_classes.csv`, from names_vi.md): the same name, a spelling
+    /// variant; a different given name is still another person.
+    #[test]
+    fn sino_vietnamese_surname_equivalents_are_spelling_variants() {
+        for (a, b) in [
+            ("Vàng Thị Dợ", "Hoàng Thị Dợ"),
+            ("Vàng Thị Dợ", "Vương Thị Dợ"),
+            ("Sùng A Chứ", "Tống A Chứ"),
+            ("Xùng A Chứ", "Tống A Chứ"),
+            ("Giàng A Páo", "Dương A Páo"),
+            ("Thào A Lử", "Đào A Lử"),
+            ("Lầu Thị Mai", "Lưu Thị Mai"),
+            ("Tẩn Láo Lở", "Đặng Láo Lở"),
+        ] {
+            let (x, y) = (Name::parse(a).unwrap(), Name::parse(b).unwrap());
+            assert_eq!(compare(a, &x, &y, false), NameRelation::Variant(VariantKind::Spelling), "{a} / {b}");
+        }
+        let (x, y) = (Name::parse("Vàng Thị Dợ").unwrap(), Name::parse("Hoàng Thị Mai").unwrap());
+        assert_eq!(compare("Vàng Thị Dợ", &x, &y, false), NameRelation::Mismatch);
+    }
 
     /// Syllables typed together (`Lò Vănpấu`, `Thịmai`) are the same name, a spacing
     /// variant (`form`), not a NAME_MISMATCH; a word that is one syllable, or that no
