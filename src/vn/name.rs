@@ -119,8 +119,7 @@ impl Name {
     pub fn phonetic(&self) -> String {
         let mut out = Vec::new();
         for (i, syl) in self.folded.split(' ').enumerate() {
-            let syl =
-                if i == 0 { surname_class(syl).unwrap_or(syl) } else { syl };
+            let syl = if i == 0 { surname_class(syl).unwrap_or(syl) } else { syl };
             out.push(phonetic_syllable(&iy_syllable(syl)));
         }
         out.join(" ")

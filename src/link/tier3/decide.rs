@@ -14,7 +14,7 @@ use crate::normalize::{Person, Record};
 use crate::vn::id::IdKind;
 use crate::vn::name;
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 /// A record's best candidate.
 pub struct Scored {
@@ -27,6 +27,8 @@ pub struct Scored {
     runner_up: Option<(u32, f64)>,
     /// The best's share of the candidates' evidence.
     share: f64,
+    /// The weight of what the candidate already holds in the registry.
+    holds: f64,
 }
 
 /// Weighs candidate pairs with a trained model.
@@ -36,8 +38,10 @@ pub struct Scorer<'a> {
     trained: &'a Trained,
     prior_w: f64,
     n_people: f64,
-    /// People who already hold a record linked by ID in this registry.
-    holders: HashSet<u32>,
+    /// People who already hold a record linked by ID in this registry: the first such
+    /// record.
+    holders: HashMap<u32, usize>,
+    records: &'a [Record],
     holder_weight: f64,
     /// The name levels that agree on the name itself (exact, same letters), weighed by
     /// the name's frequency.
@@ -50,20 +54,23 @@ impl<'a> Scorer<'a> {
     /// second one: only a duplicate would. Measured on a generated 500 000-person
     /// province, among review ties where exactly one namesake held an ID-linked record,
     /// the other one was the person in 826 of 826 cases. The penalty is the log-odds of a
-    /// duplicate, so a clear duplicate (same date, same commune) still links.
+    /// duplicate, so a clear duplicate (same date, same commune) still links. A record that
+    /// says exactly what the holder's record says of the person ([`copies`]) is the same
+    /// record entered twice: no penalty, it links, and assess reports the duplicate.
     pub fn new(
         people: &'a [Person],
         idx: &'a Index,
         trained: &'a Trained,
         prior: f64,
-        links: &[Link],
+        (records, links): (&'a [Record], &[Link]),
         cardinality: Cardinality,
     ) -> Scorer<'a> {
-        let holders = links
-            .iter()
-            .filter(|l| l.outcome == Outcome::Linked && l.tier.is_some())
-            .filter_map(|l| l.person)
-            .collect();
+        let mut holders = HashMap::default();
+        for (i, l) in links.iter().enumerate() {
+            if let (Outcome::Linked, Some(_), Some(p)) = (l.outcome, l.tier, l.person) {
+                holders.entry(p).or_insert(i);
+            }
+        }
         Scorer {
             people,
             idx,
@@ -71,6 +78,7 @@ impl<'a> Scorer<'a> {
             prior_w: (prior / (1.0 - prior)).log2(),
             n_people: people.len().max(1) as f64,
             holders,
+            records,
             holder_weight: if cardinality == Cardinality::Many { HOLDER_WEIGHT_MANY } else { HOLDER_WEIGHT },
             name_agrees: Field::Name.level("same_letters"),
         }
@@ -90,13 +98,20 @@ impl<'a> Scorer<'a> {
 
     /// The best of a record's candidates, with its runner-up and share of the evidence.
     pub fn best(&self, r: &Record, rk: &NameKeys, cands: &[(u32, Rule)]) -> Option<Scored> {
-        let mut best: Vec<(f64, u32, Rule, Levels)> = cands
+        let levels: Vec<Levels> = cands
             .iter()
-            .map(|&(p, rule)| {
-                let lv = Pair::new(r, rk, &self.people[p as usize], &self.idx.names[p as usize]).levels();
-                let holds = if self.holders.contains(&p) { self.holder_weight } else { 0.0 };
+            .map(|&(p, _)| Pair::new(r, rk, &self.people[p as usize], &self.idx.names[p as usize]).levels())
+            .collect();
+        let mut best: Vec<(f64, u32, Rule, Levels, f64)> = cands
+            .iter()
+            .zip(&levels)
+            .map(|(&(p, rule), &lv)| {
+                // A namesake the record matches as well (the same levels) is who the
+                // holder penalty is for; without one, a copy of the held record is exempt.
+                let alone = levels.iter().filter(|other| **other == lv).count() == 1;
+                let holds = self.holds(r, p, alone);
                 let w = self.prior_w + holds + lv.compared().map(|(f, l)| self.field_weight(f, l, p)).sum::<f64>();
-                (w, p, rule, lv)
+                (w, p, rule, lv, holds)
             })
             .collect();
         let rank = &self.idx.rank;
@@ -105,13 +120,14 @@ impl<'a> Scorer<'a> {
         // of one birth year split it, a second candidate in another commune with another
         // date barely takes any.
         let share = best.first().map_or(0.0, |b| 1.0 / best.iter().map(|c| (c.0 - b.0).exp2()).sum::<f64>());
-        best.first().map(|&(weight, person, rule, levels)| Scored {
+        best.first().map(|&(weight, person, rule, levels, holds)| Scored {
             person,
             rule,
             levels,
             weight,
-            runner_up: best.get(1).map(|&(w2, p2, _, _)| (p2, prob(w2))),
+            runner_up: best.get(1).map(|&(w2, p2, ..)| (p2, prob(w2))),
             share,
+            holds,
         })
     }
 
@@ -126,6 +142,18 @@ impl<'a> Scorer<'a> {
             .collect()
     }
 
+    /// The weight of what the candidate already holds in the registry: none, the
+    /// registry's holder weight, or none again for a copy of the held record in a registry
+    /// of one record per person (one record entered twice) when no other candidate is
+    /// matched as well (`alone`).
+    fn holds(&self, r: &Record, p: u32, alone: bool) -> f64 {
+        match self.holders.get(&p) {
+            None => 0.0,
+            Some(&held) if alone && self.holder_weight < 0.0 && copies(&self.records[held], r) => 0.0,
+            Some(_) => self.holder_weight,
+        }
+    }
+
     /// What `explain` shows of a scored pair.
     fn explanation(&self, s: &Scored, contradicted: bool) -> Explanation {
         let mut levels: Vec<_> = s
@@ -133,7 +161,7 @@ impl<'a> Scorer<'a> {
             .compared()
             .map(|(f, l)| (f.label(), f.level_label(l), (self.field_weight(f, l, s.person) * 1000.0).round() / 1000.0))
             .collect();
-        if self.holders.contains(&s.person) {
+        if s.holds != 0.0 {
             levels.push(("registry", "already_holds_a_record", self.holder_weight));
         }
         if contradicted {

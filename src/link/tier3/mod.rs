@@ -128,7 +128,7 @@ pub fn link(
     // by PRIOR_SCALE. (A prior over the blocked pairs, as before, ignores that a record
     // outside the population often finds a namesake of its birth year and commune.)
     let prior = (0.9 * PRIOR_SCALE / people.len().max(1) as f64).clamp(1e-9, 0.5);
-    let scorer = decide::Scorer::new(people, idx, &trained, prior, links, cardinality);
+    let scorer = decide::Scorer::new(people, idx, &trained, prior, (records, links), cardinality);
     let scored = scorer.score_all(records, &todo);
     decide::decide(&scorer, &scored, &unlinked, records, links, thresholds, cardinality);
     model(&trained, prior, &cands, idx)

@@ -516,3 +516,24 @@ fn an_id_that_lost_a_digit_finds_its_person() {
     assert_eq!(e.rule, "id_typo");
     assert!(e.levels.iter().any(|l| l.0 == "id" && l.1 == "one_edit"), "{:?}", e.levels);
 }
+
+/// A second record of one person without an ID, saying what the first (linked by its
+/// ID) says of the person, is that record entered twice: it links beside it, for assess
+/// to report DUPLICATE_RECORD, instead of going to review under the holder penalty. A
+/// record that says something else of the person keeps the penalty.
+#[test]
+fn a_copy_without_id_of_an_id_linked_record_links_as_its_duplicate() {
+    let people = population();
+    let with_id = record("012187888888", "Lò Thị Xuân", "1987", false, "03595");
+    let mut copy = record("", "Lò Thị Xuân", "1987", false, "03595");
+    copy.record_id = "R-copy".into();
+    let links = run(&people, &[with_id.clone(), copy], Cardinality::One);
+    assert_eq!((links[1].person, links[1].outcome), (Some(301), Outcome::Linked), "{:?}", links[1]);
+    let levels = &links[1].explanation.as_ref().unwrap().levels;
+    assert!(!levels.iter().any(|l| l.1 == "already_holds_a_record"), "{levels:?}");
+    let mut other = record("", "Lò Thị Xuân", "1987", true, "03595");
+    other.record_id = "R-other".into();
+    let links = run(&people, &[with_id, other], Cardinality::One);
+    let levels = &links[1].explanation.as_ref().unwrap().levels;
+    assert!(levels.iter().any(|l| l.1 == "already_holds_a_record"), "{levels:?}");
+}
