@@ -8,7 +8,8 @@ use crate::normalize::{Person, Record};
 use crate::vn::date::PartialDate;
 use rustc_hash::FxHashMap;
 
-/// `EXPECTED_ABSENT`: living residents of the rules' age range that no record links to.
+/// `EXPECTED_ABSENT`: living residents of the rules' age range (completed years on the
+/// run's reference day) that no record links to.
 pub(super) fn coverage(people: &[Person], links: &[Link], rules: &Rules, today: &PartialDate) -> Option<Coverage> {
     let c = rules.coverage.as_ref()?;
     let mut linked = vec![false; people.len()];
@@ -20,7 +21,7 @@ pub(super) fn coverage(people: &[Person], links: &[Link], rules: &Rules, today: 
     let mut cov = Coverage::default();
     for (i, p) in people.iter().enumerate() {
         let Some(d) = p.dob else { continue };
-        let age = today.year - d.year;
+        let age = crate::vn::date::completed_years(&d, today);
         if !p.alive || age < c.min_age || age > c.max_age {
             continue;
         }

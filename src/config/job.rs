@@ -80,6 +80,11 @@ pub struct Job {
     /// Seed recorded in the manifest (and used by sampling stages).
     #[serde(default)]
     pub seed: u64,
+    /// The date of the extract (`YYYY-MM-DD`): the run's reference day, on which ages are
+    /// counted (coverage) and after which dates are in the future. Default: the day the
+    /// job runs. Recorded in the manifest.
+    #[serde(default)]
+    pub reference_date: Option<String>,
     /// Thresholds.
     #[serde(default)]
     pub thresholds: Thresholds,

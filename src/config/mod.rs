@@ -206,9 +206,20 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
             }
         }
     }
-    let today = opts.today.unwrap_or_else(today);
+    let clock = opts.today.unwrap_or_else(today);
+    let reference = job.reference_date.as_deref().and_then(|d| {
+        match crate::vn::date::parse(d, crate::vn::date::DayOrder::Dmy, &clock) {
+            Ok(Some(date)) if date.day != 0 => Some(date),
+            _ => {
+                out.push(problem(job_path, "reference_date", format!("'{d}' is not a date (YYYY-MM-DD)")));
+                None
+            }
+        }
+    });
+    // A reference day given by the caller (tests, `generate`'s own job) wins over the job's.
+    let today = opts.today.or(reference).unwrap_or(clock);
     let run_id =
-        opts.run_id.clone().unwrap_or_else(|| format!("{:04}-{:02}-{:02}", today.year, today.month, today.day));
+        opts.run_id.clone().unwrap_or_else(|| format!("{:04}-{:02}-{:02}", clock.year, clock.month, clock.day));
     if !run_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         || run_id.is_empty()
         || run_id.len() > 64

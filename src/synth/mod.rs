@@ -201,6 +201,7 @@ const JOB: &str = r#"# A synthetic Lai Châu province written by `doisoat genera
 # this file; the truth of every registry row is in truth/.
 province = "12"
 run_root = "runs"
+reference_date = "DATE"
 seed = SEED
 
 [population]
@@ -304,6 +305,10 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     for (name, text) in crate::config::DEFAULT_RULES {
         write(&dir.join(name), text.as_bytes())?;
     }
-    write(&dir.join("job.toml"), JOB.replace("SEED", &opts.seed.to_string()).as_bytes())?;
+    let t = opts.today;
+    let job = JOB
+        .replace("SEED", &opts.seed.to_string())
+        .replace("DATE", &format!("{:04}-{:02}-{:02}", t.year, t.month, t.day));
+    write(&dir.join("job.toml"), job.as_bytes())?;
     Ok(Summary { job: dir.join("job.toml"), people: people.len(), registries: summary })
 }

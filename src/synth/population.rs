@@ -85,6 +85,12 @@ impl Person {
     pub fn age(&self, today: &PartialDate) -> i32 {
         today.year - self.dob.year
     }
+
+    /// Age in completed years on `today` (the year difference when the day of birth is
+    /// unknown), as coverage counts it.
+    pub fn completed_age(&self, today: &PartialDate) -> i32 {
+        crate::vn::date::completed_years(&self.dob, today)
+    }
 }
 
 /// (group, part, sex) → (names, weights).

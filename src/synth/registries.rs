@@ -450,18 +450,16 @@ pub fn education(rng: &mut Rng, r: &Rates, w: &World) -> (Registry, Vec<String>)
         counter += 1;
         format!("HS{:09}", counter * 101)
     };
-    let mut absent = Vec::new();
+    let mut enrolled = HashSet::new();
     for p in w.people {
         let age = p.age(&w.today);
         if !(3..=18).contains(&age) {
             continue;
         }
         if p.death.is_some() || !rng.chance(0.9) {
-            if (6..=17).contains(&age) && p.death.is_none() {
-                absent.push(p.pid.clone());
-            }
             continue;
         }
+        enrolled.insert(p.pid.as_str());
         let mut rates = r.clone();
         if age < 10 {
             rates.id_missing = (r.id_missing * 1.6).min(0.9);
@@ -516,6 +514,15 @@ pub fn education(rng: &mut Rng, r: &Rates, w: &World) -> (Registry, Vec<String>)
     let (id_col, dob_col) = (reg.col("Mã học sinh"), reg.col("Ngày sinh"));
     duplicate(rng, r.duplicate, id_col, &mut |orig| format!("{orig}-2"), None, &mut reg);
     malform(rng, r.malformed_row, Some(dob_col), &mut reg);
+    // The residents the school register should hold (living, 6–17 in completed years on
+    // the reference day) and does not.
+    let absent = w
+        .people
+        .iter()
+        .filter(|p| p.death.is_none() && (6..=17).contains(&p.completed_age(&w.today)))
+        .filter(|p| !enrolled.contains(p.pid.as_str()))
+        .map(|p| p.pid.clone())
+        .collect();
     (reg, absent)
 }
 

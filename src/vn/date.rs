@@ -302,9 +302,31 @@ fn text_date(s: &str, today: &PartialDate) -> Result<PartialDate, String> {
     PartialDate::new(year, month, day)
 }
 
+/// Age in completed years on `today` of someone born on `dob`: the year difference, less
+/// one before the birthday; the year difference when the month or day is unknown.
+pub fn completed_years(dob: &PartialDate, today: &PartialDate) -> i32 {
+    let years = today.year - dob.year;
+    if dob.month == 0 || dob.day == 0 {
+        return years;
+    }
+    years - i32::from((today.month, today.day) < (dob.month, dob.day))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ages in completed years on the reference day: the year difference less one before
+    /// the birthday (a child born in December is 5, not 6, in November of its sixth year).
+    #[test]
+    fn ages_in_completed_years() {
+        let today = PartialDate::new(2026, 11, 29).unwrap();
+        let age = |y, m, d| completed_years(&PartialDate { year: y, month: m, day: d }, &today);
+        assert_eq!(age(2020, 12, 15), 5);
+        assert_eq!(age(2020, 11, 29), 6);
+        assert_eq!(age(2020, 1, 1), 6);
+        assert_eq!(age(2020, 0, 0), 6);
+    }
 
     const TODAY: PartialDate = PartialDate { year: 2026, month: 11, day: 29 };
 

@@ -1,6 +1,6 @@
 //! Run behaviour: determinism, atomic publishing, gates, the feed, changes between runs.
 
-use crate::{code, files, stderr, Work};
+use crate::{code, files, manifest, stderr, Work};
 use std::path::Path;
 
 /// The data files of a run: all but the manifest and the report, which carry timings.
@@ -372,4 +372,22 @@ fn a_run_killed_at_any_point_leaves_the_previous_run_intact() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A job's `reference_date` (the date of the extract) is the run's reference day: the
+/// manifest records it, and coverage counts ages on it, not on the machine's clock.
+#[test]
+fn the_jobs_reference_date_is_the_runs_reference_day() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let text = std::fs::read_to_string(&job).unwrap();
+    std::fs::write(&job, text.replacen("seed = 0", "seed = 0\nreference_date = \"2026-01-15\"", 1)).unwrap();
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let m = manifest(&work.path().join("demo/runs/r1"));
+    assert_eq!(m["reference_date"], "2026-01-15");
+    std::fs::write(&job, text.replacen("seed = 0", "seed = 0\nreference_date = \"15/13/2026\"", 1)).unwrap();
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r2"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("reference_date"), "{}", stderr(&out));
 }
