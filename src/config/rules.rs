@@ -273,6 +273,11 @@ pub struct Rules {
     pub version: Option<String>,
     /// Column header → canonical field.
     pub columns: BTreeMap<String, Field>,
+    /// A value for every row of the file, for a field it has no column for: a deaths
+    /// export has no event-type column, every row is a death (`[values] event_type =
+    /// "Khai tử"`).
+    #[serde(default)]
+    pub values: BTreeMap<Field, String>,
     /// Fields every record should have (counted in đủ; an unreadable value rejects the row).
     #[serde(default)]
     pub required: Vec<Field>,
@@ -344,9 +349,9 @@ impl Rules {
         self.columns.iter().find(|(_, f)| **f == field).map(|(c, _)| c.as_str())
     }
 
-    /// Whether a field is mapped.
+    /// Whether a field is mapped to a column or given a value for every row.
     pub fn has(&self, field: Field) -> bool {
-        self.column_of(field).is_some()
+        self.column_of(field).is_some() || self.values.contains_key(&field)
     }
 }
 
@@ -390,6 +395,18 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
                 path,
                 format!("columns.\"{column}\""),
                 format!("'{}' is a population-only field", field.name()),
+            ));
+        }
+    }
+    for field in rules.values.keys() {
+        let key = format!("values.{}", field.name());
+        if rules.column_of(*field).is_some() {
+            out.push(problem(path, key, format!("'{}' is both mapped to a column and given a value", field.name())));
+        } else if matches!(field, Field::RecordId | Field::Id | Field::FullName) {
+            out.push(problem(
+                path,
+                key,
+                format!("'{}' differs from row to row: it cannot have one value", field.name()),
             ));
         }
     }

@@ -85,6 +85,8 @@ pub struct Layout {
     /// field by field many times: an array, not a hash map).
     index: [Option<u8>; FIELD_SLOTS],
     columns: Vec<(Field, String)>,
+    /// The rules' value for every row, for fields without a column.
+    values: Vec<(Field, String)>,
 }
 
 impl Layout {
@@ -94,7 +96,13 @@ impl Layout {
             layout.index[*field as usize] = Some(layout.columns.len() as u8);
             layout.columns.push((*field, column.clone()));
         }
+        layout.values = rules.values.iter().map(|(f, v)| (*f, v.clone())).collect();
         layout
+    }
+
+    /// The rules' value of a field for every row ("" when none).
+    fn value(&self, field: Field) -> &str {
+        self.values.iter().find(|(f, _)| *f == field).map_or("", |(_, v)| v.as_str())
     }
 
     /// The column header mapped to a field.
@@ -117,13 +125,17 @@ impl Row {
         Row { line, text, ends }
     }
 
-    /// The raw text of a field ("" when not mapped or empty).
-    pub fn get<'a>(&'a self, layout: &Layout, field: Field) -> &'a str {
-        layout.index[field as usize].map_or("", |i| {
-            let i = i as usize;
-            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-            &self.text[start..self.ends[i] as usize]
-        })
+    /// The raw text of a field: the row's, or the rules' value for every row ("" when
+    /// neither or empty).
+    pub fn get<'a>(&'a self, layout: &'a Layout, field: Field) -> &'a str {
+        layout.index[field as usize].map_or_else(
+            || layout.value(field),
+            |i| {
+                let i = i as usize;
+                let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+                &self.text[start..self.ends[i] as usize]
+            },
+        )
     }
 }
 

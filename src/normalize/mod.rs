@@ -253,7 +253,7 @@ where
         })
 }
 
-fn commune_key<'a>(row: &'a Row, layout: &Layout, commune: Field, address: Field) -> CommuneKey<'a> {
+fn commune_key<'a>(row: &'a Row, layout: &'a Layout, commune: Field, address: Field) -> CommuneKey<'a> {
     let written = row.get(layout, commune).trim();
     // A written commune decides alone (see resolve_commune): the address stays out of
     // the key, which keeps the memo small and its lookups short.

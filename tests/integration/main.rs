@@ -6,6 +6,7 @@
 
 mod architecture;
 mod cli;
+mod exports;
 mod golden;
 mod hostile;
 mod normalize_table;

@@ -1,0 +1,75 @@
+//! Agency exports as they really come (titles before owners' names, addresses without
+//! commas, files without a column every row shares): each form end to end, on rows of the
+//! hand-made population (`fixtures/scenarios/population.csv`).
+
+use crate::{code, root, stderr, Work};
+use std::path::PathBuf;
+
+/// Writes a job with one registry (`file` with `rules`) against the scenario population
+/// and runs it; gives the run folder.
+fn run_export(work: &Work, agency: &str, file: &str, rules: &str) -> PathBuf {
+    let dir = work.path();
+    std::fs::write(dir.join("export.csv"), file).unwrap();
+    std::fs::write(dir.join("export.toml"), rules).unwrap();
+    let population = root().join("fixtures/scenarios/population.csv");
+    let population_rules = root().join("rules/population.toml");
+    let job = format!(
+        "province = \"12\"\nreference_date = \"2026-11-29\"\n\n[population]\nfile = {population:?}\nrules = {population_rules:?}\n\n\
+         [[registry]]\nagency = \"{agency}\"\nname = \"{agency}\"\nfile = \"export.csv\"\nrules = \"export.toml\"\n"
+    );
+    std::fs::write(dir.join("job.toml"), job).unwrap();
+    let out = work.run(&["run", "--job", "job.toml", "--run-id", "r"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    dir.join("runs/r").join(agency)
+}
+
+/// The `discrepancies.csv` rows of a run folder as (record ID, code, note).
+fn found(agency_dir: &std::path::Path) -> Vec<(String, String, String)> {
+    let mut reader = csv::Reader::from_path(agency_dir.join("discrepancies.csv")).unwrap();
+    reader.records().map(|r| r.unwrap()).map(|r| (r[2].to_string(), r[6].to_string(), r[18].to_string())).collect()
+}
+
+/// A deaths export has no event-type column: every row is a death. `[values]` says so,
+/// and DEATH_NOT_IN_POPULATION fires for a death the population has not recorded
+/// (without it, it never could).
+#[test]
+fn a_deaths_export_without_an_event_column_says_so_in_its_rules() {
+    let work = Work::new();
+    let file = "Số đăng ký,Ngày đăng ký,Họ và tên,Ngày sinh,Giới tính,Số định danh\n\
+                KT-2026-002,10/10/2026,Quàng Thị Hoa,1958,Nữ,012158000113\n\
+                KT-2024-007,15/03/2024,Nguyễn Văn Hòa,01/01/1965,Nam,012065000105\n";
+    let rules = "kind = \"registry\"\ncardinality = \"one_per_event\"\nrequired = [\"record_id\", \"full_name\"]\n\n\
+                 [columns]\n\"Số đăng ký\" = \"record_id\"\n\"Ngày đăng ký\" = \"event_date\"\n\"Họ và tên\" = \"full_name\"\n\
+                 \"Ngày sinh\" = \"dob\"\n\"Giới tính\" = \"sex\"\n\"Số định danh\" = \"id\"\n\n\
+                 [values]\nevent_type = \"Khai tử\"\n\n[events]\ndeath = [\"Khai tử\"]\n";
+    let rows = found(&run_export(&work, "civil_status", file, rules));
+    assert!(rows.iter().any(|(id, code, _)| id == "KT-2026-002" && code == "DEATH_NOT_IN_POPULATION"), "{rows:?}");
+    assert!(!rows.iter().any(|(id, code, _)| id == "KT-2024-007" && code == "DEATH_NOT_IN_POPULATION"), "{rows:?}");
+    // A value for a field that is also mapped is a rules problem.
+    let both = rules.replace("[values]", "[values]\nfull_name = \"x\"");
+    std::fs::write(work.path().join("export.toml"), both).unwrap();
+    let out = work.run(&["check-rules", "job.toml"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("values.full_name"), "{}", stderr(&out));
+}
+
+/// Land owners written with a title, addresses without commas or type words: the
+/// owners link to their people (by name, birth year and commune, no ID) and no title
+/// becomes a surname.
+#[test]
+fn titled_owners_and_addresses_without_commas_link() {
+    let work = Work::new();
+    let file = "Mã thửa,Tên chủ sử dụng,Năm sinh,Số giấy tờ,Địa chỉ chủ sử dụng,Tình trạng GCN\n\
+                T1,Ông Giàng A Páo,1987,,Bản Nà Tăm - xã Bản Bo - huyện Tam Đường,Đã cấp GCN\n\
+                T2,Hộ bà Vàng Thị Mỷ,1992,,Bản Nà Tăm X Bản Bo H Tam Đường,Đã cấp GCN\n\
+                T3,HGĐ Lò Thị Xuân,1980,,UBND xã Than Uyên,Đã cấp GCN\n";
+    let rules = std::fs::read_to_string(root().join("rules/land.toml")).unwrap();
+    let dir = run_export(&work, "land", file, &rules);
+    let rows = found(&dir);
+    for id in ["T1", "T2", "T3"] {
+        assert!(!rows.iter().any(|(r, code, _)| r == id && code == "NOT_IN_POPULATION"), "{id}: {rows:?}");
+        assert!(!rows.iter().any(|(r, code, _)| r == id && code == "NAME_MISMATCH"), "{id}: {rows:?}");
+    }
+    let linked = std::fs::read_to_string(dir.join("../manifest.json")).unwrap();
+    assert!(linked.contains("\"linked\": 3"), "{linked}");
+}
