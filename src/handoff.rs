@@ -25,6 +25,8 @@ pub struct FileInfo {
     pub rows: u64,
     /// Encoding the file was decoded from.
     pub encoding: &'static str,
+    /// Mapped columns most of whose sampled values do not parse.
+    pub warnings: Vec<String>,
 }
 
 /// SHA-256 and size of a file.
@@ -83,6 +85,8 @@ pub struct RunReport {
     pub failed_gates: Vec<String>,
     /// Population rows loaded and rejected.
     pub population: (u64, u64),
+    /// Warnings on the inputs' mapped columns, each with its input (agency key).
+    pub warnings: Vec<(String, String)>,
 }
 
 /// One agency's line in the run summary.

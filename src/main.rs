@@ -205,6 +205,9 @@ fn summary(report: &RunReport) -> String {
         report.population.0, report.population.1
     ));
     out.push_str(&format!("since the previous run: {fixed} discrepancies fixed, {new} new\n"));
+    for (input, w) in &report.warnings {
+        out.push_str(&format!("warning: {input}: {w}\n"));
+    }
     out.push_str(&format!("run folder: {}\n", report.run_dir.display()));
     out
 }
@@ -328,8 +331,11 @@ fn main() -> ExitCode {
             print!("{e}");
             ExitCode::SUCCESS
         }),
-        Command::CheckRules { path } => doisoat::pipeline::check_rules(&path).map(|n| {
+        Command::CheckRules { path } => doisoat::pipeline::check_rules(&path).map(|(n, warnings)| {
             println!("{}: {n} file(s) checked, no problems", path.display());
+            for w in warnings {
+                println!("warning: {w}");
+            }
             ExitCode::SUCCESS
         }),
         Command::Normalize { kind, province, header, values } => {

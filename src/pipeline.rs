@@ -13,6 +13,7 @@ use crate::link;
 use crate::normalize::{self, Person};
 use crate::publish;
 use crate::score::{self, Counts};
+use crate::vn::date::PartialDate;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,9 +24,22 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
     config::load(job_path, opts, &ingest::read_headers)
 }
 
-/// Checks a job or a folder of rules files ([`config::check`]); gives the files checked.
-pub fn check_rules(path: &Path) -> Result<usize> {
-    config::check(path, &ingest::read_headers)
+/// Checks a job or a folder of rules files ([`config::check`]); gives the files checked
+/// and, for a job, the warnings of its inputs' mapped columns (read and sampled: most
+/// values of a commune, address, date or ID column that do not parse), each with its file.
+pub fn check_rules(path: &Path) -> Result<(usize, Vec<String>)> {
+    let checked = config::check(path, &ingest::read_headers)?;
+    if path.is_dir() {
+        return Ok((checked, Vec::new()));
+    }
+    let cfg = load(path, &RunOptions::default())?;
+    let mut warnings = Vec::new();
+    for input in std::iter::once(&cfg.population).chain(&cfg.registries) {
+        let table = ingest::read(&input.path, &input.rules)?;
+        let info = file_info(&input.path, &table, &input.rules, &cfg.province, &cfg.today);
+        warnings.extend(info.warnings.iter().map(|w| format!("{}: {w}", input.path.display())));
+    }
+    Ok((checked, warnings))
 }
 
 /// Receives progress from a run. The binary renders it; the library never prints.
@@ -144,13 +158,7 @@ fn compute(
     progress.stage("ingest", "population");
     let pop = &config.population;
     let pop_table = timer.time("ingest", || ingest::read(&pop.path, &pop.rules))?;
-    let population_file = FileInfo {
-        path: pop.path.clone(),
-        size: pop_table.size,
-        sha256: pop_table.sha256.clone(),
-        rows: pop_table.rows_read,
-        encoding: pop_table.encoding.label(),
-    };
+    let population_file = file_info(&pop.path, &pop_table, &pop.rules, province, &today);
     progress.stage("normalize", "population");
     let (people, population_rejected) =
         timer.time("normalize", || normalize::people(&pop_table, &pop.rules, province, &today));
@@ -166,13 +174,7 @@ fn compute(
             let (table, ms) = tables.recv().expect("the reader thread sends one table per registry until one fails");
             timer.add("ingest", ms);
             let table = table?;
-            let file = FileInfo {
-                path: input.path.clone(),
-                size: table.size,
-                sha256: table.sha256.clone(),
-                rows: table.rows_read,
-                encoding: table.encoding.label(),
-            };
+            let file = file_info(&input.path, &table, &input.rules, province, &today);
             progress.stage("normalize", &input.agency);
             let (records, rejected) =
                 timer.time("normalize", || normalize::records(&table, &input.rules, province, &today));
@@ -230,4 +232,27 @@ fn compute(
         timings: timer.timings,
     };
     Ok((data, written, stages_done))
+}
+
+/// A file as read, with the warnings of its mapped columns (most sampled values of a
+/// commune, address, date or ID column that do not parse).
+fn file_info(
+    path: &Path,
+    table: &ingest::Table,
+    rules: &config::Rules,
+    province: &str,
+    today: &PartialDate,
+) -> FileInfo {
+    let warnings = normalize::profile::profile(table, rules, province, today)
+        .iter()
+        .filter_map(normalize::profile::ColumnProfile::warning)
+        .collect();
+    FileInfo {
+        path: path.to_path_buf(),
+        size: table.size,
+        sha256: table.sha256.clone(),
+        rows: table.rows_read,
+        encoding: table.encoding.label(),
+        warnings,
+    }
 }

@@ -7,6 +7,8 @@
 //! optional field it is treated as absent. The kernels live in [`crate::vn`] as plain functions
 //! with their own tests; this module only applies them to rows.
 
+pub mod profile;
+
 use crate::config::{CodeEra, Event, Field, Rules};
 use crate::ingest::{Layout, Rejected, Row, Table};
 use crate::vn::address;

@@ -176,6 +176,10 @@ impl Publisher {
             agencies: summaries,
             failed_gates,
             population: (data.people.len() as u64, data.population_rejected.len() as u64),
+            warnings: std::iter::once(("population", &data.population_file))
+                .chain(data.agencies.iter().map(|a| (a.input.agency.as_str(), &a.file)))
+                .flat_map(|(agency, file)| file.warnings.iter().map(move |w| (agency.to_string(), w.clone())))
+                .collect(),
         })
     }
 }

@@ -114,6 +114,9 @@ struct InputEntry<'a> {
     encoding: &'static str,
     rules: &'a PathBuf,
     conservation: Conservation,
+    /// Mapped columns most of whose sampled values do not parse.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
 }
 
 /// The rows of an input by outcome.
@@ -226,6 +229,7 @@ fn manifest(data: &RunData, stage_timings: Vec<StageTiming>) -> Manifest<'_> {
             loaded: data.people.len(),
             rejected: data.population_rejected.len(),
         },
+        warnings: &pop.warnings,
     }];
     for a in &data.agencies {
         inputs.push(InputEntry {
@@ -238,6 +242,7 @@ fn manifest(data: &RunData, stage_timings: Vec<StageTiming>) -> Manifest<'_> {
             encoding: a.file.encoding,
             rules: &a.input.rules_path,
             conservation: Conservation::Registry(a.counts),
+            warnings: &a.file.warnings,
         });
     }
     let rules = std::iter::once(&cfg.population)

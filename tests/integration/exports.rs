@@ -73,3 +73,30 @@ fn titled_owners_and_addresses_without_commas_link() {
     let linked = std::fs::read_to_string(dir.join("../manifest.json")).unwrap();
     assert!(linked.contains("\"linked\": 3"), "{linked}");
 }
+
+/// A mapped column most of whose values resolve to nothing says so, with the commonest
+/// forms masked: a registration office mapped as the person's commune was silently
+/// ignored before (every address of the file unused).
+#[test]
+fn a_mapped_column_that_resolves_nothing_is_a_warning() {
+    let work = Work::new();
+    let file = "Số đăng ký,Loại sự kiện,Họ và tên,Ngày sinh,Giới tính,Số định danh,Nơi đăng ký\n\
+                KS-1,Khai sinh,Giàng A Dình,10/04/2015,Nam,012215000109,Phòng Tư pháp Tam Đường\n\
+                KS-2,Khai sinh,Giàng Thị Mai,22/12/2018,Nữ,012318000110,Phòng Tư pháp Tam Đường\n\
+                KS-3,Khai sinh,Lò Văn Ánh,1975,Nam,012075000103,Xã Than Uyên\n";
+    let rules = "kind = \"registry\"\ncardinality = \"one_per_event\"\n\n[columns]\n\"Số đăng ký\" = \"record_id\"\n\
+                 \"Loại sự kiện\" = \"event_type\"\n\"Họ và tên\" = \"full_name\"\n\"Ngày sinh\" = \"dob\"\n\
+                 \"Giới tính\" = \"sex\"\n\"Số định danh\" = \"id\"\n\"Nơi đăng ký\" = \"commune\"\n\n\
+                 [events]\nbirth = [\"Khai sinh\"]\n";
+    run_export(&work, "civil_status", file, rules);
+    let out = work.run(&["check-rules", "job.toml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        stdout.contains("column \"Nơi đăng ký\" (commune): 2 of 3 sampled values resolve to no commune")
+            && stdout.contains("`Xxx Xxx xxx Xxx Xxx` (2)"),
+        "{stdout}"
+    );
+    let manifest = std::fs::read_to_string(work.path().join("runs/r/manifest.json")).unwrap();
+    assert!(manifest.contains("resolve to no commune"), "{manifest}");
+}

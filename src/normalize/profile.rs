@@ -1,0 +1,177 @@
+//! How the values of a file's mapped columns parse: for each column of a kind that must
+//! resolve (a commune, an address, a date, an ID), how many of its sampled values do not,
+//! and the commonest shapes of those that do not (`Xxx - xã Xxx - huyện Xxx`: letters
+//! masked, unit words and punctuation kept, so no personal data is shown). A column most
+//! of whose values do not parse is mapped to the wrong field, or written in a form
+//! doisoat does not read: a person must look (`check-rules`, the run's summary).
+
+use crate::config::{CodeEra, Field, Rules};
+use crate::ingest::Table;
+use crate::vn::address;
+use crate::vn::admin::{AdminUnits, Era};
+use crate::vn::date::{self, PartialDate};
+use crate::vn::id::{self, IdKind};
+use crate::vn::text;
+use crate::vn::unit_words::type_words;
+use std::collections::HashMap;
+
+/// Rows sampled per file.
+pub const SAMPLE_ROWS: usize = 2_000;
+
+/// Shapes of failed values shown.
+const FORMS_SHOWN: usize = 3;
+
+/// One mapped column's values, sampled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnProfile {
+    /// The canonical field.
+    pub field: Field,
+    /// The column as the rules name it.
+    pub column: String,
+    /// Sampled rows with a value.
+    pub values: usize,
+    /// Of them, values that did not parse or resolve.
+    pub failed: usize,
+    /// The commonest shapes of the failed values, with their counts, commonest first.
+    pub forms: Vec<(String, usize)>,
+}
+
+impl ColumnProfile {
+    /// A warning when most values of the column do not parse.
+    pub fn warning(&self) -> Option<String> {
+        (self.values > 0 && self.failed * 2 > self.values).then(|| {
+            let forms: Vec<String> = self.forms.iter().map(|(f, n)| format!("`{f}` ({n})")).collect();
+            format!(
+                "column \"{}\" ({}): {} of {} sampled values {}; commonest forms: {}",
+                self.column,
+                self.field.name(),
+                self.failed,
+                self.values,
+                what_fails(self.field),
+                forms.join(", ")
+            )
+        })
+    }
+}
+
+fn what_fails(field: Field) -> &'static str {
+    match kind(field) {
+        Some(Kind::Commune) | Some(Kind::Address) => "resolve to no commune",
+        Some(Kind::Date) => "are no date",
+        Some(Kind::Id) => "are no personal ID or CMND",
+        None => "do not parse",
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Commune,
+    Address,
+    Date,
+    Id,
+}
+
+fn kind(field: Field) -> Option<Kind> {
+    match field {
+        Field::Commune | Field::CurrentCommune => Some(Kind::Commune),
+        Field::Address | Field::CurrentAddress => Some(Kind::Address),
+        Field::Dob | Field::BirthYear | Field::DeathDate | Field::EventDate | Field::UpdatedAt => Some(Kind::Date),
+        Field::Id | Field::LegacyId => Some(Kind::Id),
+        _ => None,
+    }
+}
+
+/// Profiles the mapped columns of a table that must resolve, on its first
+/// [`SAMPLE_ROWS`] rows; each distinct value is parsed once.
+pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate) -> Vec<ColumnProfile> {
+    let units = AdminUnits::get();
+    let era = match rules.commune_code_era {
+        CodeEra::Current => Era::Current,
+        CodeEra::Legacy => Era::Legacy,
+    };
+    let rows = &table.rows[..table.rows.len().min(SAMPLE_ROWS)];
+    let mut out = Vec::new();
+    for (column, &field) in &rules.columns {
+        let Some(kind) = kind(field) else { continue };
+        let parses = |v: &str| -> bool {
+            match kind {
+                Kind::Commune if v.len() == 5 && v.bytes().all(|b| b.is_ascii_digit()) => {
+                    units.resolve_code(v, era).is_some()
+                }
+                Kind::Commune => units.resolve_name(v, None, province).is_some(),
+                Kind::Address => units.resolve_address(&address::parse(v), None, province).is_some(),
+                Kind::Date => date::parse(v, rules.dates.order, today).is_ok_and(|d| d.is_some()),
+                Kind::Id => matches!(id::parse(v).kind, IdKind::Personal | IdKind::Legacy),
+            }
+        };
+        let mut seen: HashMap<&str, bool> = HashMap::new();
+        let mut forms: HashMap<String, usize> = HashMap::new();
+        let (mut values, mut failed) = (0, 0);
+        for row in rows {
+            let v = row.get(&table.layout, field).trim();
+            if v.is_empty() {
+                continue;
+            }
+            values += 1;
+            if !*seen.entry(v).or_insert_with(|| parses(v)) {
+                failed += 1;
+                *forms.entry(shape(v)).or_default() += 1;
+            }
+        }
+        let mut forms: Vec<(String, usize)> = forms.into_iter().collect();
+        forms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        forms.truncate(FORMS_SHOWN);
+        out.push(ColumnProfile { field, column: column.clone(), values, failed, forms });
+    }
+    out
+}
+
+/// A value's shape with its personal data masked: each word of letters `Xxx` (`xxx` in
+/// lower case), each digit `9`; unit type words (`xã`, `huyện`, `X.`), spreadsheet error
+/// values and punctuation as written.
+pub fn shape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.is_empty() {
+            return;
+        }
+        let folded = text::fold(word);
+        let unit_word = type_words().full.iter().any(|(w, full)| *w == folded || text::fold(full) == folded);
+        if unit_word {
+            out.push_str(word);
+        } else if word.chars().next().is_some_and(char::is_uppercase) {
+            out.push_str("Xxx");
+        } else {
+            out.push_str("xxx");
+        }
+        word.clear();
+    };
+    if value.starts_with('#') && id::spreadsheet_debris(value).is_some() {
+        return value.to_string();
+    }
+    for c in value.chars() {
+        if c.is_alphabetic() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(if c.is_ascii_digit() { '9' } else { c });
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_mask_personal_data_and_keep_unit_words() {
+        assert_eq!(shape("Bản Nậm Ty - xã Mù Cả - huyện Mường Tè"), "Bản Xxx Xxx - xã Xxx Xxx - huyện Xxx Xxx");
+        assert_eq!(shape("UBND xã Mù Cả"), "Xxx xã Xxx Xxx");
+        assert_eq!(shape("12/31/1990"), "99/99/9999");
+        assert_eq!(shape("#REF!"), "#REF!");
+        assert_eq!(shape("Lò Văn Pấu"), "Xxx Xxx Xxx");
+    }
+}
