@@ -130,7 +130,7 @@ pub fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bo
         codes.insert("SEX_MISMATCH");
     }
     let (id, id_usable) = damaged_id(rng, r, w, p, &mut codes);
-    let digits = if id.len() == 11 { format!("0{id}") } else { id.clone() };
+    let digits = if id.len() == 11 && !id.starts_with('0') { format!("0{id}") } else { id.clone() };
     structure_codes(&digits, (!land_format).then_some(male), Some(dob.year), &mut codes);
     if !id_usable {
         codes.insert("LINKED_WITHOUT_ID");
@@ -177,6 +177,15 @@ fn damaged_name(rng: &mut Rng, r: &Rates, w: &World, p: &Person, codes: &mut BTr
                 codes.insert("NAME_MISMATCH");
                 break;
             }
+        }
+    }
+    if r.joined_syllables > 0.0 && name == canonical && hit(r.joined_syllables) {
+        // Two syllables typed together (`Lò Vănpấu`): the same name, a form variant.
+        let words: Vec<&str> = canonical.split(' ').collect();
+        if words.len() >= 3 {
+            let k = words.len() - 2;
+            let lower = words[k + 1].to_lowercase();
+            name = [words[..k].join(" "), format!("{}{lower}", words[k])].join(" ");
         }
     }
     if name != canonical && !codes.contains("NAME_MISMATCH") {
@@ -271,6 +280,16 @@ fn damaged_id(rng: &mut Rng, r: &Rates, w: &World, p: &Person, codes: &mut BTree
             id = p.pid[1..].to_string();
             codes.insert("ID_MALFORMED");
         }
+    } else if hit(r.id_digit_lost) {
+        // A digit lost in the middle: 11 digits that still start with 0.
+        let at = 3 + rng.below(9) as usize;
+        id = format!("{}{}", &p.pid[..at], &p.pid[at + 1..]);
+        id_usable = id.len() == 11 && !id.starts_with('0');
+        codes.insert("ID_MALFORMED");
+    } else if hit(r.id_error_value) {
+        id = if rng.chance(0.5) { "#REF!".into() } else { "#N/A".into() };
+        id_usable = false;
+        codes.insert("REJECTED_ROW");
     } else if hit(r.id_scientific) {
         let v: f64 = p.pid.parse().unwrap_or(0.0);
         id = format!("{:.5E}", v).replace('E', "E+");
@@ -325,9 +344,49 @@ pub fn address(
             s.to_string()
         };
         let commune = abbreviate(old);
+        if r.address_style > 0.0 && rng.chance(r.address_style) {
+            return (commune, restyle(rng, &p.hamlet, old, Some(district)));
+        }
         return (commune.clone(), format!("{}, {commune}, {}, T. Lai Châu", p.hamlet, abbreviate(district)));
     }
+    if r.address_style > 0.0 && rng.chance(r.address_style) {
+        return (c.name.clone(), restyle(rng, &p.hamlet, &c.name, None));
+    }
     (c.name.clone(), format!("{}, {}, Tỉnh Lai Châu", p.hamlet, c.name))
+}
+
+/// An address in one of the styles agencies' exports use besides commas and full unit
+/// words: parts joined by a dash, a dash without spaces, a semicolon or a space; unit
+/// words in lower case or abbreviated without a dot; `UBND` before the commune; the
+/// hamlet left out (commune first). `commune` and `district` are full names with their
+/// unit words (`Xã Nà Tăm`, `Huyện Tam Đường`).
+fn restyle(rng: &mut Rng, hamlet: &str, commune: &str, district: Option<&str>) -> String {
+    let sep = rng.pick(&[" - ", "-", "; ", " "]);
+    let abbreviated = rng.chance(0.5);
+    let unit = |name: &str| -> String {
+        for (full, short) in [
+            ("Thị trấn ", "TT "),
+            ("Xã ", "X "),
+            ("Phường ", "P "),
+            ("Huyện ", "H "),
+            ("Thành phố ", "TP "),
+            ("Tỉnh ", "T "),
+        ] {
+            if let Some(rest) = name.strip_prefix(full) {
+                return if abbreviated { format!("{short}{rest}") } else { format!("{}{rest}", full.to_lowercase()) };
+            }
+        }
+        name.to_string()
+    };
+    let mut parts = Vec::new();
+    if !rng.chance(0.2) {
+        parts.push(hamlet.to_string());
+    }
+    let ubnd = if rng.chance(0.15) { "UBND " } else { "" };
+    parts.push(format!("{ubnd}{}", unit(commune)));
+    parts.extend(district.map(unit));
+    parts.push(unit("Tỉnh Lai Châu"));
+    parts.join(sep)
 }
 
 /// Whether the record says active: a dead person's record stays active at the rate

@@ -58,6 +58,18 @@ pub struct Rates {
     pub not_in_population: f64,
     /// Unreadable rows (short row or impossible date).
     pub malformed_row: f64,
+    /// Two syllables of the name typed together (`Lò Vănpấu`).
+    pub joined_syllables: f64,
+    /// A title before the name (`Ông`, `Bà`, `Hộ ông`, `HGĐ`): land owners.
+    pub title: f64,
+    /// One digit of the ID lost in the middle (11 digits starting with 0).
+    pub id_digit_lost: f64,
+    /// A spreadsheet error value in the ID cell (`#REF!`, `#N/A`): a broken row.
+    pub id_error_value: f64,
+    /// The address written in another style: dashes or nothing between parts, unit
+    /// words in lower case or abbreviated without a dot, no unit words at all, `UBND`
+    /// before the commune, the hamlet left out.
+    pub address_style: f64,
 }
 
 impl Default for Rates {
@@ -88,6 +100,11 @@ impl Default for Rates {
             parent_mismatch: 0.02,
             not_in_population: 0.02,
             malformed_row: 0.002,
+            joined_syllables: 0.0,
+            title: 0.0,
+            id_digit_lost: 0.0,
+            id_error_value: 0.0,
+            address_style: 0.0,
         }
     }
 }

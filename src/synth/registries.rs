@@ -401,11 +401,12 @@ pub fn land(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
             let (_, addr) = address(rng, r, w, p, false, &mut row, &mut updated);
             let active = status_active(rng, r, p, &mut row);
             let (id, sheet, number) = next_parcel(&p.commune, rng);
+            let owner = titled(rng, r, p, row.name);
             let record = LandRow {
                 parcel: id.clone(),
                 sheet,
                 number,
-                owner: row.name,
+                owner,
                 birth_year: row.dob,
                 id: row.id,
                 address: addr,
@@ -440,6 +441,23 @@ pub fn land(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
     );
     malform(rng, r.malformed_row, None, &mut reg);
     reg
+}
+
+/// An owner's name as land registers write it: with a title before it at the profile's
+/// rate (`Ông`, `Bà`, `Hộ ông`, `Hộ bà`, `Hộ gia đình ông`, `HGĐ`, `Hộ`). A title is not
+/// part of the name: no code.
+fn titled(rng: &mut Rng, r: &Rates, p: &Person, name: String) -> String {
+    if r.title <= 0.0 || !rng.chance(r.title) {
+        return name;
+    }
+    let title = if rng.chance(0.2) {
+        rng.pick(&["HGĐ", "Hộ"])
+    } else if p.male {
+        rng.pick(&["Ông", "Hộ ông", "Hộ gia đình ông"])
+    } else {
+        rng.pick(&["Bà", "Hộ bà", "Hộ gia đình bà"])
+    };
+    format!("{title} {name}")
 }
 
 /// Education: pupils aged 3–18, with their parents' names.

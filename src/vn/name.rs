@@ -217,27 +217,49 @@ const ONSETS: &[&str] = &[
 /// Syllable codas, folded; a syllable may also end in its vowel.
 const CODAS: &[&str] = &["ng", "nh", "ch", "c", "m", "n", "p", "t", ""];
 
-/// Whether a folded string is one syllable of Vietnamese spelling: an onset, one to three
-/// vowel letters, a coda.
-fn is_syllable(s: &[u8]) -> bool {
+/// The vowel groups of Vietnamese rhymes, folded (`vietnamese_text.md` §1): a nucleus
+/// with its medial (`oa`, `uy`) and off-glide (`ai`, `ieu`).
+const NUCLEI: &[&str] = &[
+    "a", "e", "i", "o", "u", "y", "ai", "ao", "au", "ay", "eo", "eu", "ia", "ie", "iu", "oa", "oe", "oi", "ua", "ue",
+    "ui", "uo", "uu", "uy", "ye", "ieu", "yeu", "oai", "oay", "oao", "oeo", "uoi", "uou", "uya", "uye", "uyu", "uay",
+];
+
+/// A letter of a word as the syllable check sees it: folded, and its marks.
+#[derive(Clone, Copy)]
+struct Letter {
+    folded: u8,
+    /// Carries a tone mark (grave, acute, hook, tilde, dot below).
+    tone: bool,
+    /// ă or â, which a consonant or an off-glide always follows.
+    closed_vowel: bool,
+}
+
+/// Whether letters are one syllable of Vietnamese spelling: an onset, a vowel group of
+/// [`NUCLEI`], a coda; one tone mark at most; not ending in ă or â.
+fn is_syllable(s: &[Letter]) -> bool {
+    // One tone per syllable; ă and â never end one (văn, cầu; not vă).
+    if s.iter().filter(|l| l.tone).count() > 1 || s.last().is_some_and(|l| l.closed_vowel) {
+        return false;
+    }
+    let folded: Vec<u8> = s.iter().map(|l| l.folded).collect();
     ONSETS.iter().any(|onset| {
-        s.starts_with(onset.as_bytes()) && {
-            let rest = &s[onset.len()..];
+        folded.starts_with(onset.as_bytes()) && {
+            let rest = &folded[onset.len()..];
             CODAS.iter().any(|coda| {
                 rest.ends_with(coda.as_bytes()) && {
                     let nucleus = &rest[..rest.len() - coda.len()];
-                    (1..=3).contains(&nucleus.len()) && nucleus.iter().all(|&b| is_vowel(b))
+                    NUCLEI.iter().any(|n| n.as_bytes() == nucleus)
                 }
             })
         }
     })
 }
 
-/// Where a folded word that is no syllable splits into syllables (`vanpau` → [3]: `van
-/// pau`): the fewest pieces, then the most pieces that start with a consonant (`thi mai`,
-/// not `thim ai`). `None` for a syllable, or a word that does not split.
-fn syllable_cuts(w: &[u8]) -> Option<Vec<usize>> {
-    if w.is_empty() || w.len() > 24 || is_syllable(w) || !w.iter().all(u8::is_ascii_lowercase) {
+/// Where a word that is no syllable splits into syllables (`vănpấu` → [3]: `văn pấu`):
+/// the fewest pieces, then the most pieces that start with a consonant (`thị mai`, not
+/// `thịm ai`). `None` for a syllable, or a word that does not split.
+fn syllable_cuts(w: &[Letter]) -> Option<Vec<usize>> {
+    if w.is_empty() || w.len() > 24 || is_syllable(w) || !w.iter().all(|l| l.folded.is_ascii_lowercase()) {
         return None;
     }
     // best[i]: (pieces, pieces without onset, cut before the last piece) for w[..i].
@@ -249,7 +271,7 @@ fn syllable_cuts(w: &[u8]) -> Option<Vec<usize>> {
             if !is_syllable(piece) {
                 continue;
             }
-            let bare = bare + usize::from(is_vowel(piece[0]));
+            let bare = bare + usize::from(is_vowel(piece[0].folded));
             let candidate = (pieces + 1, bare, start);
             if best[end].is_none_or(|b| (candidate.0, candidate.1) < (b.0, b.1)) {
                 best[end] = Some(candidate);
@@ -269,6 +291,17 @@ fn syllable_cuts(w: &[u8]) -> Option<Vec<usize>> {
     (!cuts.is_empty()).then_some(cuts)
 }
 
+/// A letter's folded form and marks.
+fn letter(c: char) -> Letter {
+    let lower: String = c.to_lowercase().collect();
+    let decomposed: Vec<char> = lower.nfd().collect();
+    Letter {
+        folded: text::fold(&lower).bytes().next().unwrap_or(b'?'),
+        tone: decomposed.iter().any(|m| matches!(m, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}')),
+        closed_vowel: decomposed.first() == Some(&'a') && decomposed.iter().any(|m| matches!(m, '\u{306}' | '\u{302}')),
+    }
+}
+
 /// A name whose syllables were typed together (`Lò Vănpấu`, `Thịmai`) with the spaces
 /// put back, by the syllable shapes of Vietnamese spelling; any other name as it is.
 fn split_joined_syllables(name: &str) -> String {
@@ -277,14 +310,11 @@ fn split_joined_syllables(name: &str) -> String {
         if i > 0 {
             out.push(' ');
         }
-        // One folded letter per written letter (the name is NFC), so cut positions carry over.
+        // One letter per written letter (the name is NFC), so cut positions carry over.
         let chars: Vec<char> = word.chars().collect();
-        let folded: Vec<u8> = chars
-            .iter()
-            .map(|c| text::fold(&c.to_string()).to_ascii_lowercase().bytes().next().unwrap_or(b'?'))
-            .collect();
-        match syllable_cuts(&folded) {
-            Some(cuts) if folded.len() == chars.len() => {
+        let letters: Vec<Letter> = chars.iter().map(|&c| letter(c)).collect();
+        match syllable_cuts(&letters) {
+            Some(cuts) => {
                 let mut last = 0;
                 for cut in cuts.into_iter().chain([chars.len()]) {
                     if last > 0 {
@@ -527,6 +557,10 @@ mod tests {
             ("Lường Thịmai", "Lường Thị Mai"),
             ("Nguyễn Anhtuấn", "Nguyễn Anh Tuấn"),
             ("Giàng Asử", "Giàng A Sử"),
+            ("Lê Vănhùng", "Lê Văn Hùng"),
+            ("Lê Văninh", "Lê Văn Inh"),
+            ("Lò Thịọn", "Lò Thị Ọn"),
+            ("Vì Thịánh", "Vì Thị Ánh"),
         ] {
             let n = Name::parse(raw).unwrap();
             assert_eq!(n.display, want, "{raw}");
