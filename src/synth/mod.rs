@@ -57,7 +57,7 @@ fn encode(text: &str, format: &str) -> Result<Vec<u8>> {
         "windows-1258" => Ok(to_cp1258(text)),
         "tcvn3" => Ok(to_tcvn3(text)),
         other => Err(Error::Usage(format!(
-            "unknown file format '{other}' in the profile (utf-8, utf-8-bom, windows-1258, tcvn3)"
+            "unknown file format '{other}' in the profile (utf-8, utf-8-bom, windows-1258, tcvn3, xlsx)"
         ))),
     }
 }
@@ -138,6 +138,55 @@ fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// A registry as a workbook, as agencies export one from a spreadsheet: full dates of
+/// birth as date cells, birth years as numbers, personal IDs as numbers (the leading
+/// zero lost; the reader restores it), everything else as text. Created on `today`, so
+/// the same seed gives the same bytes. Gives, per row, whether its ID became a number.
+fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate) -> Result<Vec<bool>> {
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| Error::Input { path: path.into(), message: format!("cannot write: {e}") };
+    let mut book = Workbook::new();
+    let created = ExcelDateTime::from_ymd(today.year as u16, today.month, today.day).map_err(err)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let sheet = book.add_worksheet();
+    let dob = reg.header.iter().position(|h| *h == "Ngày sinh");
+    let id = reg.header.iter().position(|h| *h == "Mã định danh" || *h == "Số định danh" || *h == "Số CCCD/CMND");
+    for (c, h) in reg.header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).map_err(err)?;
+    }
+    let mut numeric_ids = vec![false; reg.rows.len()];
+    for (r, row) in reg.rows.iter().enumerate() {
+        numeric_ids[r] = id
+            .and_then(|c| row.get(c))
+            .is_some_and(|v| v.len() == 12 && !v.starts_with("00") && v.bytes().all(|b| b.is_ascii_digit()));
+        let r = r as u32 + 1;
+        for (c, v) in row.iter().enumerate() {
+            let col = c as u16;
+            let full_date = (Some(c) == dob).then(|| date_parts(v)).flatten();
+            let number_id =
+                Some(c) == id && v.len() == 12 && !v.starts_with("00") && v.bytes().all(|b| b.is_ascii_digit());
+            let year = Some(c) == dob && v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit());
+            if let Some(d) = full_date.and_then(|(y, m, d)| ExcelDateTime::from_ymd(y, m, d).ok()) {
+                sheet.write_datetime_with_format(r, col, &d, &date).map_err(err)?;
+            } else if year || number_id {
+                sheet.write_number(r, col, v.parse::<f64>().unwrap_or(0.0)).map_err(err)?;
+            } else if !v.is_empty() {
+                sheet.write_string(r, col, v).map_err(err)?;
+            }
+        }
+    }
+    book.save(path).map_err(err)?;
+    Ok(numeric_ids)
+}
+
+/// (year, month, day) of a `dd/mm/yyyy` value.
+fn date_parts(v: &str) -> Option<(u16, u8, u8)> {
+    let mut parts = v.split('/');
+    let (d, m, y) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    parts.next().is_none().then_some((y, m, d))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -284,12 +333,26 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let formats = [&p.formats.civil_status, &p.formats.insurance, &p.formats.land, &p.formats.education];
     let regs: [&Registry; 4] = [&civil, &insurance, &land, &education];
     let mut summary = Vec::new();
+    let mut job = JOB.to_string();
     for (reg, format) in regs.iter().zip(formats) {
-        write(&dir.join(reg.file), &encode(&csv_text(&reg.header, &reg.rows), format)?)?;
+        let mut numeric_ids = Vec::new();
+        if format == "xlsx" {
+            let file = reg.file.replace(".csv", ".xlsx");
+            numeric_ids = write_xlsx(&dir.join(&file), reg, &opts.today)?;
+            job = job.replace(&format!("file = \"{}\"", reg.file), &format!("file = \"{file}\""));
+        } else {
+            write(&dir.join(reg.file), &encode(&csv_text(&reg.header, &reg.rows), format)?)?;
+        }
         let truth: Vec<Vec<String>> = reg
             .truth
             .iter()
-            .map(|(id, person, codes)| {
+            .enumerate()
+            .map(|(i, (id, person, codes))| {
+                // An ID stored as a number lost its leading zero: malformed as written.
+                let mut codes = codes.clone();
+                if numeric_ids.get(i) == Some(&true) && !codes.contains("REJECTED_ROW") {
+                    codes.insert("ID_MALFORMED");
+                }
                 vec![id.clone(), person.clone(), codes.iter().copied().collect::<Vec<_>>().join(";")]
             })
             .collect();
@@ -306,7 +369,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         write(&dir.join(name), text.as_bytes())?;
     }
     let t = opts.today;
-    let job = JOB
+    let job = job
         .replace("SEED", &opts.seed.to_string())
         .replace("DATE", &format!("{:04}-{:02}-{:02}", t.year, t.month, t.day));
     write(&dir.join("job.toml"), job.as_bytes())?;
