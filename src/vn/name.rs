@@ -38,7 +38,7 @@ pub struct Name {
 /// of `rules/surname_classes.csv` (from `names_vi.md`; Dao Tẩn = Đặng, Mông Vàng = Vương
 /// = Hoàng, Sùng = Tống, …) to the name of its class.
 fn surname_class(folded: &str) -> Option<&'static str> {
-    static CLASSES: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    static CLASSES: OnceLock<std::collections::HashMap<String, String>> = OnceLock::new();
     let classes = CLASSES.get_or_init(|| {
         let rows = include_str!("../../rules/surname_classes.csv").lines().filter(|l| !l.starts_with('#')).skip(1);
         rows.map(|row| {
@@ -48,7 +48,7 @@ fn surname_class(folded: &str) -> Option<&'static str> {
         })
         .collect()
     });
-    classes.iter().find(|(name, _)| name == folded).map(|(_, class)| class.as_str())
+    classes.get(folded).map(String::as_str)
 }
 
 /// Middle names that registries drop, add or abbreviate (`names_vi.md`).
@@ -178,16 +178,27 @@ pub fn strip_title(cleaned: &str) -> (Option<Option<Sex>>, &str) {
         start += w.len() + 1;
     }
     let word = |w: &str| w.trim_matches(|c: char| matches!(c, '.' | ':' | ',' | '-')).to_lowercase();
+    if words.len() < 3 {
+        return (None, cleaned);
+    }
+    // The first words as titles are matched: lower case with one tone placement, and
+    // whether written without marks (titles have at most four words).
+    let heads: Vec<(String, bool)> = words
+        .iter()
+        .take(4)
+        .map(|(_, w)| {
+            let w = word(w);
+            let ascii = w.is_ascii();
+            (text::canonical_tones(&w), ascii)
+        })
+        .collect();
     for (title, sex) in titles() {
         let n = title.len();
         if words.len() < n + 2 {
             continue;
         }
-        let by_marks = words[..n].iter().zip(title).all(|((_, w), t)| text::canonical_tones(&word(w)) == *t);
-        let by_letters = words[..n].iter().zip(title).all(|((_, w), t)| {
-            let w = word(w);
-            w.is_ascii() && w == text::fold(t)
-        });
+        let by_marks = heads[..n].iter().zip(title).all(|((w, _), t)| w == t);
+        let by_letters = heads[..n].iter().zip(title).all(|((w, ascii), t)| *ascii && *w == text::fold(t));
         if !(by_marks || by_letters) {
             continue;
         }
@@ -291,6 +302,13 @@ fn syllable_cuts(w: &[Letter]) -> Option<Vec<usize>> {
     (!cuts.is_empty()).then_some(cuts)
 }
 
+/// Whether folded letters make one syllable by their letters ([`is_syllable`] without
+/// the marks).
+fn folded_syllable(s: &[u8]) -> bool {
+    let letters: Vec<Letter> = s.iter().map(|&b| Letter { folded: b, tone: false, closed_vowel: false }).collect();
+    is_syllable(&letters)
+}
+
 /// A letter's folded form and marks.
 fn letter(c: char) -> Letter {
     let lower: String = c.to_lowercase().collect();
@@ -309,6 +327,13 @@ fn split_joined_syllables(name: &str) -> String {
     for (i, word) in name.split(' ').enumerate() {
         if i > 0 {
             out.push(' ');
+        }
+        // Most words are one syllable by their letters alone, with one marked letter at
+        // most: only the others are looked at letter by letter, marks included.
+        let folded = text::fold(word).to_ascii_lowercase();
+        if word.chars().filter(|c| !c.is_ascii()).count() <= 1 && folded_syllable(folded.as_bytes()) {
+            out.push_str(word);
+            continue;
         }
         // One letter per written letter (the name is NFC), so cut positions carry over.
         let chars: Vec<char> = word.chars().collect();
