@@ -36,10 +36,11 @@ pub fn hash_file(path: &Path) -> Result<(u64, String)> {
 
 /// Everything one registry produced.
 pub struct AgencyRun {
-    /// The input and its rules.
+    /// The agency's first file and its rules (agency key, name, and the agency-level
+    /// settings: cardinality, coverage, score weights, residence).
     pub input: Input,
-    /// The file as read.
-    pub file: FileInfo,
+    /// Each of the agency's files as read, with its rows' outcomes.
+    pub files: Vec<SourceFile>,
     /// Normalized records (input order).
     pub records: Vec<Record>,
     /// One link per record.
@@ -54,6 +55,24 @@ pub struct AgencyRun {
     pub scores: AgencyScores,
     /// Conservation counts.
     pub counts: Counts,
+}
+
+/// One file of an agency: its input and rules, the file as read, its rows' outcomes.
+pub struct SourceFile {
+    /// The input and its rules.
+    pub input: Input,
+    /// The file as read.
+    pub file: FileInfo,
+    /// Conservation counts of its rows.
+    pub counts: Counts,
+}
+
+impl AgencyRun {
+    /// The file name of the agency's file `source` (as [`Record::source`] numbers them).
+    pub fn source_name(&self, source: u16) -> &str {
+        let path = &self.files[source as usize].input.path;
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+    }
 }
 
 /// Everything a run produced, handed to publishing.

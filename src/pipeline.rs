@@ -7,7 +7,7 @@
 use crate::assess;
 use crate::config::{self, Config, RunOptions};
 use crate::error::Result;
-use crate::handoff::{AgencyRun, FileInfo, RunData, RunReport};
+use crate::handoff::{AgencyRun, FileInfo, RunData, RunReport, SourceFile};
 use crate::ingest;
 use crate::link;
 use crate::normalize::{self, Person};
@@ -115,17 +115,17 @@ fn stages(
     progress: &dyn Progress,
     write: Option<Writer>,
 ) -> Result<(RunData, Vec<publish::Written>, Instant)> {
-    // Largest file first: registries are independent of each other, and the run waits at
-    // the end for the last registry's folder to be written, best the smallest one's.
-    // Results keep the job's order.
-    let mut order: Vec<usize> = (0..config.registries.len()).collect();
+    // Largest agency first: agencies are independent of each other, and the run waits at
+    // the end for the last agency's folder to be written, best the smallest one's.
+    // Results keep the job's order. An agency's files are read one after the other.
+    let mut order: Vec<Vec<usize>> = config.agencies();
     let size = |i: &usize| std::fs::metadata(&config.registries[*i].path).map_or(0, |m| m.len());
-    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    order.sort_by_key(|g| std::cmp::Reverse(g.iter().map(size).sum::<u64>()));
     let (sender, tables) = std::sync::mpsc::sync_channel::<(Result<ingest::Table>, u64)>(config.registries.len());
     std::thread::scope(|scope| {
         let reading = &order;
         scope.spawn(move || {
-            for input in reading.iter().map(|&i| &config.registries[i]) {
+            for input in reading.iter().flatten().map(|&i| &config.registries[i]) {
                 progress.stage("ingest", &input.agency);
                 let start = Instant::now();
                 let table = ingest::read(&input.path, &input.rules);
@@ -147,7 +147,7 @@ fn stages(
 fn compute(
     config: &Config,
     progress: &dyn Progress,
-    order: &[usize],
+    order: &[Vec<usize>],
     tables: &std::sync::mpsc::Receiver<(Result<ingest::Table>, u64)>,
     write: Option<Writer>,
 ) -> Result<(RunData, Vec<publish::Written>, Instant)> {
@@ -169,16 +169,32 @@ fn compute(
     let (mut agencies, mut written, stages_done) = std::thread::scope(|scope| {
         let mut agencies = Vec::new();
         let mut writers = Vec::new();
-        for &k in order {
+        for group in order {
+            let k = group[0];
             let input = &config.registries[k];
-            let (table, ms) = tables.recv().expect("the reader thread sends one table per registry until one fails");
-            timer.add("ingest", ms);
-            let table = table?;
-            let file = file_info(&input.path, &table, &input.rules, province, &today);
-            progress.stage("normalize", &input.agency);
-            let (records, rejected) =
-                timer.time("normalize", || normalize::records(&table, &input.rules, province, &today));
-            drop(table);
+            // Each of the agency's files, normalized with its own rules; their records
+            // and rejected rows follow one another, each knowing its file.
+            let (mut records, mut rejected, mut files) = (Vec::new(), Vec::new(), Vec::new());
+            for (source, &f) in group.iter().enumerate() {
+                let file_input = &config.registries[f];
+                let (table, ms) =
+                    tables.recv().expect("the reader thread sends one table per registry until one fails");
+                timer.add("ingest", ms);
+                let table = table?;
+                files.push((
+                    file_input.clone(),
+                    file_info(&file_input.path, &table, &file_input.rules, province, &today),
+                ));
+                progress.stage("normalize", &input.agency);
+                let (mut r, mut j) =
+                    timer.time("normalize", || normalize::records(&table, &file_input.rules, province, &today));
+                drop(table);
+                let source = source as u16;
+                r.iter_mut().for_each(|r| r.source = source);
+                j.iter_mut().for_each(|j| j.source = source);
+                records.append(&mut r);
+                rejected.append(&mut j);
+            }
             progress.stage("link", &input.agency);
             let (links, model) = timer.time("link", || {
                 link::link(&people, &index, &records, &config.thresholds, input.rules.cardinality, config.seed)
@@ -189,9 +205,10 @@ fn compute(
             progress.stage("score", &input.agency);
             let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
             let counts = Counts::of(&assessment.outcomes);
+            let files = source_files(files, &records, &rejected, &assessment);
             let run = Arc::new(AgencyRun {
                 input: input.clone(),
-                file,
+                files,
                 records,
                 links,
                 model,
@@ -255,4 +272,24 @@ fn file_info(
         encoding: table.encoding.label(),
         warnings,
     }
+}
+
+/// Each of an agency's files with the outcomes of its rows: assess gives one outcome per
+/// record (in order), then one per rejected row.
+fn source_files(
+    files: Vec<(config::Input, FileInfo)>,
+    records: &[crate::normalize::Record],
+    rejected: &[ingest::Rejected],
+    assessment: &assess::Assessment,
+) -> Vec<SourceFile> {
+    let sources = records.iter().map(|r| r.source).chain(rejected.iter().map(|r| r.source));
+    let mut outcomes: Vec<Vec<&assess::RecordOutcome>> = vec![Vec::new(); files.len()];
+    for (source, outcome) in sources.zip(&assessment.outcomes) {
+        outcomes[source as usize].push(outcome);
+    }
+    files
+        .into_iter()
+        .zip(outcomes)
+        .map(|((input, file), o)| SourceFile { input, file, counts: Counts::of(o) })
+        .collect()
 }

@@ -49,6 +49,8 @@ pub struct Discrepancy {
     pub score: Option<f64>,
     /// Why, in a few words (variant kind, reason of a rejection, …).
     pub note: String,
+    /// Which of the agency's files the row is in (0 for the first).
+    pub source: u16,
 }
 
 impl Discrepancy {
@@ -68,15 +70,20 @@ impl Discrepancy {
             tier: None,
             score: None,
             note: String::new(),
+            source: 0,
         }
     }
 
-    /// Stable discrepancy ID: hash of agency, record ID, code and field.
+    /// Stable discrepancy ID: hash of agency, record ID, code and field (and, for a row of
+    /// an agency's second file or later, the file's place: two exports may reuse an ID).
     pub fn stable_id(&self, agency: &str) -> String {
         let mut h = Sha256::new();
         for part in [agency, &self.record_id, self.code.name(), self.field] {
             h.update(part.as_bytes());
             h.update([0u8]);
+        }
+        if self.source > 0 {
+            h.update(self.source.to_le_bytes());
         }
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut id = String::with_capacity(16);
@@ -206,6 +213,7 @@ fn assess_record(people: &[Person], r: &Record, l: &Link, rules: &Rules) -> (Rec
             tier: l.person.and(l.tier),
             score: l.person.map(|_| l.score),
             note: f.note,
+            source: r.source,
         })
         .collect();
     let outcome = RecordOutcome { commune, outcome: l.outcome, complete: r.missing_required.is_empty(), flagged };
@@ -260,13 +268,21 @@ pub fn assess(
             } else {
                 format!("column '{}': {}", rj.column, rj.reason)
             },
+            source: rj.source,
             ..Discrepancy::new(record_id, rj.line, UNKNOWN_COMMUNE.into(), Code::RejectedRow, "row")
         });
     }
     // Stable, so rows with equal keys keep the order they were found in, as a serial
     // sort would.
     a.discrepancies.par_sort_by(|x, y| {
-        (&x.commune, &x.record_id, x.line, x.code, x.field).cmp(&(&y.commune, &y.record_id, y.line, y.code, y.field))
+        (&x.commune, &x.record_id, x.source, x.line, x.code, x.field).cmp(&(
+            &y.commune,
+            &y.record_id,
+            y.source,
+            y.line,
+            y.code,
+            y.field,
+        ))
     });
     a
 }

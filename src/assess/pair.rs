@@ -184,6 +184,7 @@ mod tests {
             case_blind: false,
             father: None,
             mother: None,
+            source: 0,
         };
         let p = Person {
             line: 2,

@@ -81,6 +81,7 @@ pub(super) fn duplicates(
                 tier: l.tier,
                 score: Some(l.score),
                 note: format!("same person as record {}", keep.record_id),
+                source: r.source,
             });
         }
     }

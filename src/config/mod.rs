@@ -15,7 +15,6 @@ pub use rules::*;
 
 use crate::error::{Error, Problem, Problems, Result};
 use crate::vn::date::PartialDate;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// The default rules files, embedded (they work anywhere, offline), by their path inside a
@@ -66,8 +65,23 @@ pub struct Config {
     pub privacy: Privacy,
     /// The population extract.
     pub population: Input,
-    /// The registries.
+    /// The registries' files, in the job's order (an agency with several files lists each).
     pub registries: Vec<Input>,
+}
+
+impl Config {
+    /// The registries' files grouped by agency, agencies in the order of their first file,
+    /// files in the job's order: positions in [`Config::registries`].
+    pub fn agencies(&self) -> Vec<Vec<usize>> {
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (i, input) in self.registries.iter().enumerate() {
+            match groups.iter_mut().find(|g| self.registries[g[0]].agency == input.agency) {
+                Some(g) => g.push(i),
+                None => groups.push(vec![i]),
+            }
+        }
+        groups
+    }
 }
 
 /// Whether a string is safe as a folder name inside the run folder.
@@ -126,6 +140,27 @@ pub fn today() -> PartialDate {
     PartialDate { year: d.year(), month: d.month() as u8, day: d.day() as u8 }
 }
 
+/// The job's quality gates: a known dimension, a bound, a registry of the job.
+fn check_gates(job: &Job, job_path: &Path, out: &mut Vec<Problem>) {
+    for g in &job.gates {
+        if !["dung", "du", "sach", "song", "overall"].contains(&g.dimension.as_str()) {
+            out.push(problem(
+                job_path,
+                "gate.dimension",
+                format!("'{}' is not dung, du, sach, song or overall", g.dimension),
+            ));
+        }
+        if g.min.is_none() && g.max_drop.is_none() {
+            out.push(problem(job_path, "gate", "a gate needs min or max_drop"));
+        }
+        if let Some(a) = &g.agency {
+            if !job.registries.iter().any(|r| &r.agency == a) {
+                out.push(problem(job_path, "gate.agency", format!("no registry '{a}' in the job")));
+            }
+        }
+    }
+}
+
 /// Loads and checks a job with all its rules and inputs (their headers read by
 /// `read_headers`); every problem is reported at once.
 pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Result<Config> {
@@ -176,36 +211,30 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         &mut out,
     );
     let mut registries = Vec::new();
-    let mut agencies = HashSet::new();
     for r in &job.registries {
         if !safe_key(&r.agency) || r.agency == "population" || r.agency == "feed" {
             out.push(problem(job_path, format!("registry.agency \"{}\"", r.agency), "agency keys are folder names: lower-case letters, digits, '_' and '-' only, not 'population' or 'feed'"));
             continue;
         }
-        if !agencies.insert(r.agency.clone()) {
-            out.push(problem(job_path, format!("registry.agency \"{}\"", r.agency), "agency listed twice"));
-        }
+        // An agency listed again brings another of its files (civil status as births,
+        // deaths and marriages exports): one folder, one score.
         if let Some(i) = make_input(&r.agency, &r.name, &r.file, &r.rules, Kind::Registry, &mut out) {
+            let first = registries.iter().find(|f: &&Input| f.agency == i.agency);
+            if let Some(first) = first.filter(|f| f.rules.cardinality != i.rules.cardinality) {
+                out.push(problem(
+                    &i.rules_path,
+                    "cardinality",
+                    format!(
+                        "the files of agency '{}' must agree on cardinality ({})",
+                        i.agency,
+                        first.rules_path.display()
+                    ),
+                ));
+            }
             registries.push(i);
         }
     }
-    for g in &job.gates {
-        if !["dung", "du", "sach", "song", "overall"].contains(&g.dimension.as_str()) {
-            out.push(problem(
-                job_path,
-                "gate.dimension",
-                format!("'{}' is not dung, du, sach, song or overall", g.dimension),
-            ));
-        }
-        if g.min.is_none() && g.max_drop.is_none() {
-            out.push(problem(job_path, "gate", "a gate needs min or max_drop"));
-        }
-        if let Some(a) = &g.agency {
-            if !job.registries.iter().any(|r| &r.agency == a) {
-                out.push(problem(job_path, "gate.agency", format!("no registry '{a}' in the job")));
-            }
-        }
-    }
+    check_gates(&job, job_path, &mut out);
     let clock = opts.today.unwrap_or_else(today);
     let reference = job.reference_date.as_deref().and_then(|d| {
         match crate::vn::date::parse(d, crate::vn::date::DayOrder::Dmy, &clock) {

@@ -42,6 +42,8 @@ pub struct Rejected {
     pub column: String,
     /// Why the row was rejected.
     pub reason: String,
+    /// Which of its agency's files the row is in (0 for the first).
+    pub source: u16,
 }
 
 /// Longest field accepted, in bytes. The longest real value is an address of a few
@@ -402,6 +404,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
                 record_id,
                 column: String::new(),
                 reason: format!("expected {} fields, found {}", headers.len(), record.len()),
+                source: 0,
             });
             continue;
         }
@@ -418,6 +421,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
                 record_id: rejected_id(&record_id),
                 column: table.layout.columns[k].1.clone(),
                 reason,
+                source: 0,
             }),
             None => {
                 let values = pos.iter().map(|&i| decoded.field(&record[i]).unwrap_or_default());
@@ -477,7 +481,7 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
             strs.iter().enumerate().find_map(|(k, s)| field_problem(s.get(r).unwrap_or("").as_bytes()).map(|w| (k, w)));
         if let Some((k, reason)) = bad {
             let record_id = rejected_id(id_col.and_then(|c| strs[c].get(r)).unwrap_or(""));
-            rejected.push(Rejected { line, record_id, column: layout.columns[k].1.clone(), reason });
+            rejected.push(Rejected { line, record_id, column: layout.columns[k].1.clone(), reason, source: 0 });
             continue;
         }
         rows.push(Row::new(line, strs.iter().map(|s| s.get(r).unwrap_or(""))));

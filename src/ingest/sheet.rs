@@ -186,9 +186,13 @@ pub fn read(path: &Path, rules: &Rules, bytes: Vec<u8>, size: u64, sha256: Strin
             }
         }
         match bad {
-            Some((k, reason)) => {
-                table.rejected.push(Rejected { line, record_id, column: table.layout.columns[k].1.clone(), reason })
-            }
+            Some((k, reason)) => table.rejected.push(Rejected {
+                line,
+                record_id,
+                column: table.layout.columns[k].1.clone(),
+                reason,
+                source: 0,
+            }),
             None => table.rows.push(Row::new(line, values)),
         }
     }

@@ -68,6 +68,8 @@ pub struct Record {
     pub mother: Option<(String, Name)>,
     /// The record came from a TCVN3 file, which cannot write capital toned letters.
     pub case_blind: bool,
+    /// Which of its agency's files the record is in (0 for the first).
+    pub source: u16,
 }
 
 /// A normalized person of the population extract.
@@ -297,6 +299,7 @@ impl Context<'_> {
             record_id: row.get(self.layout, Field::RecordId).trim().to_string(),
             column: self.layout.column(field).to_string(),
             reason,
+            source: 0,
         }
     }
 
@@ -438,6 +441,7 @@ impl Context<'_> {
             case_blind: self.case_blind,
             father: self.name_of(row, Field::FatherName).map(|n| (get(Field::FatherName).trim().to_string(), n)),
             mother: self.name_of(row, Field::MotherName).map(|n| (get(Field::MotherName).trim().to_string(), n)),
+            source: 0,
         })
     }
 

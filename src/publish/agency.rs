@@ -66,6 +66,7 @@ pub fn write(
             commune_name: super::commune_name(&ds[i].commune),
             id: &ids[i],
             is_new: is_new[i],
+            source_file: a.source_name(ds[i].source),
         })
         .collect();
     let tables = || -> Result<()> {
@@ -78,11 +79,11 @@ pub fn write(
             &dir.join("model.json"),
             &serde_json::to_value(&a.model).expect("model serializes"),
         )?;
-        let rejected = a
-            .rejected
-            .iter()
-            .map(|r| vec![r.line.to_string(), r.record_id.clone(), r.column.clone(), r.reason.clone()]);
-        write_csv(&dir.join("rejected.csv"), &["line", "record_id", "column", "reason"], rejected)
+        let rejected = a.rejected.iter().map(|r| {
+            let file = a.source_name(r.source).to_string();
+            vec![r.line.to_string(), r.record_id.clone(), r.column.clone(), r.reason.clone(), file]
+        });
+        write_csv(&dir.join("rejected.csv"), &["line", "record_id", "column", "reason", "source_file"], rejected)
     };
     // The workbook is written on a second thread while the CSV and Parquet files are
     // written on this one: the two take about as long, and neither needs the other. An OS
@@ -238,6 +239,7 @@ fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person]) -> Result<()> {
                 .map(|l| l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| (r.1 * 10_000.0).round() / 10_000.0)))
                 .collect::<Vec<_>>(),
         ),
+        Column::new("source_file".into(), a.records.iter().map(|r| a.source_name(r.source)).collect::<Vec<_>>()),
     ])?;
     write_parquet(&dir.join("links.parquet"), &mut links)
 }

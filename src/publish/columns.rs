@@ -18,6 +18,8 @@ pub struct Row<'a> {
     pub id: &'a str,
     /// New since the previous run.
     pub is_new: bool,
+    /// The name of the agency's file the row is in.
+    pub source_file: &'a str,
 }
 
 /// A column's type, as Parquet stores it.
@@ -105,7 +107,7 @@ pub struct Column {
 }
 
 /// Every discrepancy column, in file order.
-pub const COLUMNS: [Column; 19] = [
+pub const COLUMNS: [Column; 20] = [
     Column { name: "run_id", sheet_header: None, kind: Kind::Text, value: |r| Value::Text(r.run_id) },
     Column { name: "agency", sheet_header: None, kind: Kind::Text, value: |r| Value::Text(r.agency) },
     Column {
@@ -185,17 +187,23 @@ pub const COLUMNS: [Column; 19] = [
     },
     Column { name: "is_new", sheet_header: Some("Mới"), kind: Kind::Flag, value: |r| Value::Flag(r.is_new) },
     Column { name: "note", sheet_header: Some("Ghi chú"), kind: Kind::Text, value: |r| Value::Text(&r.d.note) },
+    Column {
+        name: "source_file",
+        sheet_header: Some("Tệp nguồn"),
+        kind: Kind::Text,
+        value: |r| Value::Text(r.source_file),
+    },
 ];
 
 /// The column names, in file order.
-pub fn names() -> [&'static str; 19] {
+pub fn names() -> [&'static str; 20] {
     COLUMNS.map(|c| c.name)
 }
 
 /// The columns of a workbook code sheet, in the sheet's order: what an officer reads
 /// first (record, place, field, the two values and the fix) before the link and the
 /// bookkeeping.
-pub const SHEET_ORDER: [&str; 14] = [
+pub const SHEET_ORDER: [&str; 15] = [
     "record_id",
     "line",
     "commune_code",
@@ -210,6 +218,7 @@ pub const SHEET_ORDER: [&str; 14] = [
     "note",
     "is_new",
     "discrepancy_id",
+    "source_file",
 ];
 
 /// The column named `name`.

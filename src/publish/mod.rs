@@ -52,20 +52,26 @@ pub fn check_conservation(data: &RunData) -> Result<()> {
     }
 }
 
-/// What is wrong with one registry's conservation, if anything.
+/// What is wrong with one registry's conservation, if anything: the agency's outcomes
+/// against the rows of all its files, and each file's against its own.
 fn agency_conservation(a: &AgencyRun) -> Option<String> {
-    let c = &a.counts;
-    (!c.conserved() || c.rows != a.file.rows).then(|| {
-        format!(
-            "{}: {} rows read, outcomes {} linked + {} review + {} not in population + {} rejected = {}",
-            a.input.agency,
-            a.file.rows,
-            c.linked,
-            c.review,
-            c.not_in_population,
-            c.rejected,
-            c.linked + c.review + c.not_in_population + c.rejected
-        )
+    let problem = |what: &str, c: &crate::score::Counts, rows: u64| {
+        (!c.conserved() || c.rows != rows).then(|| {
+            format!(
+                "{what}: {rows} rows read, outcomes {} linked + {} review + {} not in population + {} rejected = {}",
+                c.linked,
+                c.review,
+                c.not_in_population,
+                c.rejected,
+                c.linked + c.review + c.not_in_population + c.rejected
+            )
+        })
+    };
+    let rows = a.files.iter().map(|f| f.file.rows).sum();
+    problem(&a.input.agency, &a.counts, rows).or_else(|| {
+        a.files
+            .iter()
+            .find_map(|f| problem(&format!("{} ({})", a.input.agency, f.input.path.display()), &f.counts, f.file.rows))
     })
 }
 
@@ -177,7 +183,9 @@ impl Publisher {
             failed_gates,
             population: (data.people.len() as u64, data.population_rejected.len() as u64),
             warnings: std::iter::once(("population", &data.population_file))
-                .chain(data.agencies.iter().map(|a| (a.input.agency.as_str(), &a.file)))
+                .chain(
+                    data.agencies.iter().flat_map(|a| a.files.iter().map(move |f| (a.input.agency.as_str(), &f.file))),
+                )
                 .flat_map(|(agency, file)| file.warnings.iter().map(move |w| (agency.to_string(), w.clone())))
                 .collect(),
         })

@@ -231,18 +231,18 @@ fn manifest(data: &RunData, stage_timings: Vec<StageTiming>) -> Manifest<'_> {
         },
         warnings: &pop.warnings,
     }];
-    for a in &data.agencies {
+    for (a, f) in data.agencies.iter().flat_map(|a| a.files.iter().map(move |f| (a, f))) {
         inputs.push(InputEntry {
             role: "registry",
             agency: Some(&a.input.agency),
-            path: &a.file.path,
-            size: a.file.size,
-            sha256: &a.file.sha256,
-            rows: a.file.rows,
-            encoding: a.file.encoding,
-            rules: &a.input.rules_path,
-            conservation: Conservation::Registry(a.counts),
-            warnings: &a.file.warnings,
+            path: &f.file.path,
+            size: f.file.size,
+            sha256: &f.file.sha256,
+            rows: f.file.rows,
+            encoding: f.file.encoding,
+            rules: &f.input.rules_path,
+            conservation: Conservation::Registry(f.counts),
+            warnings: &f.file.warnings,
         });
     }
     let rules = std::iter::once(&cfg.population)

@@ -345,6 +345,7 @@ mod tests {
                 commune_name: "Xã Bản Bo",
                 id: "4cae7ce1883da721",
                 is_new: true,
+                source_file: "dat_dai.csv",
             })
             .collect();
         let scores = crate::score::score(&[], &crate::config::Weights::default());

@@ -100,3 +100,71 @@ fn a_mapped_column_that_resolves_nothing_is_a_warning() {
     let manifest = std::fs::read_to_string(work.path().join("runs/r/manifest.json")).unwrap();
     assert!(manifest.contains("resolve to no commune"), "{manifest}");
 }
+
+/// Civil status arrives as several exports (births, deaths), each with its own columns:
+/// the job lists them under one agency. One folder, one score, every row's file named,
+/// and conservation per file in the manifest.
+#[test]
+fn one_agency_several_files() {
+    let work = Work::new();
+    let dir = work.path();
+    std::fs::write(
+        dir.join("births.csv"),
+        "Số đăng ký,Họ và tên,Ngày sinh,Giới tính,Số định danh,Nơi đăng ký\n\
+         KS-1,Giàng A Dình,10/04/2015,Nam,,Xã Bản Bo\n\
+         KS-2,Giàng Thị Mai,22/12/2018,Nữ,012318000110,Xã Bản Bo\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("deaths.csv"),
+        "Số khai tử,Họ tên người chết,Năm sinh người chết,Giới tính,Số CCCD\n\
+         KT-1,Quàng Thị Hoa,1958,Nữ,012158000113\n\
+         KT-2,Nguyễn Văn Hòa,1965,Nam,\n",
+    )
+    .unwrap();
+    let births = "kind = \"registry\"\ncardinality = \"one_per_event\"\n\n[columns]\n\"Số đăng ký\" = \"record_id\"\n\
+                  \"Họ và tên\" = \"full_name\"\n\"Ngày sinh\" = \"dob\"\n\"Giới tính\" = \"sex\"\n\"Số định danh\" = \"id\"\n\
+                  \"Nơi đăng ký\" = \"commune\"\n\n[values]\nevent_type = \"Khai sinh\"\n\n[events]\nbirth = [\"Khai sinh\"]\n";
+    let deaths = "kind = \"registry\"\ncardinality = \"one_per_event\"\n\n[columns]\n\"Số khai tử\" = \"record_id\"\n\
+                  \"Họ tên người chết\" = \"full_name\"\n\"Năm sinh người chết\" = \"dob\"\n\"Giới tính\" = \"sex\"\n\
+                  \"Số CCCD\" = \"id\"\n\n[values]\nevent_type = \"Khai tử\"\n\n[events]\ndeath = [\"Khai tử\"]\n";
+    std::fs::write(dir.join("births.toml"), births).unwrap();
+    std::fs::write(dir.join("deaths.toml"), deaths).unwrap();
+    let population = root().join("fixtures/scenarios/population.csv");
+    let population_rules = root().join("rules/population.toml");
+    let job = format!(
+        "province = \"12\"\nreference_date = \"2026-11-29\"\n\n[population]\nfile = {population:?}\nrules = {population_rules:?}\n\n\
+         [[registry]]\nagency = \"civil_status\"\nname = \"Hộ tịch\"\nfile = \"births.csv\"\nrules = \"births.toml\"\n\n\
+         [[registry]]\nagency = \"civil_status\"\nname = \"Hộ tịch\"\nfile = \"deaths.csv\"\nrules = \"deaths.toml\"\n"
+    );
+    std::fs::write(dir.join("job.toml"), job).unwrap();
+    let out = work.run(&["run", "--job", "job.toml", "--run-id", "r"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let run = dir.join("runs/r");
+    let agencies: Vec<String> = std::fs::read_dir(&run)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(agencies, ["civil_status"]);
+    let mut reader = csv::Reader::from_path(run.join("civil_status/discrepancies.csv")).unwrap();
+    let rows: Vec<(String, String, String)> =
+        reader.records().map(|r| r.unwrap()).map(|r| (r[2].to_string(), r[6].to_string(), r[19].to_string())).collect();
+    assert!(
+        rows.iter().any(|r| r == &("KT-1".into(), "DEATH_NOT_IN_POPULATION".into(), "deaths.csv".into())),
+        "{rows:?}"
+    );
+    assert!(rows.iter().any(|r| r.0 == "KS-1" && r.2 == "births.csv"), "{rows:?}");
+    let m = crate::manifest(&run);
+    let files: Vec<(String, u64)> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["role"] == "registry")
+        .map(|i| (i["path"].as_str().unwrap().to_string(), i["conservation"]["rows"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|(_, rows)| *rows == 2), "{files:?}");
+    crate::assert_conserved(&run);
+}

@@ -177,10 +177,10 @@ proptest! {
         let ins = data.agencies.iter().find(|a| a.input.agency == "insurance").unwrap();
         let c = ins.counts;
         prop_assert!(c.conserved(), "{:?}", c);
-        prop_assert_eq!(c.rows, ins.file.rows);
+        prop_assert_eq!(c.rows, ins.files[0].file.rows);
         prop_assert!(doisoat::publish::check_conservation(&data).is_ok());
         // Rows the CSV reader sees may differ from naive line counts (quoted newlines).
-        prop_assert!(ins.file.rows <= data_rows + 1);
+        prop_assert!(ins.files[0].file.rows <= data_rows + 1);
     }
 }
 

@@ -7,7 +7,7 @@ use doisoat::config::Field;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const HEADERS: [&str; 14] = [
+const HEADERS: [&str; 15] = [
     "Mã hồ sơ",
     "Dòng",
     "Mã xã",
@@ -22,6 +22,7 @@ const HEADERS: [&str; 14] = [
     "Ghi chú",
     "Mới",
     "Mã sai lệch",
+    "Tệp nguồn",
 ];
 
 /// (code, record_id) of every row of a discrepancies.csv, counted.

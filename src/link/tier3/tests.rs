@@ -65,6 +65,7 @@ fn record(id_raw: &str, name: &str, dob: &str, male: bool, code: &str) -> Record
         case_blind: false,
         father: None,
         mother: None,
+        source: 0,
     }
 }
 
