@@ -140,6 +140,53 @@ fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
+/// The civil-status entry of [`JOB`].
+const CIVIL_STATUS_JOB: &str = "[[registry]]
+agency = \"civil_status\"
+name = \"Sở Tư pháp — hộ tịch\"
+file = \"ho_tich.csv\"
+rules = \"rules/civil_status.toml\"
+";
+
+/// Civil status written as three exports, one per event type (`ho_tich_khai_sinh.csv`,
+/// `…_khai_tu.csv`, `…_ket_hon.csv`), without the event-type column, each with a rules
+/// file that gives every row its event (`[values]`). Gives the job's entries for them.
+fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str) -> Result<String> {
+    let event = reg.header.iter().position(|h| *h == "Loại sự kiện").expect("civil status has an event column");
+    let header: Vec<&str> = reg.header.iter().enumerate().filter(|(i, _)| *i != event).map(|(_, h)| *h).collect();
+    let rules = crate::config::DEFAULT_RULES
+        .iter()
+        .find(|(name, _)| *name == "rules/civil_status.toml")
+        .map(|(_, text)| *text)
+        .expect("default civil-status rules");
+    let mut job = String::new();
+    for (value, slug) in [("Khai sinh", "khai_sinh"), ("Khai tử", "khai_tu"), ("Kết hôn", "ket_hon")] {
+        // A row is in the file of its record ID's kind (KS, KT, KH): a short, broken row
+        // keeps its ID.
+        let prefix = match slug {
+            "khai_sinh" => "KS-",
+            "khai_tu" => "KT-",
+            _ => "KH-",
+        };
+        let rows: Vec<Vec<String>> = reg
+            .rows
+            .iter()
+            .filter(|r| r.first().is_some_and(|id| id.starts_with(prefix)))
+            .map(|r| r.iter().enumerate().filter(|(i, _)| *i != event).map(|(_, v)| v.clone()).collect())
+            .collect();
+        let file = format!("ho_tich_{slug}.csv");
+        write(&dir.join(&file), &encode(&csv_text(&header, &rows), format)?)?;
+        let own_rules = rules
+            .replace("\"Loại sự kiện\" = \"event_type\"\n", "")
+            .replace("\n[events]", &format!("\n[values]\nevent_type = \"{value}\"\n\n[events]"));
+        write(&dir.join(format!("rules/civil_status_{slug}.toml")), own_rules.as_bytes())?;
+        job.push_str(&format!(
+            "[[registry]]\nagency = \"civil_status\"\nname = \"Sở Tư pháp — hộ tịch\"\nfile = \"{file}\"\nrules = \"rules/civil_status_{slug}.toml\"\n\n"
+        ));
+    }
+    Ok(job.trim_end().to_string() + "\n")
+}
+
 /// A registry as a workbook, as agencies export one from a spreadsheet: full dates of
 /// birth as date cells, birth years as numbers, personal IDs as numbers (the leading
 /// zero lost; the reader restores it), everything else as text. Created on `today`, so
@@ -336,7 +383,9 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let mut job = JOB.to_string();
     for (reg, format) in regs.iter().zip(formats) {
         let mut numeric_ids = Vec::new();
-        if format == "xlsx" {
+        if reg.agency == "civil_status" && p.formats.civil_status_split {
+            job = job.replace(CIVIL_STATUS_JOB, &write_split_civil_status(dir, reg, format)?);
+        } else if format == "xlsx" {
             let file = reg.file.replace(".csv", ".xlsx");
             numeric_ids = write_xlsx(&dir.join(&file), reg, &opts.today)?;
             job = job.replace(&format!("file = \"{}\"", reg.file), &format!("file = \"{file}\""));

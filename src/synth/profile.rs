@@ -121,6 +121,9 @@ pub struct Formats {
     pub land: String,
     /// Education file encoding.
     pub education: String,
+    /// Civil status as three exports (births, deaths, marriages), each without an
+    /// event-type column, as the civil-status system exports them.
+    pub civil_status_split: bool,
 }
 
 impl Default for Formats {
@@ -130,6 +133,7 @@ impl Default for Formats {
             insurance: "windows-1258".into(),
             land: "tcvn3".into(),
             education: "utf-8-bom".into(),
+            civil_status_split: false,
         }
     }
 }
