@@ -240,10 +240,7 @@ fn generate(
     date: &str,
 ) -> Result<doisoat::synth::Summary, Error> {
     let profile = match profile {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
-            toml::from_str(&text).map_err(|e| Error::Usage(format!("{}: {}", p.display(), e.message())))?
-        }
+        Some(p) => doisoat::synth::profile::Profile::load(p)?,
         None => doisoat::synth::profile::Profile::default(),
     };
     let today = match doisoat::vn::date::parse(date, doisoat::vn::date::DayOrder::Dmy, &config::today()) {

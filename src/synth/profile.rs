@@ -2,7 +2,9 @@
 //! registry, and which encoding each agency's file uses. A profile is TOML; every key
 //! has a default, so an empty file is the default profile.
 
+use crate::error::{Error, Result};
 use serde::Deserialize;
+use std::path::Path;
 
 /// Damage rates (0–1) for one registry.
 #[derive(Debug, Clone, Deserialize)]
@@ -161,6 +163,14 @@ pub struct Profile {
     pub death_not_in_population: Option<f64>,
     /// Share of marriage registrations of people the population shows single.
     pub marital_conflict: Option<f64>,
+}
+
+impl Profile {
+    /// Reads a profile file (TOML); unknown keys are errors naming the file.
+    pub fn load(path: &Path) -> Result<Profile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        toml::from_str(&text).map_err(|e| Error::Usage(format!("{}: {}", path.display(), e.message())))
+    }
 }
 
 impl Default for Profile {
