@@ -45,6 +45,10 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
                 if !n.has_marks {
                     flags.push("no_diacritics".into());
                 }
+                if n.titled {
+                    let sex = n.title_sex.map_or("", |s| if s == super::sex::Sex::Male { ":male" } else { ":female" });
+                    flags.push(format!("title{sex}"));
+                }
                 let display: Vec<&str> = n.display.split(' ').collect();
                 let (surname, given) = (display[0].to_string(), display[display.len() - 1].to_string());
                 let middle = if display.len() > 2 { display[1..display.len() - 1].join(" ") } else { String::new() };
@@ -73,7 +77,7 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
         Kind::Address => {
             let a = address::parse(value);
             let units = AdminUnits::get();
-            let resolved = a.commune.as_deref().and_then(|c| units.resolve_name(c, a.district.as_deref(), province));
+            let resolved = units.resolve_address(&a, None, province);
             let mut flags = Vec::new();
             let (code, era, unit, legacy) = match &resolved {
                 Some(c) => {
