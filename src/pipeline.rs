@@ -28,11 +28,12 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
 /// and, for a job, the warnings of its inputs' mapped columns (read and sampled: most
 /// values of a commune, address, date or ID column that do not parse), each with its file.
 pub fn check_rules(path: &Path) -> Result<(usize, Vec<String>)> {
-    let checked = config::check(path, &ingest::read_headers)?;
     if path.is_dir() {
-        return Ok((checked, Vec::new()));
+        return Ok((config::check(path, &ingest::read_headers)?, Vec::new()));
     }
+    // A job: loaded (rules and headers checked) once, then its inputs sampled.
     let cfg = load(path, &RunOptions::default())?;
+    let checked = 1 + 1 + cfg.registries.len();
     let mut warnings = Vec::new();
     for input in std::iter::once(&cfg.population).chain(&cfg.registries) {
         let table = ingest::read(&input.path, &input.rules)?;

@@ -21,8 +21,8 @@ use crate::vn::text;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-/// A normalized registry record.
-#[derive(Debug, Clone)]
+/// A normalized registry record (the default: a record with nothing written).
+#[derive(Debug, Clone, Default)]
 pub struct Record {
     /// Line number in the input.
     pub line: u64,
@@ -72,8 +72,8 @@ pub struct Record {
     pub source: u16,
 }
 
-/// A normalized person of the population extract.
-#[derive(Debug, Clone)]
+/// A normalized person of the population extract (the default: nothing known).
+#[derive(Debug, Clone, Default)]
 pub struct Person {
     /// Line number in the extract.
     pub line: u64,

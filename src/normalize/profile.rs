@@ -5,10 +5,9 @@
 //! of whose values do not parse is mapped to the wrong field, or written in a form
 //! doisoat does not read: a person must look (`check-rules`, the run's summary).
 
-use crate::config::{CodeEra, Field, Rules};
+use super::{resolve_commune, CommuneKey};
+use crate::config::{Field, Rules};
 use crate::ingest::Table;
-use crate::vn::address;
-use crate::vn::admin::{AdminUnits, Era};
 use crate::vn::date::{self, PartialDate};
 use crate::vn::id::{self, IdKind};
 use crate::vn::text;
@@ -84,22 +83,15 @@ fn kind(field: Field) -> Option<Kind> {
 /// Profiles the mapped columns of a table that must resolve, on its first
 /// [`SAMPLE_ROWS`] rows; each distinct value is parsed once.
 pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate) -> Vec<ColumnProfile> {
-    let units = AdminUnits::get();
-    let era = match rules.commune_code_era {
-        CodeEra::Current => Era::Current,
-        CodeEra::Legacy => Era::Legacy,
-    };
     let rows = &table.rows[..table.rows.len().min(SAMPLE_ROWS)];
     let mut out = Vec::new();
     for (column, &field) in &rules.columns {
         let Some(kind) = kind(field) else { continue };
         let parses = |v: &str| -> bool {
             match kind {
-                Kind::Commune if v.len() == 5 && v.bytes().all(|b| b.is_ascii_digit()) => {
-                    units.resolve_code(v, era).is_some()
-                }
-                Kind::Commune => units.resolve_name(v, None, province).is_some(),
-                Kind::Address => units.resolve_address(&address::parse(v), None, province).is_some(),
+                // Resolved as the run resolves them.
+                Kind::Commune => resolve_commune(CommuneKey([v, "", ""]), rules.commune_code_era, province).is_some(),
+                Kind::Address => resolve_commune(CommuneKey(["", "", v]), rules.commune_code_era, province).is_some(),
                 Kind::Date => date::parse(v, rules.dates.order, today).is_ok_and(|d| d.is_some()),
                 Kind::Id => matches!(id::parse(v).kind, IdKind::Personal | IdKind::Legacy),
             }

@@ -333,16 +333,7 @@ pub fn address(
     if !legacy.is_empty() && rng.chance(r.legacy_address) {
         let (old, district) = legacy[rng.below(legacy.len() as u64) as usize];
         row.codes.insert("ADDRESS_LEGACY_UNIT");
-        let abbreviate = |s: &str| {
-            for (full, short) in
-                [("Thị trấn ", "TT. "), ("Xã ", "X. "), ("Phường ", "P. "), ("Huyện ", "H. "), ("Thành phố ", "TP. ")]
-            {
-                if let Some(rest) = s.strip_prefix(full) {
-                    return format!("{short}{rest}");
-                }
-            }
-            s.to_string()
-        };
+        let abbreviate = |s: &str| unit_word(s, UnitStyle::Dotted);
         let commune = abbreviate(old);
         if r.address_style > 0.0 && rng.chance(r.address_style) {
             return (commune, restyle(rng, &p.hamlet, old, Some(district)));
@@ -355,6 +346,34 @@ pub fn address(
     (c.name.clone(), format!("{}, {}, Tỉnh Lai Châu", p.hamlet, c.name))
 }
 
+/// How an address writes a unit's type word.
+#[derive(Clone, Copy)]
+enum UnitStyle {
+    /// Abbreviated with a dot: `X. Nà Tăm`, `TT. Than Uyên`.
+    Dotted,
+    /// Abbreviated without a dot: `X Nà Tăm`.
+    Bare,
+    /// In full, in lower case: `xã Nà Tăm`.
+    Lower,
+}
+
+/// A unit's full name (`Xã Nà Tăm`) with its type word written in `style`; a name of
+/// another type as it is.
+fn unit_word(name: &str, style: UnitStyle) -> String {
+    const WORDS: [(&str, &str); 6] =
+        [("Thị trấn ", "TT"), ("Xã ", "X"), ("Phường ", "P"), ("Huyện ", "H"), ("Thành phố ", "TP"), ("Tỉnh ", "T")];
+    for (full, short) in WORDS {
+        if let Some(rest) = name.strip_prefix(full) {
+            return match style {
+                UnitStyle::Dotted => format!("{short}. {rest}"),
+                UnitStyle::Bare => format!("{short} {rest}"),
+                UnitStyle::Lower => format!("{}{rest}", full.to_lowercase()),
+            };
+        }
+    }
+    name.to_string()
+}
+
 /// An address in one of the styles agencies' exports use besides commas and full unit
 /// words: parts joined by a dash, a dash without spaces, a semicolon or a space; unit
 /// words in lower case or abbreviated without a dot; `UBND` before the commune; the
@@ -362,22 +381,8 @@ pub fn address(
 /// unit words (`Xã Nà Tăm`, `Huyện Tam Đường`).
 fn restyle(rng: &mut Rng, hamlet: &str, commune: &str, district: Option<&str>) -> String {
     let sep = rng.pick(&[" - ", "-", "; ", " "]);
-    let abbreviated = rng.chance(0.5);
-    let unit = |name: &str| -> String {
-        for (full, short) in [
-            ("Thị trấn ", "TT "),
-            ("Xã ", "X "),
-            ("Phường ", "P "),
-            ("Huyện ", "H "),
-            ("Thành phố ", "TP "),
-            ("Tỉnh ", "T "),
-        ] {
-            if let Some(rest) = name.strip_prefix(full) {
-                return if abbreviated { format!("{short}{rest}") } else { format!("{}{rest}", full.to_lowercase()) };
-            }
-        }
-        name.to_string()
-    };
+    let style = if rng.chance(0.5) { UnitStyle::Bare } else { UnitStyle::Lower };
+    let unit = |name: &str| unit_word(name, style);
     let mut parts = Vec::new();
     if !rng.chance(0.2) {
         parts.push(hamlet.to_string());

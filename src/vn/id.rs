@@ -12,9 +12,10 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// What kind of identity number a value is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum IdKind {
     /// Nothing written.
+    #[default]
     Missing,
     /// 12 digits: a personal ID (CCCD / số định danh cá nhân).
     Personal,
@@ -37,7 +38,7 @@ impl IdKind {
 }
 
 /// A normalized identity number.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Id {
     /// Digits only (empty when missing; the cleaned text when malformed).
     pub digits: String,

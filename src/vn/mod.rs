@@ -24,3 +24,9 @@ pub mod name;
 pub mod sex;
 pub mod text;
 pub mod unit_words;
+
+/// The data rows of an embedded reference table (`rules/*.csv`): its comment lines (`#`,
+/// where the table says its sources) and its header left out.
+fn table_rows(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines().filter(|l| !l.starts_with('#')).skip(1)
+}

@@ -40,7 +40,7 @@ pub struct Name {
 fn surname_class(folded: &str) -> Option<&'static str> {
     static CLASSES: OnceLock<std::collections::HashMap<String, String>> = OnceLock::new();
     let classes = CLASSES.get_or_init(|| {
-        let rows = include_str!("../../rules/surname_classes.csv").lines().filter(|l| !l.starts_with('#')).skip(1);
+        let rows = super::table_rows(include_str!("../../rules/surname_classes.csv"));
         rows.map(|row| {
             let mut cells = row.split(',');
             let (name, class) = (cells.next().unwrap_or(""), cells.next().unwrap_or(""));
@@ -131,7 +131,7 @@ impl Name {
 fn titles() -> &'static [(Vec<&'static str>, Option<Sex>)] {
     static TITLES: OnceLock<Vec<(Vec<&'static str>, Option<Sex>)>> = OnceLock::new();
     TITLES.get_or_init(|| {
-        let rows = include_str!("../../rules/name_titles.csv").lines().filter(|l| !l.starts_with('#')).skip(1);
+        let rows = super::table_rows(include_str!("../../rules/name_titles.csv"));
         rows.map(|row| {
             let (title, sex) = row.split_once(',').unwrap_or((row, ""));
             let sex = match sex {

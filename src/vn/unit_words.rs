@@ -32,7 +32,7 @@ pub(crate) fn type_words() -> &'static TypeWords {
             hamlet: vec![],
             full: vec![],
         };
-        let rows = include_str!("../../rules/unit_type_words.csv").lines().filter(|l| !l.starts_with('#')).skip(1);
+        let rows = super::table_rows(include_str!("../../rules/unit_type_words.csv"));
         for row in rows {
             let mut cells = row.split(',');
             let (Some(word), Some(full), Some(levels)) = (cells.next(), cells.next(), cells.next()) else {

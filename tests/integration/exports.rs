@@ -5,22 +5,36 @@
 use crate::{code, root, stderr, Work};
 use std::path::PathBuf;
 
-/// Writes a job with one registry (`file` with `rules`) against the scenario population
-/// and runs it; gives the run folder.
-fn run_export(work: &Work, agency: &str, file: &str, rules: &str) -> PathBuf {
-    let dir = work.path();
-    std::fs::write(dir.join("export.csv"), file).unwrap();
-    std::fs::write(dir.join("export.toml"), rules).unwrap();
+/// Writes `job.toml` against the scenario population with these registries (agency,
+/// file, rules file, relative to the job).
+fn write_job(work: &Work, registries: &[(&str, &str, &str)]) {
     let population = root().join("fixtures/scenarios/population.csv");
     let population_rules = root().join("rules/population.toml");
-    let job = format!(
-        "province = \"12\"\nreference_date = \"2026-11-29\"\n\n[population]\nfile = {population:?}\nrules = {population_rules:?}\n\n\
-         [[registry]]\nagency = \"{agency}\"\nname = \"{agency}\"\nfile = \"export.csv\"\nrules = \"export.toml\"\n"
+    let mut job = format!(
+        "province = \"12\"\nreference_date = \"2026-11-29\"\n\n[population]\nfile = {population:?}\nrules = {population_rules:?}\n"
     );
-    std::fs::write(dir.join("job.toml"), job).unwrap();
+    for (agency, file, rules) in registries {
+        job.push_str(&format!(
+            "\n[[registry]]\nagency = \"{agency}\"\nname = \"{agency}\"\nfile = \"{file}\"\nrules = \"{rules}\"\n"
+        ));
+    }
+    std::fs::write(work.path().join("job.toml"), job).unwrap();
+}
+
+/// Runs `job.toml` as run `r`; gives the run folder.
+fn run_job(work: &Work) -> PathBuf {
     let out = work.run(&["run", "--job", "job.toml", "--run-id", "r"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    dir.join("runs/r").join(agency)
+    work.path().join("runs/r")
+}
+
+/// Writes a job with one registry (`file` with `rules`) against the scenario population
+/// and runs it; gives the agency's folder.
+fn run_export(work: &Work, agency: &str, file: &str, rules: &str) -> PathBuf {
+    std::fs::write(work.path().join("export.csv"), file).unwrap();
+    std::fs::write(work.path().join("export.toml"), rules).unwrap();
+    write_job(work, &[(agency, "export.csv", "export.toml")]);
+    run_job(work).join(agency)
 }
 
 /// The `discrepancies.csv` rows of a run folder as (record ID, code, note).
@@ -130,17 +144,8 @@ fn one_agency_several_files() {
                   \"Số CCCD\" = \"id\"\n\n[values]\nevent_type = \"Khai tử\"\n\n[events]\ndeath = [\"Khai tử\"]\n";
     std::fs::write(dir.join("births.toml"), births).unwrap();
     std::fs::write(dir.join("deaths.toml"), deaths).unwrap();
-    let population = root().join("fixtures/scenarios/population.csv");
-    let population_rules = root().join("rules/population.toml");
-    let job = format!(
-        "province = \"12\"\nreference_date = \"2026-11-29\"\n\n[population]\nfile = {population:?}\nrules = {population_rules:?}\n\n\
-         [[registry]]\nagency = \"civil_status\"\nname = \"Hộ tịch\"\nfile = \"births.csv\"\nrules = \"births.toml\"\n\n\
-         [[registry]]\nagency = \"civil_status\"\nname = \"Hộ tịch\"\nfile = \"deaths.csv\"\nrules = \"deaths.toml\"\n"
-    );
-    std::fs::write(dir.join("job.toml"), job).unwrap();
-    let out = work.run(&["run", "--job", "job.toml", "--run-id", "r"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let run = dir.join("runs/r");
+    write_job(&work, &[("civil_status", "births.csv", "births.toml"), ("civil_status", "deaths.csv", "deaths.toml")]);
+    let run = run_job(&work);
     let agencies: Vec<String> = std::fs::read_dir(&run)
         .unwrap()
         .flatten()

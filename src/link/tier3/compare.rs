@@ -267,11 +267,6 @@ impl Levels {
     pub fn compared(&self) -> impl Iterator<Item = (Field, u8)> + '_ {
         Field::ALL.into_iter().map(|f| (f, self[f])).filter(|&(_, l)| l != MISSING)
     }
-
-    /// Whether the field is at the level labelled `label`.
-    pub fn is(&self, f: Field, label: &str) -> bool {
-        self[f] == f.level(label)
-    }
 }
 
 impl Index<Field> for Levels {

@@ -108,7 +108,8 @@ impl<'a> Scorer<'a> {
             .map(|(&(p, rule), &lv)| {
                 // A namesake the record matches as well (the same levels) is who the
                 // holder penalty is for; without one, a copy of the held record is exempt.
-                let alone = levels.iter().filter(|other| **other == lv).count() == 1;
+                // (Counted only for a holder: a block holds hundreds of candidates.)
+                let alone = || levels.iter().filter(|other| **other == lv).count() == 1;
                 let holds = self.holds(r, p, alone);
                 let w = self.prior_w + holds + lv.compared().map(|(f, l)| self.field_weight(f, l, p)).sum::<f64>();
                 (w, p, rule, lv, holds)
@@ -146,10 +147,10 @@ impl<'a> Scorer<'a> {
     /// registry's holder weight, or none again for a copy of the held record in a registry
     /// of one record per person (one record entered twice) when no other candidate is
     /// matched as well (`alone`).
-    fn holds(&self, r: &Record, p: u32, alone: bool) -> f64 {
+    fn holds(&self, r: &Record, p: u32, alone: impl Fn() -> bool) -> f64 {
         match self.holders.get(&p) {
             None => 0.0,
-            Some(&held) if alone && self.holder_weight < 0.0 && copies(&self.records[held], r) => 0.0,
+            Some(&held) if self.holder_weight < 0.0 && copies(&self.records[held], r) && alone() => 0.0,
             Some(_) => self.holder_weight,
         }
     }

@@ -9,7 +9,7 @@ use crate::config::Event;
 use crate::link::{Outcome, Tier};
 use crate::vn::admin::{Commune, Era};
 use crate::vn::date::PartialDate;
-use crate::vn::id::{self, Id, IdKind};
+use crate::vn::id;
 use crate::vn::name::{self, Name};
 use crate::vn::sex::Sex;
 
@@ -23,21 +23,14 @@ fn commune(code: &str) -> Option<Commune> {
 
 fn person(pid: &str, name: &str, dob: &str, male: bool, code: &str) -> Person {
     Person {
-        line: 0,
         pid: id::parse(pid),
-        legacy: id::parse(""),
         name_raw: name.into(),
         name: Name::parse(name).unwrap(),
         dob: date(dob),
         sex: Some(if male { Sex::Male } else { Sex::Female }),
         commune: commune(code),
-        hamlet: None,
         alive: true,
-        single: None,
-        father: None,
-        mother: None,
-        death_date: None,
-        updated_at: None,
+        ..Person::default()
     }
 }
 
@@ -49,23 +42,12 @@ fn record(id_raw: &str, name: &str, dob: &str, male: bool, code: &str) -> Record
         name: Name::parse(name),
         id_raw: id_raw.into(),
         id: id::parse(id_raw),
-        legacy: Id { digits: String::new(), kind: IdKind::Missing, note: None },
         dob_raw: dob.into(),
         dob: date(dob),
-        year_only_by_design: false,
-        sex_raw: String::new(),
         sex: Some(if male { Sex::Male } else { Sex::Female }),
         commune_raw: code.into(),
         commune: commune(code),
-        hamlet: None,
-        active: None,
-        event: None,
-        updated_at: None,
-        missing_required: Vec::new(),
-        case_blind: false,
-        father: None,
-        mother: None,
-        source: 0,
+        ..Record::default()
     }
 }
 
