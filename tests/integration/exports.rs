@@ -67,7 +67,8 @@ fn a_deaths_export_without_an_event_column_says_so_in_its_rules() {
     assert!(stderr(&out).contains("values.full_name"), "{}", stderr(&out));
 }
 
-/// Land owners written with a title, addresses without commas or type words: the
+/// Land owners written with a title (Ông, Hộ bà, HGĐ, Cụ, in capitals, with a colon),
+/// addresses without commas or with dashes, en dashes, bars or commas without spaces: the
 /// owners link to their people (by name, birth year and commune, no ID) and no title
 /// becomes a surname.
 #[test]
@@ -76,16 +77,19 @@ fn titled_owners_and_addresses_without_commas_link() {
     let file = "Mã thửa,Tên chủ sử dụng,Năm sinh,Số giấy tờ,Địa chỉ chủ sử dụng,Tình trạng GCN\n\
                 T1,Ông Giàng A Páo,1987,,Bản Nà Tăm - xã Bản Bo - huyện Tam Đường,Đã cấp GCN\n\
                 T2,Hộ bà Vàng Thị Mỷ,1992,,Bản Nà Tăm X Bản Bo H Tam Đường,Đã cấp GCN\n\
-                T3,HGĐ Lò Thị Xuân,1980,,UBND xã Than Uyên,Đã cấp GCN\n";
+                T3,HGĐ Lò Thị Xuân,1980,,UBND xã Than Uyên,Đã cấp GCN\n\
+                T4,Cụ Chảo Láo Tả,1945,,Xã Mù Cả – huyện Mường Tè,Đã cấp GCN\n\
+                T5,HỘ GIA ĐÌNH BÀ HÀ THỊ HẠNH,1973,,Bản Pắc Ta | Xã Pắc Ta,Đã cấp GCN\n\
+                T6,Ông: Lò Văn Pâng,1982,,\"bản Mường,xã Than Uyên,tỉnh Lai Châu\",Đã cấp GCN\n";
     let rules = std::fs::read_to_string(root().join("rules/land.toml")).unwrap();
     let dir = run_export(&work, "land", file, &rules);
     let rows = found(&dir);
-    for id in ["T1", "T2", "T3"] {
+    for id in ["T1", "T2", "T3", "T4", "T5", "T6"] {
         assert!(!rows.iter().any(|(r, code, _)| r == id && code == "NOT_IN_POPULATION"), "{id}: {rows:?}");
         assert!(!rows.iter().any(|(r, code, _)| r == id && code == "NAME_MISMATCH"), "{id}: {rows:?}");
     }
     let linked = std::fs::read_to_string(dir.join("../manifest.json")).unwrap();
-    assert!(linked.contains("\"linked\": 3"), "{linked}");
+    assert!(linked.contains("\"linked\": 6"), "{linked}");
 }
 
 /// A mapped column most of whose values resolve to nothing says so, with the commonest
@@ -172,4 +176,31 @@ fn one_agency_several_files() {
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(files.iter().all(|(_, rows)| *rows == 2), "{files:?}");
     crate::assert_conserved(&run);
+}
+
+/// The other forms of real exports, one row each, on an insurance export: an ID that
+/// lost a digit, syllables typed together, a Sino-Vietnamese surname, 01/01 against a
+/// population that knows the year only, a second record of one person without its ID.
+#[test]
+fn each_real_export_form_is_read_as_the_same_person() {
+    let work = Work::new();
+    let file = "Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,Số CCCD/CMND,Địa chỉ,Trạng thái thẻ,Ngày cập nhật\n\
+                B1,Giàng A Páo,05/03/1987,Nam,01287000101,\"Bản Nà Tăm, Xã Bản Bo\",Còn hiệu lực,01/06/2026\n\
+                B2,Lò Thịxuân,20/11/1980,Nữ,012180000104,Xã Than Uyên,Còn hiệu lực,01/06/2026\n\
+                B3,Tống A Chứ,14/07/1983,Nam,012083000112,Xã Sìn Hồ,Còn hiệu lực,01/06/2026\n\
+                B4,Lò Văn Ánh,01/01/1975,Nam,012075000103,Xã Than Uyên,Còn hiệu lực,01/06/2026\n\
+                B5,Tẩn Láo Lở,07/02/1990,Nam,012090000107,Xã Hua Bum,Còn hiệu lực,01/06/2026\n\
+                B6,Tẩn Láo Lở,07/02/1990,Nam,,Xã Hua Bum,Còn hiệu lực,01/01/2019\n";
+    let rules = std::fs::read_to_string(root().join("rules/insurance.toml")).unwrap();
+    let dir = run_export(&work, "insurance", file, &rules);
+    let rows = found(&dir);
+    let has = |id: &str, code: &str| rows.iter().any(|(r, c, _)| r == id && c == code);
+    for id in ["B1", "B2", "B3", "B4", "B5", "B6"] {
+        assert!(!has(id, "NOT_IN_POPULATION") && !has(id, "NAME_MISMATCH") && !has(id, "REVIEW"), "{id}: {rows:?}");
+    }
+    assert!(has("B1", "ID_MALFORMED") && has("B1", "LINKED_WITHOUT_ID"), "{rows:?}");
+    assert!(rows.iter().any(|(r, c, note)| r == "B2" && c == "NAME_VARIANT" && note == "form"), "{rows:?}");
+    assert!(rows.iter().any(|(r, c, note)| r == "B3" && c == "NAME_VARIANT" && note == "spelling"), "{rows:?}");
+    assert!(!has("B4", "DOB_PARTIAL") && !has("B4", "DOB_MISMATCH"), "{rows:?}");
+    assert!(has("B6", "DUPLICATE_RECORD"), "{rows:?}");
 }
