@@ -117,7 +117,7 @@ static NAME: Ladder = Ladder {
     compared: |x| x.r.name.is_some(),
     levels: &[
         ("exact", |x| x.name().key == x.p.name.key),
-        ("same_letters", |x| x.name().folded == x.p.name.folded),
+        ("same_letters", |x| x.name().folded == x.p.name.folded || x.rk.letters == x.pk.letters),
         ("variant", |x| is_variant(x.name(), x.rk, &x.p.name, x.pk)),
         ("jw_0.92", |x| !x.other_name() && x.jw() >= 0.92),
         ("jw_0.80", |x| !x.other_name() && x.jw() >= 0.80),

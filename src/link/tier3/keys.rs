@@ -29,6 +29,8 @@ pub struct NameKeys {
     pub(super) iy: u64,
     pub(super) without_middle: u64,
     pub(super) phonetic: u64,
+    /// The folded letters without spaces (syllables typed together or apart).
+    pub(super) letters: u64,
     /// Phonetic surname and given name (the first and last syllables).
     pub(super) ends: [u64; 2],
     /// Parents' phonetic names (father, mother; 0 for a parent not named).
@@ -48,6 +50,7 @@ impl NameKeys {
             iy: key(&[n.iy_key().as_bytes()]),
             without_middle: key(&[n.without_middle().as_bytes()]),
             phonetic: key(&[phonetic.as_bytes()]),
+            letters: key(&[n.letters().as_bytes()]),
             ends: [key(&[surname.as_bytes()]), key(&[given.as_bytes()])],
             parents: [0; 2],
         }
