@@ -90,7 +90,16 @@ fn new_style_tones(name: &str) -> Option<String> {
 
 /// Surname equivalents and spelling variants of minority names (names_vi.md).
 fn minority_variant(p: &Person) -> Option<String> {
+    // Several spellings of one clan: the one written follows the person's ID, so no random
+    // number is drawn (Sino-Vietnamese names from names_vi.md: Giàng→Dương, Vàng→Vương or
+    // Hoàng, Thào→Đào, Lầu→Lưu, Sùng→Tống).
     const CLASSES: &[(&str, &str)] = &[
+        ("Giàng", "Dương"),
+        ("Vàng", "Vương"),
+        ("Vàng", "Hoàng"),
+        ("Thào", "Đào"),
+        ("Lầu", "Lưu"),
+        ("Sùng", "Tống"),
         ("Tẩn", "Đặng"),
         ("Chảo", "Triệu"),
         ("Phàn", "Bàn"),
@@ -103,7 +112,9 @@ fn minority_variant(p: &Person) -> Option<String> {
         ("Mùa", "Mua"),
     ];
     let rest = [&p.middle, &p.given].iter().filter(|s| !s.is_empty()).map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
-    CLASSES.iter().find(|(a, _)| *a == p.surname).map(|(_, b)| format!("{b} {rest}"))
+    let spellings: Vec<&str> = CLASSES.iter().filter(|(a, _)| *a == p.surname).map(|(_, b)| *b).collect();
+    let pick = p.pid.bytes().last().map_or(0, |b| usize::from(b % 8));
+    spellings.get(pick % spellings.len().max(1)).map(|b| format!("{b} {rest}"))
 }
 
 /// A registry row in the making: the person's values, then damage, then truth codes.
@@ -180,12 +191,14 @@ fn damaged_name(rng: &mut Rng, r: &Rates, w: &World, p: &Person, codes: &mut BTr
         }
     }
     if r.joined_syllables > 0.0 && name == canonical && hit(r.joined_syllables) {
-        // Two syllables typed together (`Lò Vănpấu`): the same name, a form variant.
-        let words: Vec<&str> = canonical.split(' ').collect();
-        if words.len() >= 3 {
-            let k = words.len() - 2;
-            let lower = words[k + 1].to_lowercase();
-            name = [words[..k].join(" "), format!("{}{lower}", words[k])].join(" ");
+        // Two syllables typed together (`Lò Vănpấu`, `LòVăn Pấu`): the same name, a form
+        // variant.
+        let mut words: Vec<String> = canonical.split(' ').map(str::to_string).collect();
+        if words.len() >= 2 {
+            let k = rng.below(words.len() as u64 - 1) as usize;
+            let next = words.remove(k + 1).to_lowercase();
+            words[k].push_str(&next);
+            name = words.join(" ");
         }
     }
     if name != canonical && !codes.contains("NAME_MISMATCH") {
@@ -206,6 +219,11 @@ fn damaged_dob(
     let mut dob = p.dob;
     let full = p.dob.day != 0;
     let placeholder = p.dob.is_placeholder();
+    // A person the population knows by the year only, written 01/01 of that year (the
+    // conventional date): the registry holds no less, no code.
+    if !year_only && p.dob.month == 0 && r.dob_placeholder > 0.0 && rng.chance(r.dob_placeholder) {
+        dob = PartialDate { year: p.dob.year, month: 1, day: 1 };
+    }
     let draw = rng.unit();
     if year_only {
         dob = PartialDate { year: p.dob.year, month: 0, day: 0 };
@@ -287,12 +305,17 @@ fn damaged_id(rng: &mut Rng, r: &Rates, w: &World, p: &Person, codes: &mut BTree
         id_usable = id.len() == 11 && !id.starts_with('0');
         codes.insert("ID_MALFORMED");
     } else if hit(r.id_error_value) {
-        id = if rng.chance(0.5) { "#REF!".into() } else { "#N/A".into() };
+        id = rng.pick(&["#REF!", "#N/A", "#VALUE!", "#NAME?"]).into();
         id_usable = false;
         codes.insert("REJECTED_ROW");
     } else if hit(r.id_scientific) {
+        // As a spreadsheet shows a long number: with a decimal point, or a decimal comma
+        // (a Vietnamese locale); the choice follows the ID, so no random number is drawn.
         let v: f64 = p.pid.parse().unwrap_or(0.0);
         id = format!("{:.5E}", v).replace('E', "E+");
+        if p.pid.ends_with(['1', '3', '5', '7', '9']) {
+            id = id.replace('.', ",");
+        }
         id_usable = false;
         // Spreadsheet debris in the ID cell: the row is a broken export row.
         codes.insert("REJECTED_ROW");
@@ -380,7 +403,7 @@ fn unit_word(name: &str, style: UnitStyle) -> String {
 /// hamlet left out (commune first). `commune` and `district` are full names with their
 /// unit words (`Xã Nà Tăm`, `Huyện Tam Đường`).
 fn restyle(rng: &mut Rng, hamlet: &str, commune: &str, district: Option<&str>) -> String {
-    let sep = rng.pick(&[" - ", "-", "; ", " "]);
+    let sep = rng.pick(&[" - ", "-", " – ", "; ", " ", " | ", ","]);
     let style = if rng.chance(0.5) { UnitStyle::Bare } else { UnitStyle::Lower };
     let unit = |name: &str| unit_word(name, style);
     let mut parts = Vec::new();

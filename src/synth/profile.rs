@@ -68,6 +68,10 @@ pub struct Rates {
     pub id_digit_lost: f64,
     /// A spreadsheet error value in the ID cell (`#REF!`, `#N/A`): a broken row.
     pub id_error_value: f64,
+    /// A population year-only date of birth written 01/01 of that year.
+    pub dob_placeholder: f64,
+    /// A duplicated record whose copy leaves the ID out.
+    pub duplicate_without_id: f64,
     /// The address written in another style: dashes or nothing between parts, unit
     /// words in lower case or abbreviated without a dot, no unit words at all, `UBND`
     /// before the commune, the hamlet left out.
@@ -107,6 +111,8 @@ impl Default for Rates {
             id_digit_lost: 0.0,
             id_error_value: 0.0,
             address_style: 0.0,
+            dob_placeholder: 0.0,
+            duplicate_without_id: 0.0,
         }
     }
 }

@@ -246,14 +246,18 @@ fn malform(rng: &mut Rng, rate: f64, dob_col: Option<usize>, reg: &mut Registry)
 
 /// Duplicates some rows under new record IDs, older than the original: the copy is the
 /// `DUPLICATE_RECORD` (the kept record is the most recent, then the smallest ID).
+///
+/// A copy leaves the person's ID out at `r.duplicate_without_id`: a second record of one
+/// person without an ID (`ID_MISSING`, `LINKED_WITHOUT_ID`, the ID's own codes gone).
 fn duplicate(
     rng: &mut Rng,
-    rate: f64,
-    id_col: usize,
+    r: &Rates,
+    (id_col, pid_col): (usize, usize),
     new_id: &mut dyn FnMut(&str) -> String,
     updated_col: Option<usize>,
     reg: &mut Registry,
 ) {
+    let rate = r.duplicate;
     let n = reg.rows.len();
     for i in 0..n {
         let (_, person, codes) = &reg.truth[i];
@@ -268,6 +272,11 @@ fn duplicate(
         }
         let mut codes = codes.clone();
         codes.insert("DUPLICATE_RECORD");
+        if r.duplicate_without_id > 0.0 && rng.chance(r.duplicate_without_id) {
+            copy[pid_col].clear();
+            codes.retain(|c| !c.starts_with("ID_") && *c != "LINKED_WITHOUT_ID");
+            codes.extend(["ID_MISSING", "LINKED_WITHOUT_ID"]);
+        }
         // An older copy was last updated before any later population change.
         let person = person.clone();
         reg.rows.push(copy);
@@ -328,7 +337,8 @@ pub fn insurance(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
         .cells()
     });
     let (id_col, updated_col, dob_col) = (reg.col("Mã số BHXH"), reg.col("Ngày cập nhật"), reg.col("Ngày sinh"));
-    duplicate(rng, r.duplicate, id_col, &mut |_| next_id(), Some(updated_col), &mut reg);
+    let pid_col = reg.col("Số CCCD/CMND");
+    duplicate(rng, r, (id_col, pid_col), &mut |_| next_id(), Some(updated_col), &mut reg);
     malform(rng, r.malformed_row, Some(dob_col), &mut reg);
     reg
 }
@@ -401,7 +411,7 @@ pub fn land(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
             let (_, addr) = address(rng, r, w, p, false, &mut row, &mut updated);
             let active = status_active(rng, r, p, &mut row);
             let (id, sheet, number) = next_parcel(&p.commune, rng);
-            let owner = titled(rng, r, p, row.name);
+            let owner = titled(rng, r, w, p, row.name);
             let record = LandRow {
                 parcel: id.clone(),
                 sheet,
@@ -444,18 +454,22 @@ pub fn land(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
 }
 
 /// An owner's name as land registers write it: with a title before it at the profile's
-/// rate (`Ông`, `Bà`, `Hộ ông`, `Hộ bà`, `Hộ gia đình ông`, `HGĐ`, `Hộ`). A title is not
-/// part of the name: no code.
-fn titled(rng: &mut Rng, r: &Rates, p: &Person, name: String) -> String {
+/// rate (`Ông`, `Bà`, `Hộ ông`, `Hộ bà`, `Hộ gia đình ông`, `HGĐ bà`, `HGĐ`, `Hộ`, `Anh`,
+/// `Chị`, `Cụ` for the elderly, `Ông:` with a colon). A title is not part of the name: no
+/// code.
+fn titled(rng: &mut Rng, r: &Rates, w: &World, p: &Person, name: String) -> String {
     if r.title <= 0.0 || !rng.chance(r.title) {
         return name;
     }
+    let elder = p.age(&w.today) >= 70;
     let title = if rng.chance(0.2) {
-        rng.pick(&["HGĐ", "Hộ"])
+        rng.pick(&["HGĐ", "Hộ", "Hộ gia đình"])
+    } else if elder && rng.chance(0.3) {
+        rng.pick(if p.male { &["Cụ", "Cụ ông"] } else { &["Cụ", "Cụ bà"] })
     } else if p.male {
-        rng.pick(&["Ông", "Hộ ông", "Hộ gia đình ông"])
+        rng.pick(&["Ông", "Hộ ông", "Hộ gia đình ông", "HGĐ ông", "Anh", "Ông:"])
     } else {
-        rng.pick(&["Bà", "Hộ bà", "Hộ gia đình bà"])
+        rng.pick(&["Bà", "Hộ bà", "Hộ gia đình bà", "HGĐ bà", "Chị", "Bà:"])
     };
     format!("{title} {name}")
 }
@@ -529,8 +543,8 @@ pub fn education(rng: &mut Rng, r: &Rates, w: &World) -> (Registry, Vec<String>)
         .cells()
     });
     // Without an update date the smallest record ID is kept: the copy sorts after.
-    let (id_col, dob_col) = (reg.col("Mã học sinh"), reg.col("Ngày sinh"));
-    duplicate(rng, r.duplicate, id_col, &mut |orig| format!("{orig}-2"), None, &mut reg);
+    let (id_col, pid_col, dob_col) = (reg.col("Mã học sinh"), reg.col("Mã định danh"), reg.col("Ngày sinh"));
+    duplicate(rng, r, (id_col, pid_col), &mut |orig| format!("{orig}-2"), None, &mut reg);
     malform(rng, r.malformed_row, Some(dob_col), &mut reg);
     // The residents the school register should hold (living, 6–17 in completed years on
     // the reference day) and does not.
@@ -582,7 +596,8 @@ pub fn civil_status(
         },
     );
     let (id_col, event_col, dob_col) = (reg.col("Số đăng ký"), reg.col("Loại sự kiện"), reg.col("Ngày sinh"));
-    duplicate(rng, r.duplicate, id_col, &mut |orig| format!("{orig}-2"), None, &mut reg);
+    let pid_col = reg.col("Số định danh");
+    duplicate(rng, r, (id_col, pid_col), &mut |orig| format!("{orig}-2"), None, &mut reg);
     // A duplicated marriage is no duplicate (marriages may repeat), and a duplicated
     // death of a living person is one registration too many, not a second code.
     for (row, truth) in reg.rows.iter().zip(reg.truth.iter_mut()) {
