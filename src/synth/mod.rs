@@ -213,8 +213,7 @@ fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate) -> Result<Vec<bo
         for (c, v) in row.iter().enumerate() {
             let col = c as u16;
             let full_date = (Some(c) == dob).then(|| date_parts(v)).flatten();
-            let number_id =
-                Some(c) == id && v.len() == 12 && !v.starts_with("00") && v.bytes().all(|b| b.is_ascii_digit());
+            let number_id = Some(c) == id && numeric_ids[r as usize - 1];
             let year = Some(c) == dob && v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit());
             if let Some(d) = full_date.and_then(|(y, m, d)| ExcelDateTime::from_ymd(y, m, d).ok()) {
                 sheet.write_datetime_with_format(r, col, &d, &date).map_err(err)?;

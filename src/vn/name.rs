@@ -472,9 +472,9 @@ impl VariantKind {
     }
 }
 
-/// Whether two keys are the same but for their spaces.
+/// Whether two keys are the same but for their spaces (compared without building them).
 fn same_spaced(a: &str, b: &str) -> bool {
-    a.replace(' ', "") == b.replace(' ', "")
+    a.chars().filter(|c| *c != ' ').eq(b.chars().filter(|c| *c != ' '))
 }
 
 /// Whether the middle names agree once droppable ones (Thị, Văn, A) and initials (T.)
@@ -533,7 +533,7 @@ pub fn compare(raw: &str, registry: &Name, population: &Name, case_blind_source:
     }
     // Syllables typed together where the split is ambiguous (`Phànga Tú`: Phàng A or Phàn
     // Ga), against the population's own spacing: the same letters.
-    if registry.letters() == population.letters() {
+    if same_spaced(&registry.folded, &population.folded) {
         return Variant(if same_spaced(&registry.key, &population.key) {
             VariantKind::Form
         } else if registry.has_marks {
