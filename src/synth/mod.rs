@@ -124,6 +124,8 @@ fn to_tcvn3(text: &str) -> Vec<u8> {
         .map(|c| match table.get(&c) {
             Some(&b) => b,
             None if c.is_ascii() => c as u8,
+            // TCVN3 spends the high bytes on letters: a typist's dash is a hyphen there.
+            None if matches!(c, '–' | '—') => b'-',
             None => b'?',
         })
         .collect()

@@ -60,8 +60,10 @@ fn is_province_part(folded: &str) -> bool {
 /// address names no hamlet.
 pub fn hamlet_key(address: &str) -> Option<String> {
     let hamlet = parse(address).hamlet?;
-    let folded = folded_words(&hamlet);
-    let key = strip_type(&folded, hamlet_words()).1.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Letters and digits only: a stray mark of an export (`Bản Nà Tăm ?`, `Tổ 5.`) is no
+    // part of the name.
+    let folded: String = folded_words(&hamlet).chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    let key = strip_type(folded.trim_start(), hamlet_words()).1.split_whitespace().collect::<Vec<_>>().join(" ");
     (!key.is_empty()).then_some(key)
 }
 
@@ -378,6 +380,8 @@ mod tests {
         assert_eq!(hamlet_key("Khu phố 3, P. Đoàn Kết").as_deref(), Some("3"));
         assert_eq!(hamlet_key("KP.3, P. Đoàn Kết").as_deref(), Some("3"));
         assert_eq!(hamlet_key("Khu 3, P. Đoàn Kết").as_deref(), Some("3"));
+        // A stray mark of an export (an en dash TCVN3 cannot write) is no part of the name.
+        assert_eq!(hamlet_key("Bản Nà Tăm ? xã Bản Bo ? huyện Tam Đường").as_deref(), Some("na tam"));
         assert_eq!(a.commune.as_deref(), Some("X. Nà Tăm"));
         assert_eq!(a.district.as_deref(), Some("H. Tam Đường"));
         assert_eq!(a.province.as_deref(), Some("T. Lai Châu"));

@@ -341,6 +341,9 @@ mod tests {
     fn resolve_current_and_legacy_names() {
         let c = units().resolve_name("Xã Bản Bo", None, "12").unwrap();
         assert_eq!((c.code.as_str(), c.era), ("03424", Era::Current));
+        // A stray mark of an export (an en dash TCVN3 cannot write, shown as `?`).
+        let c = units().resolve_name("xã Bản Bo ?", None, "12").unwrap();
+        assert_eq!(c.code, "03424");
         let c = units().resolve_name("X. Nà Tăm", None, "12").unwrap();
         assert_eq!((c.code.as_str(), c.era), ("03424", Era::Legacy));
         assert_eq!(c.legacy_name.as_deref(), Some("Xã Nà Tăm"));

@@ -105,10 +105,13 @@ pub fn commune_kind(s: &str) -> Option<&'static str> {
 }
 
 /// Name key: folded, type word removed, spaces removed. `"Xã Bản Bo"` → `"banbo"`.
+/// Letters and digits only: spaces, hyphens and any stray mark of an export (`Nậm Cha ?`,
+/// `Bà Rịa-Vũng Tàu`) are not part of a name (`vietnamese_text.md`: remove hyphens and
+/// spaces in match keys).
 pub fn name_key(s: &str, words: &[&str]) -> String {
     let f = folded_words(s);
     let (_, rest) = strip_type(&f, words);
-    rest.replace(' ', "")
+    rest.chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 #[cfg(test)]
