@@ -68,9 +68,11 @@ pub fn ends(phonetic: &str) -> (&str, &str) {
     (phonetic.split(' ').next().unwrap_or(""), phonetic.rsplit(' ').next().unwrap_or(""))
 }
 
-/// Folded full name and birth year.
+/// Folded full name and birth year: the name's letters without its spaces, so that
+/// syllables typed together (`Phànga Tú`, whatever the split) meet their person.
 pub fn name_year_key(folded: &str, year: i32) -> u64 {
-    key(&[folded.as_bytes(), &year.to_le_bytes()])
+    let letters: Vec<u8> = folded.bytes().filter(|&b| b != b' ').collect();
+    key(&[&letters, &year.to_le_bytes()])
 }
 
 /// Phonetic surname and given name, birth year.

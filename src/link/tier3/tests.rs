@@ -520,3 +520,14 @@ fn a_copy_without_id_of_an_id_linked_record_links_as_its_duplicate() {
     let levels = &links[1].explanation.as_ref().unwrap().levels;
     assert!(levels.iter().any(|l| l.1 == "already_holds_a_record"), "{levels:?}");
 }
+
+/// Syllables typed together where the split is ambiguous (`Giànga Páo`: Giàng A or Giàn
+/// Ga) meet their person by the name's letters: the name rule keys on them, without the
+/// spaces.
+#[test]
+fn a_name_typed_together_meets_its_person_by_its_letters() {
+    let people = population();
+    let r = record("", "Giànga Páo", "05/03/1987", true, "03595");
+    let found = candidates(&r, &index(&people));
+    assert_eq!(found.first(), Some(&(300, Rule::NameBirthyear)), "{found:?}");
+}
