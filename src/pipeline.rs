@@ -164,8 +164,12 @@ fn compute(
     let (people, population_rejected) =
         timer.time("normalize", || normalize::people(&pop_table, &pop.rules, province, &today));
     drop(pop_table);
-    let (population_problems, index) =
-        timer.time("index", || rayon::join(|| link::population_problems(&people), || link::tier3::index(&people)));
+    let (population_problems, index) = timer.time("index", || {
+        rayon::join(
+            || link::population_problems(&people),
+            || link::tier3::index(&people, link::tier3::Settings::compile(&config.model)),
+        )
+    });
 
     let (mut agencies, mut written, stages_done) = std::thread::scope(|scope| {
         let mut agencies = Vec::new();

@@ -88,6 +88,9 @@ pub struct Job {
     /// Thresholds.
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// Tier 3's model file (blocking rules and ladders); the embedded default when absent.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
     /// The population extract.
     pub population: SourceSpec,
     /// The registries.

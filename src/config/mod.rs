@@ -8,6 +8,7 @@
 //! inputs exist, checks that every mapped column is in the file's header.
 
 mod job;
+pub mod model;
 mod rules;
 
 pub use job::*;
@@ -63,6 +64,8 @@ pub struct Config {
     pub gates: Vec<Gate>,
     /// Privacy settings.
     pub privacy: Privacy,
+    /// Tier 3's model (blocking rules and ladders).
+    pub model: model::ModelSpec,
     /// The population extract.
     pub population: Input,
     /// The registries' files, in the job's order (an agency with several files lists each).
@@ -168,7 +171,7 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
     let text = std::fs::read_to_string(job_path)
         .map_err(|e| Error::Rules(Problems(vec![problem(job_path, "file", format!("cannot read: {e}"))])))?;
     let job: Job = toml::from_str(&text).map_err(|e| {
-        let key = e.span().map(|s| format!("line {}", text[..s.start].lines().count().max(1)));
+        let key = e.span().map(|s| format!("line {}", text[..s.start].matches('\n').count() + 1));
         Error::Rules(Problems(vec![problem(job_path, key.unwrap_or_else(|| "toml".into()), e.message().to_string())]))
     })?;
     let base = job_path.parent().unwrap_or(Path::new("."));
@@ -235,6 +238,10 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         }
     }
     check_gates(&job, job_path, &mut out);
+    let model = match &job.model {
+        Some(p) => model::load_model(&resolve(p), &mut out),
+        None => Some(model::default_model()),
+    };
     let clock = opts.today.unwrap_or_else(today);
     let reference = job.reference_date.as_deref().and_then(|d| {
         match crate::vn::date::parse(d, crate::vn::date::DayOrder::Dmy, &clock) {
@@ -273,6 +280,7 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         thresholds: job.thresholds,
         gates: job.gates,
         privacy: job.privacy,
+        model: model.expect("no problems means the model loaded"),
         population: population.expect("no problems means the population input loaded"),
         registries,
     })
@@ -290,7 +298,11 @@ pub fn check(path: &Path, read_headers: ReadHeaders) -> Result<usize> {
             .collect();
         entries.sort();
         for p in &entries {
-            load_rules(p, &mut out);
+            // A model file sits beside the rules (`rules/model.toml`).
+            match std::fs::read_to_string(p) {
+                Ok(text) if model::is_model_file(&text) => drop(model::parse_model(&text, p, &mut out)),
+                _ => drop(load_rules(p, &mut out)),
+            }
         }
         if out.is_empty() {
             Ok(entries.len())

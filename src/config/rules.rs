@@ -373,7 +373,7 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
         Ok(r) => r,
         Err(e) => {
             let key = e.span().map(|s| {
-                let line = text[..s.start].lines().count().max(1);
+                let line = text[..s.start].matches('\n').count() + 1;
                 format!("line {line}")
             });
             out.push(problem(path, key.unwrap_or_else(|| "toml".into()), e.message().to_string()));

@@ -70,6 +70,9 @@ pub struct Record {
     pub case_blind: bool,
     /// Which of its agency's files the record is in (0 for the first).
     pub source: u16,
+    /// Free-text attributes the rules map (`attribute.postcode`), folded: (name, value),
+    /// by name. Compared and blocked on only where the model file names them.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// A normalized person of the population extract (the default: nothing known).
@@ -105,6 +108,8 @@ pub struct Person {
     pub death_date: Option<PartialDate>,
     /// Last update.
     pub updated_at: Option<PartialDate>,
+    /// Free-text attributes the rules map, folded: (name, value), by name.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// The rules' value lists, folded once (values are compared without diacritics or case).
@@ -442,6 +447,7 @@ impl Context<'_> {
             father: self.name_of(row, Field::FatherName).map(|n| (get(Field::FatherName).trim().to_string(), n)),
             mother: self.name_of(row, Field::MotherName).map(|n| (get(Field::MotherName).trim().to_string(), n)),
             source: 0,
+            attributes: Vec::new(),
         })
     }
 
@@ -478,6 +484,7 @@ impl Context<'_> {
             },
             death_date,
             updated_at,
+            attributes: Vec::new(),
         })
     }
 }

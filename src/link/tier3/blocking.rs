@@ -1,75 +1,43 @@
 //! Blocking: the population's indexes, built once per run and shared by the registries,
 //! and the candidate people of a record by ordered [`Rule`]s, each pair remembering the
-//! first rule that found it. Blocks larger than [`MAX_BLOCK`] are skipped and counted.
+//! first rule that found it. The rules are the model file's: each an ordered list of
+//! keys, looked up as one 64-bit key. Blocks larger than the rule's `max_block` are
+//! skipped and counted.
 
-use super::keys::{
-    commune_dob_key, id_number, key, middle_initials, name_day_month_key, name_year_key, parent_year_key,
-    phonetic_middle_year_key, phonetic_year_key, NameKeys,
-};
+use super::keys::{ends, id_number, key, middle_initials, NameKeys};
+use super::settings::{Rule, Settings};
+use crate::config::model::BlockKey;
 use crate::normalize::{Person, Record};
+use crate::vn::date::PartialDate;
 use crate::vn::id::{Id, IdKind};
+use crate::vn::name::Name;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-/// Blocks with more people than this are skipped (and reported).
-pub const MAX_BLOCK: usize = 500;
-
-/// A blocking rule, in the order the rules are tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
-    /// The record's 12-digit ID one substitution or one adjacent transposition from a
-    /// population ID, or its 11 digits (starting with 0) one lost digit from one.
-    IdTypo,
-    /// Folded full name + birth year.
-    NameBirthyear,
-    /// Phonetic surname and given name (+ middle initials) + birth year.
-    PhoneticBirthyear,
-    /// Commune + full date of birth.
-    CommuneDob,
-    /// Folded full name + day and month of birth (a mistyped year).
-    NameDayMonth,
-    /// A parent's name + birth year + commune (children's registries).
-    ParentBirthyearCommune,
-}
-
-impl Rule {
-    /// Every rule, in the order they are tried.
-    pub const ALL: [Rule; 6] = [
-        Rule::IdTypo,
-        Rule::NameBirthyear,
-        Rule::PhoneticBirthyear,
-        Rule::CommuneDob,
-        Rule::NameDayMonth,
-        Rule::ParentBirthyearCommune,
-    ];
-
-    /// The rule's name in `model.json`, `links.parquet` and `explain`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Rule::IdTypo => "id_typo",
-            Rule::NameBirthyear => "name_birthyear",
-            Rule::PhoneticBirthyear => "surname_given_phonetic_birthyear",
-            Rule::CommuneDob => "commune_dob",
-            Rule::NameDayMonth => "name_day_month",
-            Rule::ParentBirthyearCommune => "parent_birthyear_commune",
-        }
-    }
-}
+/// Blocks with more people than this are skipped (and reported), unless the model
+/// file's rule says otherwise.
+pub const MAX_BLOCK: usize = crate::config::model::DEFAULT_MAX_BLOCK;
 
 type Blocks = HashMap<u64, Vec<u32>>;
 
+/// One rule's blocks: by all its keys, and (a rule keyed on middle initials) by all but
+/// those, for records without a middle name.
+#[derive(Default)]
+struct RuleBlocks {
+    main: Blocks,
+    wide: Option<Blocks>,
+}
+
 /// The population's blocking indexes, built once per run and shared by the registries.
 pub struct Index {
+    /// The compiled model the indexes were built for.
+    pub settings: &'static Settings,
     /// Personal IDs (as numbers: 12 digits fit in a `u64`) → the first person holding it.
     pid: HashMap<u64, u32>,
     /// Legacy CMNDs (9 digits) → the first person holding it.
     legacy: HashMap<u64, u32>,
-    name_year: Blocks,
-    phonetic_year: Blocks,
-    phonetic_middle_year: Blocks,
-    commune_dob: Blocks,
-    name_day_month: Blocks,
-    parent_year: Blocks,
+    /// Per blocking rule (model order; empty for the ID-typo rule).
+    blocks: Vec<RuleBlocks>,
     name_freq: HashMap<u64, u32>,
     /// People in an order that does not depend on the extract's row order (personal ID,
     /// then name, date of birth, commune), for sampling u and breaking ties.
@@ -96,38 +64,103 @@ impl Index {
         (id.kind == IdKind::Legacy).then(|| self.legacy.get(&id_number(id.digits.as_bytes()))).flatten().copied()
     }
 
-    /// The block maps a rule looks people up in (none for the ID-typo rule, whose keys
-    /// are single IDs).
-    fn blocks(&self, rule: Rule) -> Vec<&Blocks> {
-        match rule {
-            Rule::IdTypo => vec![],
-            Rule::NameBirthyear => vec![&self.name_year],
-            Rule::PhoneticBirthyear => vec![&self.phonetic_year, &self.phonetic_middle_year],
-            Rule::CommuneDob => vec![&self.commune_dob],
-            Rule::NameDayMonth => vec![&self.name_day_month],
-            Rule::ParentBirthyearCommune => vec![&self.parent_year],
-        }
-    }
-
     /// Blocks skipped for size, per rule that looks up blocks (rule order).
     pub fn oversized_blocks(&self) -> Vec<(String, usize)> {
-        let big = |n: usize| usize::from(n > MAX_BLOCK);
-        Rule::ALL
-            .into_iter()
-            .filter(|&rule| rule != Rule::IdTypo)
+        self.settings
+            .rules()
+            .filter(|rule| !rule.def().is_id_typo())
             .map(|rule| {
-                let n = self.blocks(rule).iter().flat_map(|b| b.values()).map(|v| big(v.len())).sum();
+                let b = &self.blocks[rule.index()];
+                let big = |v: &Vec<u32>| usize::from(v.len() > rule.def().max_block);
+                let n = b.main.values().chain(b.wide.iter().flat_map(|w| w.values())).map(big).sum();
                 (rule.label().to_string(), n)
             })
             .collect()
     }
 }
 
+/// What blocking keys are made of, for a person or a record.
+struct Side<'a> {
+    name: Option<&'a Name>,
+    phonetic: &'a str,
+    dob: Option<PartialDate>,
+    commune: Option<&'a str>,
+    hamlet: Option<u64>,
+    /// Mother, father.
+    parents: [Option<&'a Name>; 2],
+    attributes: &'a [(String, String)],
+}
+
+/// Which of a rule's maps a key is for.
+#[derive(Clone, Copy, PartialEq)]
+enum Map {
+    /// All the rule's keys; a person's own middle initials.
+    Main,
+    /// All but the middle initials.
+    Wide,
+    /// A record with a middle name: its own initials, then none (people without one).
+    RecordMain,
+}
+
+/// FNV-1a over one part, then a separator (as [`key`]).
+fn fnv(mut h: u64, part: &[u8]) -> u64 {
+    for &b in part {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= 0xff;
+    h.wrapping_mul(0x0100_0000_01b3)
+}
+
+/// A side's keys for one rule's map: one per combination of the keys' values (a record
+/// names two parents: two keys); none when a key has no value.
+fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Vec<u64> {
+    let mut states = vec![0xcbf2_9ce4_8422_2325u64];
+    for k in keys {
+        let mut alternatives: Vec<Vec<u8>> = Vec::new();
+        let folded = || side.name.map(|n| n.folded.as_str());
+        match k {
+            BlockKey::IdTypo => return Vec::new(),
+            BlockKey::Name => alternatives.extend(folded().map(|f| f.as_bytes().to_vec())),
+            BlockKey::NameLetters => alternatives.extend(folded().map(|f| f.bytes().filter(|&b| b != b' ').collect())),
+            BlockKey::Surname => alternatives.extend(folded().map(|f| ends(f).0.as_bytes().to_vec())),
+            BlockKey::GivenName => alternatives.extend(folded().map(|f| ends(f).1.as_bytes().to_vec())),
+            BlockKey::PhoneticSurname if side.name.is_some() => alternatives.push(ends(side.phonetic).0.into()),
+            BlockKey::PhoneticGiven if side.name.is_some() => alternatives.push(ends(side.phonetic).1.into()),
+            BlockKey::MiddleInitials if side.name.is_some() => match map {
+                Map::Wide => continue,
+                Map::Main => alternatives.push(middle_initials(side.phonetic)),
+                Map::RecordMain => alternatives.extend([middle_initials(side.phonetic), Vec::new()]),
+            },
+            BlockKey::BirthYear => alternatives.extend(side.dob.map(|d| d.year.to_le_bytes().to_vec())),
+            BlockKey::Dob => alternatives.extend(side.dob.filter(|d| d.day != 0).map(|d| {
+                let y = d.year.to_le_bytes();
+                vec![y[0], y[1], y[2], y[3], d.month, d.day]
+            })),
+            BlockKey::DayMonth => alternatives.extend(side.dob.filter(|d| d.day != 0).map(|d| vec![d.month, d.day])),
+            BlockKey::Commune => alternatives.extend(side.commune.map(|c| c.as_bytes().to_vec())),
+            BlockKey::Hamlet => alternatives.extend(side.hamlet.map(|h| h.to_le_bytes().to_vec())),
+            BlockKey::ParentName => {
+                alternatives.extend(side.parents.iter().flatten().map(|n| n.folded.as_bytes().to_vec()))
+            }
+            BlockKey::Attribute(a) => alternatives.extend(
+                side.attributes.iter().filter(|(n, v)| n == a && !v.is_empty()).map(|(_, v)| v.as_bytes().to_vec()),
+            ),
+            _ => {}
+        }
+        if alternatives.is_empty() {
+            return Vec::new();
+        }
+        states = states.iter().flat_map(|&h| alternatives.iter().map(move |a| fnv(h, a))).collect();
+    }
+    states
+}
+
 /// Candidate pairs of one record: (person, the first rule that found it).
 pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
     let mut out: Vec<(u32, Rule)> = Vec::new();
     let mut push = |ps: &[u32], rule: Rule| {
-        if ps.len() > MAX_BLOCK {
+        if ps.len() > rule.def().max_block {
             return;
         }
         for &p in ps {
@@ -136,52 +169,39 @@ pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
             }
         }
     };
-    if matches!(r.id.kind, IdKind::Personal) {
-        for p in id_typos(r.id.digits.as_bytes(), idx) {
-            push(&[p], Rule::IdTypo);
-        }
-    } else if r.id.digit_lost() {
-        for p in id_insertions(r.id.digits.as_bytes(), idx) {
-            push(&[p], Rule::IdTypo);
-        }
-    }
-    let year = r.dob.map(|d| d.year);
-    if let (Some(n), Some(y)) = (&r.name, year) {
-        if let Some(ps) = idx.name_year.get(&name_year_key(&n.folded, y)) {
-            push(ps, Rule::NameBirthyear);
-        }
-        let phonetic = n.phonetic();
-        let middle = middle_initials(&phonetic);
-        if middle.is_empty() {
-            if let Some(ps) = idx.phonetic_year.get(&phonetic_year_key(&phonetic, y)) {
-                push(ps, Rule::PhoneticBirthyear);
-            }
-        } else {
-            for m in [&middle[..], &[]] {
-                if let Some(ps) = idx.phonetic_middle_year.get(&phonetic_middle_year_key(&phonetic, m, y)) {
-                    push(ps, Rule::PhoneticBirthyear);
+    let phonetic = r.name.as_ref().map(|n| n.phonetic()).unwrap_or_default();
+    let side = Side {
+        name: r.name.as_ref(),
+        phonetic: &phonetic,
+        dob: r.dob,
+        commune: r.commune.as_ref().map(|c| c.code.as_str()),
+        hamlet: r.hamlet,
+        parents: [r.mother.as_ref().map(|m| &m.1), r.father.as_ref().map(|f| &f.1)],
+        attributes: &r.attributes,
+    };
+    for rule in idx.settings.rules() {
+        let def = rule.def();
+        if def.is_id_typo() {
+            if matches!(r.id.kind, IdKind::Personal) {
+                for p in id_typos(r.id.digits.as_bytes(), idx) {
+                    push(&[p], rule);
+                }
+            } else if r.id.digit_lost() {
+                for p in id_insertions(r.id.digits.as_bytes(), idx) {
+                    push(&[p], rule);
                 }
             }
+            continue;
         }
-    }
-    if let (Some(c), Some(d)) = (&r.commune, &r.dob) {
-        if d.day != 0 {
-            if let Some(ps) = idx.commune_dob.get(&commune_dob_key(&c.code, d)) {
-                push(ps, Rule::CommuneDob);
-            }
-        }
-    }
-    if let (Some(n), Some(d)) = (&r.name, &r.dob) {
-        if d.day != 0 {
-            if let Some(ps) = idx.name_day_month.get(&name_day_month_key(&n.folded, d)) {
-                push(ps, Rule::NameDayMonth);
-            }
-        }
-    }
-    if let (Some(y), Some(c)) = (year, &r.commune) {
-        for (_, parent) in [&r.mother, &r.father].into_iter().flatten() {
-            if let Some(ps) = idx.parent_year.get(&parent_year_key(&parent.folded, y, &c.code)) {
-                push(ps, Rule::ParentBirthyearCommune);
+        let blocks = &idx.blocks[rule.index()];
+        let (map, blocks) = match &blocks.wide {
+            Some(wide) if side.name.is_some() && middle_initials(side.phonetic).is_empty() => (Map::Wide, wide),
+            Some(_) => (Map::RecordMain, &blocks.main),
+            None => (Map::Main, &blocks.main),
+        };
+        for k in rule_keys(&side, &def.keys, map) {
+            if let Some(ps) = blocks.get(&k) {
+                push(ps, rule);
             }
         }
     }
@@ -231,30 +251,6 @@ fn id_insertions(d: &[u8], idx: &Index) -> Vec<u32> {
     found
 }
 
-/// A person's keys: name, and with a date of birth (name+year, phonetic+year,
-/// phonetic+middle initials+year, commune+date, name+day+month).
-type PersonKeys = (u64, Option<(u64, u64, u64, Option<u64>, Option<u64>)>, NameKeys);
-
-fn person_keys(p: &Person) -> PersonKeys {
-    let phonetic = p.name.phonetic();
-    let by_dob = p.dob.map(|d| {
-        let commune = p.commune.as_ref().filter(|_| d.day != 0).map(|c| commune_dob_key(&c.code, &d));
-        let middle = middle_initials(&phonetic);
-        (
-            name_year_key(&p.name.folded, d.year),
-            phonetic_year_key(&phonetic, d.year),
-            phonetic_middle_year_key(&phonetic, &middle, d.year),
-            commune,
-            (d.day != 0).then(|| name_day_month_key(&p.name.folded, &d)),
-        )
-    });
-    (
-        key(&[p.name.folded.as_bytes()]),
-        by_dob,
-        NameKeys::with_phonetic(&p.name, &phonetic).with_parents([p.father.as_ref(), p.mother.as_ref()]),
-    )
-}
-
 /// People in an order that does not depend on the extract's row order: by a 64-bit key
 /// of what a person is (not where their row is); two people equal in all of it are
 /// interchangeable for scoring. Gives the order and each person's rank in it.
@@ -281,22 +277,40 @@ fn stable_order(people: &[Person]) -> (Vec<u32>, Vec<u32>) {
     (stable, rank)
 }
 
-/// Builds the blocking indexes of a population.
-pub fn index(people: &[Person]) -> Index {
-    // Keys in parallel; the maps are filled in population order (deterministic).
-    let keys: Vec<PersonKeys> = people.par_iter().map(person_keys).collect();
+/// A person's side for blocking keys.
+fn person_side<'a>(p: &'a Person, phonetic: &'a str) -> Side<'a> {
+    Side {
+        name: Some(&p.name),
+        phonetic,
+        dob: p.dob,
+        commune: p.commune.as_ref().map(|c| c.code.as_str()),
+        hamlet: p.hamlet,
+        parents: [p.mother.as_ref(), p.father.as_ref()],
+        attributes: &p.attributes,
+    }
+}
+
+/// Builds the blocking indexes of a population for a compiled model.
+pub fn index(people: &[Person], settings: &'static Settings) -> Index {
+    let phonetic: Vec<String> = people.par_iter().map(|p| p.name.phonetic()).collect();
     let (stable, rank) = stable_order(people);
-    let names: Vec<NameKeys> = keys.iter().map(|k| k.2).collect();
-    // Each map is filled by its own task, every one in population order (so the first
-    // holder of an ID wins and blocks list people in row order, whatever the threads do).
-    let blocks = |key: &(dyn Fn(usize) -> Option<u64> + Sync)| -> Blocks {
-        let mut map = Blocks::with_capacity_and_hasher(people.len(), Default::default());
-        for i in 0..people.len() {
-            if let Some(k) = key(i) {
-                map.entry(k).or_default().push(i as u32);
+    let names: Vec<NameKeys> = people
+        .par_iter()
+        .zip(&phonetic)
+        .map(|(p, ph)| NameKeys::with_phonetic(&p.name, ph).with_parents([p.father.as_ref(), p.mother.as_ref()]))
+        .collect();
+    // Keys in parallel; each map filled in population order (so blocks list people in row
+    // order, whatever the threads do).
+    let blocks_of = |keys: &[BlockKey], map: Map| -> Blocks {
+        let keyed: Vec<Vec<u64>> =
+            people.par_iter().zip(&phonetic).map(|(p, ph)| rule_keys(&person_side(p, ph), keys, map)).collect();
+        let mut blocks = Blocks::with_capacity_and_hasher(people.len(), Default::default());
+        for (i, ks) in keyed.into_iter().enumerate() {
+            for k in ks {
+                blocks.entry(k).or_default().push(i as u32);
             }
         }
-        map
+        blocks
     };
     let first_holder = |kind: IdKind, id: fn(&Person) -> &Id| -> HashMap<u64, u32> {
         let mut map = HashMap::with_capacity_and_hasher(people.len(), Default::default());
@@ -308,47 +322,30 @@ pub fn index(people: &[Person]) -> Index {
         }
         map
     };
-    let by_dob = |i: usize| keys[i].1;
     let (mut pid, mut legacy, mut name_freq) = (HashMap::default(), HashMap::default(), HashMap::default());
-    let (mut name_year, mut phonetic_year, mut phonetic_middle_year, mut commune_dob) =
-        (Blocks::default(), Blocks::default(), Blocks::default(), Blocks::default());
-    let (mut name_day_month, mut parent_year) = (Blocks::default(), Blocks::default());
+    let mut blocks = Vec::new();
     rayon::scope(|s| {
         s.spawn(|_| pid = first_holder(IdKind::Personal, |p| &p.pid));
         s.spawn(|_| legacy = first_holder(IdKind::Legacy, |p| &p.legacy));
         s.spawn(|_| {
             name_freq.reserve(people.len());
-            for k in &keys {
-                *name_freq.entry(k.0).or_default() += 1;
+            for p in people {
+                *name_freq.entry(key(&[p.name.folded.as_bytes()])).or_default() += 1;
             }
         });
-        s.spawn(|_| name_year = blocks(&|i| by_dob(i).map(|k| k.0)));
-        s.spawn(|_| phonetic_year = blocks(&|i| by_dob(i).map(|k| k.1)));
-        s.spawn(|_| phonetic_middle_year = blocks(&|i| by_dob(i).map(|k| k.2)));
-        s.spawn(|_| commune_dob = blocks(&|i| by_dob(i).and_then(|k| k.3)));
-        s.spawn(|_| name_day_month = blocks(&|i| by_dob(i).and_then(|k| k.4)));
         s.spawn(|_| {
-            // A child is listed under each parent's name.
-            for (i, p) in people.iter().enumerate() {
-                let (Some(d), Some(c), Some(_)) = (p.dob, &p.commune, by_dob(i)) else { continue };
-                for parent in [&p.mother, &p.father].into_iter().flatten() {
-                    parent_year.entry(parent_year_key(&parent.folded, d.year, &c.code)).or_default().push(i as u32);
-                }
-            }
+            blocks = settings
+                .rules()
+                .map(|rule| {
+                    let def = rule.def();
+                    if def.is_id_typo() {
+                        return RuleBlocks::default();
+                    }
+                    let wide = def.has_middle().then(|| blocks_of(&def.keys, Map::Wide));
+                    RuleBlocks { main: blocks_of(&def.keys, Map::Main), wide }
+                })
+                .collect()
         });
     });
-    Index {
-        names,
-        stable,
-        rank,
-        pid,
-        legacy,
-        name_year,
-        phonetic_year,
-        phonetic_middle_year,
-        commune_dob,
-        name_day_month,
-        parent_year,
-        name_freq,
-    }
+    Index { settings, names, stable, rank, pid, legacy, blocks, name_freq }
 }

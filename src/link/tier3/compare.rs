@@ -1,9 +1,12 @@
 //! Comparison ladders: for each compared [`Field`], labelled levels, best first, each a
 //! label and its condition on one line; the first level whose condition holds is the
 //! pair's. A field with nothing to compare on either side is [`MISSING`] and weighs
-//! nothing. Adding a field is one [`Field`] variant with its ladder.
+//! nothing. The ladders are the model file's (`rules/model.toml`); what each comparison
+//! means is here.
 
 use super::keys::NameKeys;
+use super::settings::{Field, Settings};
+use crate::config::model::{Compare, Subject, MAX_FIELDS};
 use crate::normalize::{Person, Record};
 use crate::vn::date::PartialDate;
 use crate::vn::id::IdKind;
@@ -11,183 +14,80 @@ use crate::vn::name;
 use std::cell::Cell;
 use std::ops::{Index, IndexMut};
 
-/// A field tier 3 compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    /// The person's name.
-    Name,
-    /// Date of birth.
-    Dob,
-    /// Sex.
-    Sex,
-    /// Commune of the address.
-    Commune,
-    /// Personal ID.
-    Id,
-    /// Parents' names (children's registries).
-    Parents,
-    /// The address's hamlet (bản, thôn, tổ), where the communes agree.
-    Hamlet,
-}
-
-/// Number of compared fields.
-pub const NF: usize = Field::ALL.len();
-
 /// Level meaning "no value to compare": contributes no weight.
 pub const MISSING: u8 = u8::MAX;
 
-/// One level of a ladder: its label and when a pair is at it.
-type Level = (&'static str, fn(&Pair) -> bool);
-
-/// A field's ladder: when the field can be compared at all, then its levels, best first;
-/// the last is "else" or "disagree" and always holds.
-struct Ladder {
-    compared: fn(&Pair) -> bool,
-    levels: &'static [Level],
-}
-
 impl Field {
-    /// Every field, in the order of `model.json` and of an explanation's levels.
-    pub const ALL: [Field; 7] =
-        [Field::Name, Field::Dob, Field::Sex, Field::Commune, Field::Id, Field::Parents, Field::Hamlet];
-
-    /// The field's name in `model.json`, `links.parquet` and `explain`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Name => "name",
-            Field::Dob => "dob",
-            Field::Sex => "sex",
-            Field::Commune => "commune",
-            Field::Id => "id",
-            Field::Parents => "parents",
-            Field::Hamlet => "hamlet",
+    /// Whether the field can be compared on this pair at all.
+    fn compared(self, x: &Pair) -> bool {
+        match self.subject() {
+            Subject::Name => x.r.name.is_some(),
+            Subject::Dob => x.r.dob.is_some() && x.p.dob.is_some(),
+            Subject::Sex => x.record_sex().is_some() && x.p.sex.is_some(),
+            Subject::Commune => x.r.commune.is_some() && x.p.commune.is_some(),
+            Subject::Id => x.r.id.kind == IdKind::Personal || x.r.id.digit_lost(),
+            Subject::Parents => x.parents().any(|(_, a, b)| a.is_some() && b.is_some()),
+            // Only where the communes agree: a hamlet name two communes share says nothing.
+            Subject::Hamlet => x.same_commune() && x.r.hamlet.is_some() && x.p.hamlet.is_some(),
+            Subject::Attribute(a) => x.attributes(a).is_some(),
         }
-    }
-
-    fn ladder(self) -> &'static Ladder {
-        match self {
-            Field::Name => &NAME,
-            Field::Dob => &DOB,
-            Field::Sex => &SEX,
-            Field::Commune => &COMMUNE,
-            Field::Id => &ID,
-            Field::Parents => &PARENTS,
-            Field::Hamlet => &HAMLET,
-        }
-    }
-
-    /// The labels of the field's levels, best first.
-    pub fn labels(self) -> impl ExactSizeIterator<Item = &'static str> {
-        self.ladder().levels.iter().map(|l| l.0)
-    }
-
-    /// Number of levels.
-    pub fn levels(self) -> usize {
-        self.ladder().levels.len()
-    }
-
-    /// The label of level `level`.
-    pub fn level_label(self, level: u8) -> &'static str {
-        self.ladder().levels[level as usize].0
-    }
-
-    /// The level labelled `label` (a label of this field's ladder).
-    pub fn level(self, label: &str) -> u8 {
-        let position = self.labels().position(|l| l == label);
-        position.unwrap_or_else(|| panic!("{label} is no level of {}", self.label())) as u8
     }
 
     /// The field's level for a pair, or [`MISSING`].
     fn compare(self, pair: &Pair) -> u8 {
-        let ladder = self.ladder();
-        if !(ladder.compared)(pair) {
+        if !self.compared(pair) {
             return MISSING;
         }
-        let last = ladder.levels.len() - 1;
-        ladder.levels.iter().position(|(_, holds)| holds(pair)).unwrap_or(last) as u8
+        let levels = self.level_defs();
+        let subject = self.subject();
+        levels.iter().position(|&(_, c)| holds(subject, c, pair)).unwrap_or(levels.len() - 1) as u8
     }
 }
 
-/// The name: the same key (same name, same tone marks), the same letters, a variant
-/// spelling, close by Jaro–Winkler. Surname and given name both different (even
-/// phonetically) is another name, however close the whole strings are: Jaro–Winkler on a
-/// full Vietnamese name is lifted by the shared middle name (Sùng Thị Dung and Lường Thị
-/// Phương scored 0.80).
-static NAME: Ladder = Ladder {
-    compared: |x| x.r.name.is_some(),
-    levels: &[
-        ("exact", |x| x.name().key == x.p.name.key),
-        ("same_letters", |x| x.name().folded == x.p.name.folded || x.rk.letters == x.pk.letters),
-        ("variant", |x| is_variant(x.name(), x.rk, &x.p.name, x.pk)),
-        ("jw_0.92", |x| !x.other_name() && x.jw() >= 0.92),
-        ("jw_0.80", |x| !x.other_name() && x.jw() >= 0.80),
-        ("else", |_| true),
-    ],
-};
-
-/// Date of birth. A side that knows less (year only, month/year), or both knowing only
-/// that much, agrees on what it knows ("partial_agrees"), which is weak evidence.
-static DOB: Ladder = Ladder {
-    compared: |x| x.r.dob.is_some() && x.p.dob.is_some(),
-    levels: &[
-        ("exact", |x| x.dobs(|a, b| a == b && a.day != 0)),
-        ("day_month_swap", |x| x.dobs(|a, b| a.is_swap_of(b))),
-        ("partial_agrees", |x| x.dobs(|a, b| a.compatible_with(b))),
-        ("same_month_year", |x| x.dobs(|a, b| a.year == b.year && a.month != 0 && a.month == b.month)),
-        ("same_year", |x| x.dobs(|a, b| a.year == b.year)),
-        ("year_mistyped", |x| {
+/// Whether a level's comparison holds for a pair (the model file check allows only the
+/// comparisons of each field).
+fn holds(subject: &Subject, c: Compare, x: &Pair) -> bool {
+    match (subject, c) {
+        (_, Compare::Else) => true,
+        // Name: the same key (same name, same tone marks), the same letters, a variant
+        // spelling, close by Jaro–Winkler. Surname and given name both different (even
+        // phonetically) is another name, however close the whole strings are.
+        (Subject::Name, Compare::Exact) => x.name().key == x.p.name.key,
+        (Subject::Name, Compare::SameLetters) => x.name().folded == x.p.name.folded || x.rk.letters == x.pk.letters,
+        (Subject::Name, Compare::Variant) => is_variant(x.name(), x.rk, &x.p.name, x.pk),
+        (Subject::Name, Compare::JaroWinkler { min, unless_other_name }) => {
+            !(unless_other_name && x.other_name()) && x.jw() >= min
+        }
+        // Date of birth. A side that knows less agrees on what it knows.
+        (Subject::Dob, Compare::Exact) => x.dobs(|a, b| a == b && a.day != 0),
+        (Subject::Dob, Compare::DayMonthSwap) => x.dobs(|a, b| a.is_swap_of(b)),
+        (Subject::Dob, Compare::PartialAgrees) => x.dobs(|a, b| a.compatible_with(b)),
+        (Subject::Dob, Compare::SameMonthYear) => x.dobs(|a, b| a.year == b.year && a.month != 0 && a.month == b.month),
+        (Subject::Dob, Compare::SameYear) => x.dobs(|a, b| a.year == b.year),
+        (Subject::Dob, Compare::YearMistyped) => {
             x.dobs(|a, b| a.day != 0 && a.day == b.day && a.month == b.month && year_mistyped(a.year, b.year))
+        }
+        (Subject::Dob, Compare::YearsApart { max }) => x.dobs(|a, b| (a.year - b.year).abs() <= max),
+        // Sex: the record's own, else the one its name's title says (Ông, Bà).
+        (Subject::Sex, Compare::Agree) => x.record_sex() == x.p.sex,
+        (Subject::Commune, Compare::Agree) => x.same_commune(),
+        (Subject::Id, Compare::Exact) => x.r.id.digits == x.p.pid.digits,
+        (Subject::Id, Compare::OneEdit) => {
+            one_edit(&x.r.id.digits, &x.p.pid.digits) || one_lost(&x.r.id.digits, &x.p.pid.digits)
+        }
+        // A parent the record names with the same letters or phonetic form as that parent.
+        (Subject::Parents, Compare::Agree) => x.parents().any(|(k, a, b)| match (a, b) {
+            (Some(a), Some(b)) => a.folded == b.folded || x.rk.parents[k] == x.pk.parents[k],
+            _ => false,
         }),
-        ("year_pm1", |x| x.dobs(|a, b| (a.year - b.year).abs() == 1)),
-        ("else", |_| true),
-    ],
-};
-
-/// Sex: the record's own, else the one its name's title says (`Ông`, `Bà`).
-static SEX: Ladder = Ladder {
-    compared: |x| x.record_sex().is_some() && x.p.sex.is_some(),
-    levels: &[("agree", |x| x.record_sex() == x.p.sex), ("disagree", |_| true)],
-};
-
-static COMMUNE: Ladder = Ladder {
-    compared: |x| x.r.commune.is_some() && x.p.commune.is_some(),
-    levels: &[("agree", |x| x.same_commune()), ("disagree", |_| true)],
-};
-
-/// The record's personal ID against the person's: exact, one substitution or adjacent
-/// transposition (or, for 11 digits starting with 0, one digit lost), else.
-static ID: Ladder = Ladder {
-    compared: |x| x.r.id.kind == IdKind::Personal || x.r.id.digit_lost(),
-    levels: &[
-        ("exact", |x| x.r.id.digits == x.p.pid.digits),
-        ("one_edit", |x| one_edit(&x.r.id.digits, &x.p.pid.digits) || one_lost(&x.r.id.digits, &x.p.pid.digits)),
-        ("else", |_| true),
-    ],
-};
-
-/// Parents' names (education, civil status): agree when a parent the record names has the
-/// same letters (folded) or the same phonetic form as that parent in the population;
-/// disagree when some parent can be compared and none agrees.
-static PARENTS: Ladder = Ladder {
-    compared: |x| x.parents().any(|(_, a, b)| a.is_some() && b.is_some()),
-    levels: &[
-        ("agree", |x| {
-            x.parents().any(|(k, a, b)| match (a, b) {
-                (Some(a), Some(b)) => a.folded == b.folded || x.rk.parents[k] == x.pk.parents[k],
-                _ => false,
-            })
-        }),
-        ("disagree", |_| true),
-    ],
-};
-
-/// The hamlet (bản, thôn, tổ) within an agreeing commune: namesakes of one commune and
-/// birth year mostly live in different hamlets. Compared only where the communes agree,
-/// so a hamlet name two communes share says nothing.
-static HAMLET: Ladder = Ladder {
-    compared: |x| x.same_commune() && x.r.hamlet.is_some() && x.p.hamlet.is_some(),
-    levels: &[("agree", |x| x.r.hamlet == x.p.hamlet), ("disagree", |_| true)],
-};
+        (Subject::Hamlet, Compare::Agree) => x.r.hamlet == x.p.hamlet,
+        (Subject::Attribute(a), Compare::Exact) => x.attributes(a).is_some_and(|(r, p)| r == p),
+        (Subject::Attribute(a), Compare::JaroWinkler { min, .. }) => {
+            x.attributes(a).is_some_and(|(r, p)| strsim::jaro_winkler(r, p) >= min)
+        }
+        _ => false,
+    }
+}
 
 /// A record and a candidate person, with their name keys, as the ladders see them.
 pub struct Pair<'a> {
@@ -206,8 +106,17 @@ impl<'a> Pair<'a> {
     }
 
     /// Every field's level.
-    pub fn levels(&self) -> Levels {
-        Levels(Field::ALL.map(|f| f.compare(self)))
+    pub fn levels(&self, settings: &'static Settings) -> Levels {
+        let mut lv = Levels([MISSING; MAX_FIELDS]);
+        for f in settings.fields() {
+            lv.0[f.index()] = f.compare(self);
+        }
+        lv
+    }
+
+    /// Both sides' values of an attribute, when both have one.
+    fn attributes(&self, name: &str) -> Option<(&str, &str)> {
+        Some((attribute(&self.r.attributes, name)?, attribute(&self.p.attributes, name)?))
     }
 
     fn name(&self) -> &name::Name {
@@ -251,58 +160,58 @@ impl<'a> Pair<'a> {
 
 /// Every field's level for one pair, reached by [`Field`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Levels([u8; NF]);
+pub struct Levels([u8; MAX_FIELDS]);
 
 impl Levels {
     /// Levels given field by field ([`MISSING`] for the fields not named).
     pub fn of(levels: &[(Field, u8)]) -> Levels {
-        let mut lv = Levels([MISSING; NF]);
+        let mut lv = Levels([MISSING; MAX_FIELDS]);
         for &(f, l) in levels {
             lv[f] = l;
         }
         lv
     }
 
-    /// The fields that were compared, with their levels, in [`Field::ALL`] order.
-    pub fn compared(&self) -> impl Iterator<Item = (Field, u8)> + '_ {
-        Field::ALL.into_iter().map(|f| (f, self[f])).filter(|&(_, l)| l != MISSING)
+    /// The fields that were compared, with their levels, in the model's order.
+    pub fn compared(&self, settings: &'static Settings) -> impl Iterator<Item = (Field, u8)> + '_ {
+        settings.fields().map(|f| (f, self[f])).filter(|&(_, l)| l != MISSING)
     }
 }
 
 impl Index<Field> for Levels {
     type Output = u8;
     fn index(&self, f: Field) -> &u8 {
-        &self.0[f as usize]
+        &self.0[f.index()]
     }
 }
 
 impl IndexMut<Field> for Levels {
     fn index_mut(&mut self, f: Field) -> &mut u8 {
-        &mut self.0[f as usize]
+        &mut self.0[f.index()]
     }
 }
 
 /// One value per field (m, u, weights, level counts), reached by [`Field`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct PerField<T>([T; NF]);
+pub struct PerField<T>(Vec<T>);
 
 impl<T> PerField<T> {
-    /// A value for each field.
-    pub fn from_fn(mut f: impl FnMut(Field) -> T) -> PerField<T> {
-        PerField(Field::ALL.map(&mut f))
+    /// A value for each field of a model.
+    pub fn from_fn(settings: &'static Settings, f: impl FnMut(Field) -> T) -> PerField<T> {
+        PerField(settings.fields().map(f).collect())
     }
 }
 
 impl<T> Index<Field> for PerField<T> {
     type Output = T;
     fn index(&self, f: Field) -> &T {
-        &self.0[f as usize]
+        &self.0[f.index()]
     }
 }
 
 impl<T> IndexMut<Field> for PerField<T> {
     fn index_mut(&mut self, f: Field) -> &mut T {
-        &mut self.0[f as usize]
+        &mut self.0[f.index()]
     }
 }
 
@@ -355,4 +264,9 @@ pub fn one_edit(a: &str, b: &str) -> bool {
         [i, j] if *j == i + 1 => a.as_bytes()[*i] == b.as_bytes()[*j] && a.as_bytes()[*j] == b.as_bytes()[*i],
         _ => false,
     }
+}
+
+/// A side's value of an attribute (empty values are none).
+fn attribute<'a>(attributes: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    attributes.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
 }

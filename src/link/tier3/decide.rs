@@ -3,11 +3,13 @@
 //! runner-up; then linked, review or nothing by the job's thresholds, and one record per
 //! person's place where the registry allows one.
 
-use super::blocking::{Index, Rule};
-use super::compare::{near_id, Field, Levels, Pair};
+use super::blocking::Index;
+use super::compare::{near_id, Levels, Pair};
 use super::keys::NameKeys;
+use super::settings::{Field, Rule};
 use super::train::{Trained, Unlinked};
 use super::{prob, Explanation, HOLDER_WEIGHT, HOLDER_WEIGHT_MANY};
+use crate::config::model::{Compare, Subject};
 use crate::config::{Cardinality, Event, Thresholds};
 use crate::link::{Link, Outcome, Tier};
 use crate::normalize::{Person, Record};
@@ -43,9 +45,9 @@ pub struct Scorer<'a> {
     holders: HashMap<u32, usize>,
     records: &'a [Record],
     holder_weight: f64,
-    /// The name levels that agree on the name itself (exact, same letters), weighed by
-    /// the name's frequency.
-    name_agrees: u8,
+    /// The name field, and which of its levels agree on the name itself (exact, same
+    /// letters): those are weighed by the name's frequency.
+    name: Option<(Field, Vec<bool>)>,
 }
 
 impl<'a> Scorer<'a> {
@@ -80,7 +82,10 @@ impl<'a> Scorer<'a> {
             holders,
             records,
             holder_weight: if cardinality == Cardinality::Many { HOLDER_WEIGHT_MANY } else { HOLDER_WEIGHT },
-            name_agrees: Field::Name.level("same_letters"),
+            name: idx.settings.field(&Subject::Name).map(|f| {
+                let agrees = f.level_defs().iter().map(|(_, c)| matches!(c, Compare::Exact | Compare::SameLetters));
+                (f, agrees.collect())
+            }),
         }
     }
 
@@ -88,7 +93,8 @@ impl<'a> Scorer<'a> {
     /// name agreement weighs log2(m / tf), tf the name's share of the population.
     fn field_weight(&self, f: Field, level: u8, p: u32) -> f64 {
         let (m, u) = (&self.trained.m, &self.trained.u);
-        if f == Field::Name && level <= self.name_agrees {
+        let frequency = self.name.as_ref().is_some_and(|(name, agrees)| f == *name && agrees[level as usize]);
+        if frequency {
             let tf = f64::from(self.idx.name_freq(&self.people[p as usize].name.folded)) / self.n_people;
             (m[f][level as usize] / tf.max(u[f][level as usize].min(1.0 / self.n_people))).log2()
         } else {
@@ -100,7 +106,9 @@ impl<'a> Scorer<'a> {
     pub fn best(&self, r: &Record, rk: &NameKeys, cands: &[(u32, Rule)]) -> Option<Scored> {
         let levels: Vec<Levels> = cands
             .iter()
-            .map(|&(p, _)| Pair::new(r, rk, &self.people[p as usize], &self.idx.names[p as usize]).levels())
+            .map(|&(p, _)| {
+                Pair::new(r, rk, &self.people[p as usize], &self.idx.names[p as usize]).levels(self.idx.settings)
+            })
             .collect();
         let mut best: Vec<(f64, u32, Rule, Levels, f64)> = cands
             .iter()
@@ -111,7 +119,9 @@ impl<'a> Scorer<'a> {
                 // (Counted only for a holder: a block holds hundreds of candidates.)
                 let alone = || levels.iter().filter(|other| **other == lv).count() == 1;
                 let holds = self.holds(r, p, alone);
-                let w = self.prior_w + holds + lv.compared().map(|(f, l)| self.field_weight(f, l, p)).sum::<f64>();
+                let w = self.prior_w
+                    + holds
+                    + lv.compared(self.idx.settings).map(|(f, l)| self.field_weight(f, l, p)).sum::<f64>();
                 (w, p, rule, lv, holds)
             })
             .collect();
@@ -159,7 +169,7 @@ impl<'a> Scorer<'a> {
     fn explanation(&self, s: &Scored, contradicted: bool) -> Explanation {
         let mut levels: Vec<_> = s
             .levels
-            .compared()
+            .compared(self.idx.settings)
             .map(|(f, l)| (f.label(), f.level_label(l), (self.field_weight(f, l, s.person) * 1000.0).round() / 1000.0))
             .collect();
         if s.holds != 0.0 {
@@ -212,7 +222,9 @@ pub fn decide(
     thresholds: &Thresholds,
     cardinality: Cardinality,
 ) {
-    let id_else = Field::Id.level("else");
+    // The ID field's last level: the IDs differ (more than one edit).
+    let id_field = scorer.idx.settings.field(&Subject::Id);
+    let id_differs = |lv: &Levels| id_field.is_some_and(|f| lv[f] != u8::MAX && f.compare_of(lv[f]) == Compare::Else);
     let mut claimed: HashMap<(u32, Option<Event>), Claim> = HashMap::default();
     for (k, s) in scored.iter().enumerate() {
         let Some(s) = s else {
@@ -225,7 +237,7 @@ pub fn decide(
         // person's for life. The record is someone the population does not hold, or its ID
         // is too damaged to trust; a person decides. (Generated 500 000-person province:
         // 352 such links, none right.)
-        let contradicted = s.levels[Field::Id] == id_else
+        let contradicted = id_differs(&s.levels)
             && records[i].id.kind == IdKind::Personal
             && links[i].other_person.is_none()
             && !near_id(&records[i].id.digits, &scorer.people[p as usize].pid.digits);

@@ -4,14 +4,18 @@
 //! record a link, a review candidate or nothing, with everything `explain` shows stored
 //! on it. One file per step:
 //!
-//! 1. [`blocking`]: ordered [`Rule`]s (an ID-typo index, folded full name + birth year,
-//!    phonetic surname + given name (+ middle initials) + birth year, commune + full date
-//!    of birth, folded full name + day and month of birth, a parent's name + birth year +
-//!    commune), each pair remembering the first rule that found it; blocks larger than
-//!    [`MAX_BLOCK`] are skipped and counted. ([`keys`]: the 64-bit keys it looks up.)
+//! The model — blocking rules and ladders — is data: the model file (`rules/model.toml`
+//! by default, embedded), compiled once per run into [`Settings`].
+//!
+//! 1. [`blocking`]: the model's ordered [`Rule`]s (by default an ID-typo index, folded
+//!    full name + birth year, phonetic surname + given name (+ middle initials) + birth
+//!    year, commune + full date of birth, folded full name + day and month of birth, a
+//!    parent's name + birth year + commune), each pair remembering the first rule that
+//!    found it; blocks larger than a rule's `max_block` are skipped and counted.
+//!    ([`keys`]: 64-bit keys of names.)
 //! 2. [`compare`]: one ladder of labelled levels per [`Field`] (first true level wins):
-//!    name, date of birth, sex, commune, ID, parents' names and, where the communes
-//!    agree, the hamlet of the address (the population's permanent address).
+//!    by default name, date of birth, sex, commune, ID, parents' names and, where the
+//!    communes agree, the hamlet of the address (the population's permanent address).
 //! 3. [`train`]: weights log2(m/u) per level: m from the tier-1 links of the same run
 //!    (pairs known to match), u from seeded random pairs; the exact-name level's u is the
 //!    name's own frequency in the population (term-frequency adjustment: agreeing on a
@@ -28,10 +32,11 @@ pub mod blocking;
 pub mod compare;
 pub mod decide;
 pub mod keys;
+pub mod settings;
 pub mod train;
 
-pub use blocking::{candidates, index, Index, Rule, MAX_BLOCK};
-pub use compare::Field;
+pub use blocking::{candidates, index, Index, MAX_BLOCK};
+pub use settings::{Field, Rule, Settings};
 
 use super::Link;
 use crate::config::{Cardinality, Thresholds};
@@ -145,8 +150,9 @@ fn model(trained: &train::Trained, prior: f64, cands: &[Vec<(u32, Rule)>], idx: 
     let r6 = |x: f64| (x * 1e6).round() / 1e6;
     let (m, u, w) = (&trained.m, &trained.u, &trained.weights);
     Model {
-        fields: Field::ALL
-            .into_iter()
+        fields: idx
+            .settings
+            .fields()
             .map(|f| {
                 let lv =
                     f.labels().enumerate().map(|(l, label)| (label.to_string(), r6(m[f][l]), r6(u[f][l]), r6(w[f][l])));

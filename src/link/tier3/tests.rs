@@ -1,10 +1,12 @@
 //! Tier 3's tests: blocking, ladders, training and decisions on small populations.
 
 use super::blocking::{candidates, index};
-use super::compare::{is_variant, one_edit, record_keys, Field, Levels, Pair, PerField, MISSING};
+use super::compare::{is_variant, one_edit, record_keys, Levels, Pair, PerField, MISSING};
 use super::keys::{middle_initials, NameKeys};
+use super::settings::{Field, Rule, Settings};
 use super::train::{em, EM_ROUNDS};
 use super::*;
+use crate::config::model::Subject;
 use crate::config::Event;
 use crate::link::{Outcome, Tier};
 use crate::vn::admin::{Commune, Era};
@@ -70,7 +72,8 @@ fn population() -> Vec<Person> {
 }
 
 fn run(people: &[Person], records: &[Record], cardinality: Cardinality) -> Vec<Link> {
-    let mut links = super::super::link(people, &index(people), records, &Thresholds::default(), cardinality, 1).0;
+    let mut links =
+        super::super::link(people, &index(people, model()), records, &Thresholds::default(), cardinality, 1).0;
     links.truncate(records.len());
     links
 }
@@ -190,20 +193,26 @@ fn em_recovers_m_from_unlabelled_pairs() {
         let name = if uniform() < pn { 0 } else { 5 };
         let sex = u8::from(uniform() >= ps);
         let commune = u8::from(uniform() >= pc);
-        sample.push(Levels::of(&[(Field::Name, name), (Field::Dob, 0), (Field::Sex, sex), (Field::Commune, commune)]));
+        sample.push(Levels::of(&[
+            (field(Subject::Name), name),
+            (field(Subject::Dob), 0),
+            (field(Subject::Sex), sex),
+            (field(Subject::Commune), commune),
+        ]));
     }
-    let mut m = PerField::from_fn(|f| {
+    let mut m = PerField::from_fn(model(), |f| {
         let k = f.levels();
         (0..k).map(|l| if l == 0 { 0.7 } else { 0.3 / (k - 1) as f64 }).collect::<Vec<f64>>()
     });
-    let u = PerField::from_fn(|f| vec![1.0 / f.levels() as f64; f.levels()]);
-    let rounds = em(&sample, &mut m, &u, &[Field::Name, Field::Sex, Field::Commune], 0.3);
-    let (name, sex, commune) = (&m[Field::Name], &m[Field::Sex], &m[Field::Commune]);
+    let u = PerField::from_fn(model(), |f| vec![1.0 / f.levels() as f64; f.levels()]);
+    let rounds =
+        em(model(), &sample, &mut m, &u, &[field(Subject::Name), field(Subject::Sex), field(Subject::Commune)], 0.3);
+    let (name, sex, commune) = (&m[field(Subject::Name)], &m[field(Subject::Sex)], &m[field(Subject::Commune)]);
     assert!(rounds < EM_ROUNDS, "EM did not converge: {name:?} {sex:?} {commune:?}");
     assert!((name[0] - 0.9).abs() < 0.03, "name exact m = {}", name[0]);
     assert!((sex[0] - 0.98).abs() < 0.03, "sex agree m = {}", sex[0]);
     assert!((commune[0] - 0.95).abs() < 0.03, "commune agree m = {}", commune[0]);
-    assert_eq!(m[Field::Dob][0], 0.7, "a field that is not free keeps its m");
+    assert_eq!(m[field(Subject::Dob)][0], 0.7, "a field that is not free keeps its m");
 }
 
 /// The ladder's variant level on precomputed keys agrees with `name::compare`.
@@ -275,9 +284,9 @@ fn a_parents_name_and_birth_year_find_a_child_the_name_rules_miss() {
     people.push(child);
     let mut r = record("", "Giàng Seo Lử", "2015", true, "03424");
     r.mother = Some(("Vàng Thị Mỷ".into(), Name::parse("Vàng Thị Mỷ").unwrap()));
-    let idx = index(&people);
+    let idx = index(&people, model());
     let found = candidates(&r, &idx);
-    assert_eq!(found, vec![(people.len() as u32 - 1, Rule::ParentBirthyearCommune)]);
+    assert_eq!(found, vec![(people.len() as u32 - 1, rule("parent_birthyear_commune"))]);
 }
 
 /// The phonetic rule keeps a record's middle-name initials: a spelling variant finds
@@ -291,7 +300,7 @@ fn the_phonetic_rule_keeps_middle_initials() {
     people.push(person("012084000302", "Sùng Chứ", "02/02/1984", true, "03478"));
     people.push(person("012084000303", "Sùng Seo Chứ", "09/09/1984", true, "03478"));
     let r = record("", "Xùng A Chứ", "1984", true, "03478");
-    let mut found: Vec<u32> = candidates(&r, &index(&people)).into_iter().map(|(p, _)| p).collect();
+    let mut found: Vec<u32> = candidates(&r, &index(&people, model())).into_iter().map(|(p, _)| p).collect();
     found.sort();
     assert_eq!(found, vec![base, base + 1]);
     assert_eq!(middle_initials("sung a chu"), b"a".to_vec());
@@ -381,7 +390,7 @@ fn a_shared_middle_name_does_not_make_names_close() {
         let r = record("", a, "01/01/2026", false, "03424");
         let p = person("012326000001", b, "01/01/2026", false, "03424");
         let (rk, pk) = (record_keys(&r), NameKeys::of(&p.name));
-        Field::Name.level_label(Pair::new(&r, &rk, &p, &pk).levels()[Field::Name])
+        field(Subject::Name).level_label(Pair::new(&r, &rk, &p, &pk).levels(model())[field(Subject::Name)])
     };
     assert_eq!(level("Sùng Thị Dung", "Lường Thị Phương"), "else");
     assert_eq!(level("Lường Thị Dung", "Lường Thị Dương"), "jw_0.92");
@@ -434,9 +443,9 @@ fn dob_ladder() {
         let mut p = person("012087999999", "Giàng A Páo", "", true, "03424");
         (r.dob, p.dob) = (a, b);
         let (rk, pk) = (record_keys(&r), NameKeys::of(&p.name));
-        match Pair::new(&r, &rk, &p, &pk).levels()[Field::Dob] {
+        match Pair::new(&r, &rk, &p, &pk).levels(model())[field(Subject::Dob)] {
             MISSING => "missing",
-            l => Field::Dob.level_label(l),
+            l => field(Subject::Dob).level_label(l),
         }
     };
     let some = |y, m, dd| Some(d(y, m, dd));
@@ -459,7 +468,7 @@ fn dob_ladder() {
 /// adding a field or a level keeps the model's shape sound.
 #[test]
 fn every_ladder_is_labelled_and_ends_in_a_catch_all() {
-    for f in Field::ALL {
+    for f in model().fields() {
         let labels: Vec<&str> = f.labels().collect();
         assert!(labels.len() >= 2, "{}", f.label());
         let last = *labels.last().unwrap();
@@ -468,7 +477,7 @@ fn every_ladder_is_labelled_and_ends_in_a_catch_all() {
             assert_eq!(f.level(l) as usize, i, "{}: {l} twice", f.label());
         }
     }
-    let labels: Vec<&str> = Rule::ALL.iter().map(|r| r.label()).collect();
+    let labels: Vec<&str> = model().rules().map(|r| r.label()).collect();
     assert_eq!(labels.len(), labels.iter().collect::<std::collections::HashSet<_>>().len());
 }
 
@@ -479,10 +488,11 @@ fn every_ladder_is_labelled_and_ends_in_a_catch_all() {
 fn oversized_blocks_are_counted_in_every_map_a_rule_looks_up() {
     let people: Vec<Person> =
         (0..=MAX_BLOCK).map(|i| person(&format!("01208{:07}", i), "Nguyễn Văn Hùng", "1987", true, "03388")).collect();
-    let oversized: std::collections::HashMap<String, usize> = index(&people).oversized_blocks().into_iter().collect();
+    let oversized: std::collections::HashMap<String, usize> =
+        index(&people, model()).oversized_blocks().into_iter().collect();
     assert_eq!(oversized["name_birthyear"], 1);
     assert_eq!(oversized["surname_given_phonetic_birthyear"], 2);
-    assert_eq!(oversized.len(), Rule::ALL.len() - 1, "every rule that looks up blocks: {oversized:?}");
+    assert_eq!(oversized.len(), model().rules().len() - 1, "every rule that looks up blocks: {oversized:?}");
 }
 
 /// An 11-digit value starting with 0 lost a digit somewhere (not its leading zero): the
@@ -528,6 +538,21 @@ fn a_copy_without_id_of_an_id_linked_record_links_as_its_duplicate() {
 fn a_name_typed_together_meets_its_person_by_its_letters() {
     let people = population();
     let r = record("", "Giànga Páo", "05/03/1987", true, "03595");
-    let found = candidates(&r, &index(&people));
-    assert_eq!(found.first(), Some(&(300, Rule::NameBirthyear)), "{found:?}");
+    let found = candidates(&r, &index(&people, model()));
+    assert_eq!(found.first(), Some(&(300, rule("name_birthyear"))), "{found:?}");
+}
+
+/// The default model, compiled.
+fn model() -> &'static Settings {
+    Settings::default_model()
+}
+
+/// A field of the default model.
+fn field(s: Subject) -> Field {
+    model().field(&s).expect("the default model compares it")
+}
+
+/// A blocking rule of the default model.
+fn rule(label: &str) -> Rule {
+    model().rule(label).expect("the default model has it")
 }

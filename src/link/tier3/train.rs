@@ -3,9 +3,11 @@
 //! shape, with name and sex then estimated by EM on the candidate pairs that agree on
 //! commune and date of birth (a Splink-style session); u from seeded random pairs.
 
-use super::blocking::{Index, Rule};
-use super::compare::{record_keys, Field, Levels, Pair, PerField, MISSING};
+use super::blocking::Index;
+use super::compare::{record_keys, Levels, Pair, PerField, MISSING};
 use super::keys::NameKeys;
+use super::settings::{Field, Rule, Settings};
+use crate::config::model::{Compare, Subject};
 use crate::link::{Link, Tier};
 use crate::normalize::{Person, Record};
 use crate::rng::Rng;
@@ -61,7 +63,9 @@ pub fn train(
     unlinked: &Unlinked,
     seed: u64,
 ) -> Trained {
-    let levels = |r: usize, p: usize, rk: &NameKeys| Pair::new(&records[r], rk, &people[p], &idx.names[p]).levels();
+    let settings = idx.settings;
+    let levels =
+        |r: usize, p: usize, rk: &NameKeys| Pair::new(&records[r], rk, &people[p], &idx.names[p]).levels(settings);
     // m: the tier-1 links are labelled matches. The ID level is left out of m (those
     // pairs agree on the ID by construction); it keeps its prior weights below.
     let labelled: Vec<(usize, u32)> = order
@@ -72,6 +76,7 @@ pub fn train(
         .take(20_000)
         .collect();
     let (m_counts, n_m) = count_levels(
+        settings,
         labelled
             .par_iter()
             .map(|&(i, p)| levels(i, p as usize, &record_keys(&records[i])))
@@ -89,33 +94,44 @@ pub fn train(
         })
         .collect();
     let (u_counts, n_u) = count_levels(
+        settings,
         random.par_iter().map(|&(r, p)| levels(r, p, &record_keys(&records[r]))).collect::<Vec<_>>().into_iter(),
     );
-    let mut m = probabilities(&m_counts);
-    let u = probabilities(&u_counts);
+    let mut m = probabilities(settings, &m_counts);
+    let u = probabilities(settings, &u_counts);
     let mut m_source = "tier1_links";
     let mut em_sessions = Vec::new();
     // With too few labelled pairs (a registry without IDs), m starts from a fixed shape
     // (matches mostly agree) and is then estimated by EM on the candidate pairs.
     if n_m < MIN_LABELLED {
-        m = fixed_shape();
+        m = fixed_shape(settings);
         m_source = "fixed_shape";
-        if let Some(rounds) = em_on_candidates(people, idx, records, unlinked, &mut m, &u) {
-            em_sessions.push((Rule::CommuneDob.label(), rounds));
+        for (label, rounds) in em_on_candidates(people, idx, records, unlinked, &mut m, &u) {
+            em_sessions.push((label, rounds));
             m_source = "em";
         }
     }
     // The ID ladder: exact agreement and one edit are strong evidence, a different ID
     // weak evidence against (IDs are often mistyped).
-    m[Field::Id] = vec![0.90, 0.08, 0.02];
-    let weights = PerField::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).log2()).collect());
+    if let Some(id) = settings.field(&Subject::Id) {
+        m[id] = id
+            .level_defs()
+            .iter()
+            .map(|(_, c)| match c {
+                Compare::Exact => 0.90,
+                Compare::OneEdit => 0.08,
+                _ => 0.02,
+            })
+            .collect();
+    }
+    let weights = PerField::from_fn(settings, |f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).log2()).collect());
     Trained { m, u, weights, trained_on: (n_m, n_u), m_source, em_sessions }
 }
 
 /// m before any evidence: matches mostly agree (0.85 on the best level, 0.02 on the last,
 /// the rest shared between the levels in between).
-fn fixed_shape() -> Params {
-    PerField::from_fn(|f| {
+fn fixed_shape(settings: &'static Settings) -> Params {
+    PerField::from_fn(settings, |f| {
         let k = f.levels();
         (0..k)
             .map(|l| {
@@ -131,11 +147,12 @@ fn fixed_shape() -> Params {
     })
 }
 
-/// The EM session of a registry without enough ID links, as Splink trains: on the pairs
-/// that agree on a blocking rule's fields (same commune, exact date of birth), those
-/// fields carry no evidence, so only the free fields (name, sex) drive EM and only their
-/// m is kept. Every candidate pair is sampled evenly, whichever rule found it first.
-/// Gives the rounds run, or `None` when too few pairs agree.
+/// The EM sessions of a registry without enough ID links, as Splink trains: on the pairs
+/// that agree on a session's fields (the default: same commune, exact date of birth),
+/// those fields carry no evidence, so only the free fields (name, sex) drive EM and only
+/// their m is kept. Every candidate pair is sampled evenly, whichever rule found it first.
+/// Gives each session the model file declares that ran (enough pairs agree): its name
+/// and rounds.
 ///
 /// A second session on the pairs agreeing on name and birth year (date within the year,
 /// sex and commune free) was tried and left out: namesakes of one birth year are most of
@@ -149,7 +166,8 @@ fn em_on_candidates(
     unlinked: &Unlinked,
     m: &mut Params,
     u: &Params,
-) -> Option<usize> {
+) -> Vec<(&'static str, usize)> {
+    let settings = idx.settings;
     // (position in `unlinked`, person) of every pair.
     let found: Vec<(usize, u32)> =
         unlinked.candidates.iter().enumerate().flat_map(|(k, cs)| cs.iter().map(move |&(p, _)| (k, p))).collect();
@@ -159,49 +177,48 @@ fn em_on_candidates(
         .step_by(step)
         .map(|&(k, p)| {
             let r = &records[unlinked.records[k]];
-            (k, Pair::new(r, &unlinked.names[k], &people[p as usize], &idx.names[p as usize]).levels())
+            (k, Pair::new(r, &unlinked.names[k], &people[p as usize], &idx.names[p as usize]).levels(settings))
         })
         .collect();
-    let (agree_commune, agree_dob) = (Field::Commune.level("agree"), Field::Dob.level("exact"));
-    let pairs: Vec<(usize, Levels)> = sampled
-        .iter()
-        .filter(|(_, lv)| lv[Field::Commune] == agree_commune && lv[Field::Dob] == agree_dob)
-        .copied()
-        .collect();
-    let mut recs: Vec<usize> = pairs.iter().map(|p| p.0).collect();
-    recs.dedup();
-    let lambda0 = recs.len() as f64 / pairs.len().max(1) as f64;
-    let sample: Vec<Levels> = pairs.into_iter().map(|p| p.1).collect();
-    if sample.len() < MIN_LABELLED {
-        return None;
+    let mut ran = Vec::new();
+    for (label, agree, free) in settings.em_sessions() {
+        let pairs: Vec<(usize, Levels)> =
+            sampled.iter().filter(|(_, lv)| agree.iter().all(|&f| lv[f] == 0)).copied().collect();
+        let mut recs: Vec<usize> = pairs.iter().map(|p| p.0).collect();
+        recs.dedup();
+        let lambda0 = recs.len() as f64 / pairs.len().max(1) as f64;
+        let sample: Vec<Levels> = pairs.into_iter().map(|p| p.1).collect();
+        if sample.len() < MIN_LABELLED {
+            continue;
+        }
+        let mut session_m = m.clone();
+        let rounds = em(settings, &sample, &mut session_m, u, &free, lambda0);
+        for f in free {
+            m[f] = session_m[f].clone();
+        }
+        ran.push((label, rounds));
     }
-    let free = [Field::Name, Field::Sex];
-    let mut session_m = m.clone();
-    let rounds = em(&sample, &mut session_m, u, &free, lambda0);
-    for f in free {
-        m[f] = session_m[f].clone();
-    }
-    Some(rounds)
+    ran
 }
 
 /// Level frequencies → probabilities with add-one smoothing.
-fn probabilities(counts: &Params) -> Params {
-    PerField::from_fn(|f| {
+fn probabilities(settings: &'static Settings, counts: &Params) -> Params {
+    PerField::from_fn(settings, |f| {
         let total: f64 = counts[f].iter().sum::<f64>() + counts[f].len() as f64;
         counts[f].iter().map(|c| (c + 1.0) / total).collect()
     })
 }
 
-fn zero() -> Params {
-    PerField::from_fn(|f| vec![0.0; f.levels()])
+fn zero(settings: &'static Settings) -> Params {
+    PerField::from_fn(settings, |f| vec![0.0; f.levels()])
 }
 
-fn count_levels(pairs: impl Iterator<Item = Levels>) -> (Params, usize) {
-    let mut counts = zero();
+fn count_levels(settings: &'static Settings, pairs: impl Iterator<Item = Levels>) -> (Params, usize) {
+    let mut counts = zero(settings);
     let mut n = 0;
     for lv in pairs {
         n += 1;
-        for (f, l) in lv.compared() {
+        for (f, l) in lv.compared(settings) {
             counts[f][l as usize] += 1.0;
         }
     }
@@ -213,18 +230,25 @@ fn count_levels(pairs: impl Iterator<Item = Levels>) -> (Params, usize) {
 /// and u and the share of matches λ; the M-step re-estimates those fields' m (level
 /// frequencies weighted by the probabilities, add-one smoothing) and λ. Stops when no m
 /// moves by 1e-4, or after [`EM_ROUNDS`]; gives the rounds run.
-pub fn em(sample: &[Levels], m: &mut Params, u0: &Params, free: &[Field], lambda0: f64) -> usize {
+pub fn em(
+    settings: &'static Settings,
+    sample: &[Levels],
+    m: &mut Params,
+    u0: &Params,
+    free: &[Field],
+    lambda0: f64,
+) -> usize {
     // u is re-estimated within the session too (the blocked pairs' non-matches are not
     // random pairs: a commune's names look alike), starting from the random pairs' u.
     let mut u = u0.clone();
     let mut lambda = lambda0.clamp(1e-4, 0.5);
     for round in 1..=EM_ROUNDS {
-        let w: Params = PerField::from_fn(|f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).ln()).collect());
+        let w: Params = PerField::from_fn(settings, |f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).ln()).collect());
         let logit = (lambda / (1.0 - lambda)).ln();
         let (sm, su, total_g) = sample
             .par_iter()
             .fold(
-                || (zero(), zero(), 0.0),
+                || (zero(settings), zero(settings), 0.0),
                 |(mut am, mut au, tg), lv| {
                     let x =
                         logit + free.iter().filter(|&&f| lv[f] != MISSING).map(|&f| w[f][lv[f] as usize]).sum::<f64>();
@@ -239,9 +263,9 @@ pub fn em(sample: &[Levels], m: &mut Params, u0: &Params, free: &[Field], lambda
                 },
             )
             .reduce(
-                || (zero(), zero(), 0.0),
+                || (zero(settings), zero(settings), 0.0),
                 |(mut a, mut b, ga), (c, d, gb)| {
-                    for f in Field::ALL {
+                    for f in settings.fields() {
                         for (x, y) in a[f].iter_mut().zip(&c[f]) {
                             *x += y;
                         }
