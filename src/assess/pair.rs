@@ -18,7 +18,7 @@ pub(super) fn tier3_findings(r: &Record, l: &Link, p: &Person, out: &mut Vec<Fin
         f.suggested_value = p.pid.digits.clone();
         f.note = l.explanation.as_ref().map(|e| format!("found by {}", e.rule)).unwrap_or_default();
         out.push(f);
-    } else if r.id.kind == IdKind::Personal
+    } else if matches!(r.id.kind, IdKind::Personal | IdKind::Other)
         && r.id.digits != p.pid.digits
         && l.other_person.is_none()
         && (strsim::hamming(&r.id.digits, &p.pid.digits).is_ok_and(|d| d <= 2)

@@ -12,6 +12,8 @@ pub(super) fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Fin
     let suggested_pid =
         person.filter(|p| p.pid.kind == IdKind::Personal).map(|p| p.pid.digits.clone()).unwrap_or_default();
     match r.id.kind {
+        // Another scheme's identifier: nothing of the personal ID's structure to check.
+        IdKind::Other => {}
         IdKind::Missing => {
             let mut f = finding(Code::IdMissing, "id", "");
             f.suggested_value = suggested_pid;

@@ -111,7 +111,7 @@ fn check_columns(input: &Input, read_headers: ReadHeaders, out: &mut Vec<Problem
             return;
         }
     };
-    for column in input.rules.columns.keys() {
+    for column in input.rules.columns.keys().chain(input.rules.attributes.keys()) {
         let why = match header_matches(&headers, column).len() {
             0 => "column not found in",
             1 => continue,

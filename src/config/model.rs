@@ -51,6 +51,9 @@ pub enum BlockKey {
     Name,
     /// The folded full name's letters without spaces.
     NameLetters,
+    /// The folded full name's syllables in alphabetical order (a name written given name
+    /// first meets its person).
+    NameSorted,
     /// The folded surname (first syllable).
     Surname,
     /// The folded given name (last syllable).
@@ -79,10 +82,11 @@ pub enum BlockKey {
 }
 
 impl BlockKey {
-    const NAMES: [(&'static str, BlockKey); 14] = [
+    const NAMES: [(&'static str, BlockKey); 15] = [
         ("id_typo", BlockKey::IdTypo),
         ("name", BlockKey::Name),
         ("name_letters", BlockKey::NameLetters),
+        ("name_sorted", BlockKey::NameSorted),
         ("surname", BlockKey::Surname),
         ("given_name", BlockKey::GivenName),
         ("phonetic_surname", BlockKey::PhoneticSurname),
@@ -109,6 +113,7 @@ impl BlockKey {
             self,
             BlockKey::Name
                 | BlockKey::NameLetters
+                | BlockKey::NameSorted
                 | BlockKey::Surname
                 | BlockKey::GivenName
                 | BlockKey::PhoneticSurname
@@ -161,7 +166,7 @@ impl Subject {
     /// The comparisons this field's levels may use.
     fn comparisons(&self) -> &'static [&'static str] {
         match self {
-            Subject::Name => &["exact", "same_letters", "variant", "jaro_winkler", "else"],
+            Subject::Name => &["exact", "same_letters", "same_syllables", "variant", "jaro_winkler", "else"],
             Subject::Dob => &[
                 "exact",
                 "day_month_swap",
@@ -193,6 +198,8 @@ pub enum Compare {
     Exact,
     /// Name: the same letters (folded, spaces ignored).
     SameLetters,
+    /// Name: the same syllables in another order (given name written first).
+    SameSyllables,
     /// Name: a variant spelling (i/y, middle name dropped or abbreviated, phonetic).
     Variant,
     /// Jaro–Winkler of the folded values at least `min`; for a name, unless surname and
@@ -446,6 +453,7 @@ fn levels(
             "exact" => Compare::Exact,
             "same_letters" => Compare::SameLetters,
             "variant" => Compare::Variant,
+            "same_syllables" => Compare::SameSyllables,
             "jaro_winkler" => match l.min {
                 Some(min) if (0.0..=1.0).contains(&min) => {
                     Compare::JaroWinkler { min, unless_other_name: l.unless_other_name }

@@ -76,6 +76,9 @@ pub enum Field {
     VitalStatus,
     /// Date of death (population).
     DeathDate,
+    /// A free-text attribute (`[attributes]`; never named in `[columns]`).
+    #[serde(skip)]
+    Attribute,
 }
 
 impl Field {
@@ -108,6 +111,7 @@ impl Field {
             Field::MaritalStatus => "marital_status",
             Field::VitalStatus => "vital_status",
             Field::DeathDate => "death_date",
+            Field::Attribute => "attribute",
         }
     }
 
@@ -317,6 +321,25 @@ pub struct Rules {
     /// Marital-status spellings (population).
     #[serde(default)]
     pub marital: MaritalRules,
+    /// What the ID column holds: `vietnamese` (personal ID or CMND, checked) or `other`
+    /// (another scheme's identifier, compared as written, no structure codes).
+    #[serde(default)]
+    pub id_kind: IdScheme,
+    /// Column header → attribute name: free text the model file may compare and block on
+    /// as `attribute.NAME` (a postcode, a street). Folded; nothing else is checked.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// What an ID column holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdScheme {
+    /// The Vietnamese personal ID (12 digits) or legacy CMND (9).
+    #[default]
+    Vietnamese,
+    /// Another scheme's identifier.
+    Other,
 }
 
 /// The population a registry should hold: living residents of an age range.
@@ -397,6 +420,17 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
                 format!("'{}' is a population-only field", field.name()),
             ));
         }
+    }
+    for (column, name) in &rules.attributes {
+        let key = format!("attributes.\"{column}\"");
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            out.push(problem(path, key, format!("attribute name '{name}': lower-case letters, digits and '_' only")));
+        } else if rules.columns.contains_key(column) {
+            out.push(problem(path, key, "the column is also mapped in [columns]"));
+        }
+    }
+    if rules.attributes.len() > 32 {
+        out.push(problem(path, "attributes", "at most 32 attributes"));
     }
     for field in rules.values.keys() {
         let key = format!("values.{}", field.name());

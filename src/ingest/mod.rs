@@ -78,7 +78,7 @@ const ID_FIELDS: [Field; 5] = [Field::Id, Field::LegacyId, Field::FatherId, Fiel
 
 /// More than the number of [`Field`] variants.
 const FIELD_SLOTS: usize = 32;
-const _: () = assert!((Field::DeathDate as usize) < FIELD_SLOTS, "Field outgrew the layout array");
+const _: () = assert!((Field::Attribute as usize) < FIELD_SLOTS, "Field outgrew the layout array");
 
 /// The positions of mapped fields in a [`Row`].
 #[derive(Debug, Clone, Default)]
@@ -89,6 +89,8 @@ pub struct Layout {
     columns: Vec<(Field, String)>,
     /// The rules' value for every row, for fields without a column.
     values: Vec<(Field, String)>,
+    /// Attributes (`[attributes]`): name and position in a row, by name.
+    attributes: Vec<(String, u8)>,
 }
 
 impl Layout {
@@ -99,6 +101,11 @@ impl Layout {
             layout.columns.push((*field, column.clone()));
         }
         layout.values = rules.values.iter().map(|(f, v)| (*f, v.clone())).collect();
+        for (column, name) in &rules.attributes {
+            layout.attributes.push((name.clone(), layout.columns.len() as u8));
+            layout.columns.push((Field::Attribute, column.clone()));
+        }
+        layout.attributes.sort();
         layout
     }
 
@@ -125,6 +132,16 @@ impl Row {
             })
             .collect();
         Row { line, text, ends }
+    }
+
+    /// The raw text of every attribute: (name, value), by name.
+    pub fn attributes<'a>(&'a self, layout: &'a Layout) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        layout.attributes.iter().map(|(name, i)| (name.as_str(), self.at(*i as usize)))
+    }
+
+    fn at(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
     }
 
     /// The raw text of a field: the row's, or the rules' value for every row ("" when

@@ -78,7 +78,7 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
     let mut out = Vec::new();
     for p in people {
         for (id, what) in [(&p.pid, "personal ID"), (&p.legacy, "legacy ID")] {
-            if matches!(id.kind, IdKind::Personal | IdKind::Legacy) {
+            if matches!(id.kind, IdKind::Personal | IdKind::Legacy | IdKind::Other) {
                 if let Some(first) = seen.insert((what, id.digits.as_str()), p.line) {
                     out.push(format!("line {}: {what} already on line {first}; the first row is used", p.line));
                 }

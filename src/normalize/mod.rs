@@ -9,7 +9,7 @@
 
 pub mod profile;
 
-use crate::config::{CodeEra, Event, Field, Rules};
+use crate::config::{CodeEra, Event, Field, IdScheme, Rules};
 use crate::ingest::{Layout, Rejected, Row, Table};
 use crate::vn::address;
 use crate::vn::admin::{AdminUnits, Commune, Era};
@@ -404,7 +404,7 @@ impl Context<'_> {
         self.no_debris(row, &[Field::Id, Field::LegacyId])?;
         let id_raw = get(Field::Id);
         let legacy = id::parse(get(Field::LegacyId));
-        let (id_raw, id) = match id::parse(id_raw) {
+        let (id_raw, id) = match self.id(id_raw) {
             i if i.kind == id::IdKind::Missing && legacy.kind != id::IdKind::Missing => {
                 (get(Field::LegacyId), legacy.clone())
             }
@@ -447,8 +447,21 @@ impl Context<'_> {
             father: self.name_of(row, Field::FatherName).map(|n| (get(Field::FatherName).trim().to_string(), n)),
             mother: self.name_of(row, Field::MotherName).map(|n| (get(Field::MotherName).trim().to_string(), n)),
             source: 0,
-            attributes: Vec::new(),
+            attributes: self.attributes(row),
         })
+    }
+
+    /// An ID as the rules' scheme reads it.
+    fn id(&self, raw: &str) -> id::Id {
+        match self.rules.id_kind {
+            IdScheme::Vietnamese => id::parse(raw),
+            IdScheme::Other => id::parse_other(raw),
+        }
+    }
+
+    /// The row's attributes, folded (lower case, no marks, single spaces): (name, value).
+    fn attributes(&self, row: &Row) -> Vec<(String, String)> {
+        row.attributes(self.layout).map(|(n, v)| (n.to_string(), crate::vn::text::fold(v))).collect()
     }
 
     /// Normalizes one population row. A person needs a name; the rest may be missing.
@@ -465,7 +478,7 @@ impl Context<'_> {
         let (_, permanent) = self.commune(row, Field::Commune, Field::Address);
         Ok(Person {
             line: row.line,
-            pid: id::parse(get(Field::Id)),
+            pid: self.id(get(Field::Id)),
             legacy: id::parse(get(Field::LegacyId)),
             name_raw: get(Field::FullName).trim().to_string(),
             name,
@@ -484,7 +497,7 @@ impl Context<'_> {
             },
             death_date,
             updated_at,
-            attributes: Vec::new(),
+            attributes: self.attributes(row),
         })
     }
 }

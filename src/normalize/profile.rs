@@ -62,7 +62,7 @@ fn what_fails(field: Field) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Commune,
     Address,
@@ -87,6 +87,10 @@ pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate
     let mut out = Vec::new();
     for (column, &field) in &rules.columns {
         let Some(kind) = kind(field) else { continue };
+        // Another scheme's identifiers are compared as written: nothing to parse.
+        if kind == Kind::Id && rules.id_kind == crate::config::IdScheme::Other {
+            continue;
+        }
         let parses = |v: &str| -> bool {
             match kind {
                 // Resolved as the run resolves them.

@@ -23,6 +23,9 @@ pub enum IdKind {
     Legacy,
     /// Anything else.
     Malformed,
+    /// An identifier of another scheme, declared in the rules (`id_kind = "other"`):
+    /// compared as written, without the personal ID's structure checks.
+    Other,
 }
 
 impl IdKind {
@@ -33,6 +36,7 @@ impl IdKind {
             IdKind::Personal => "personal",
             IdKind::Legacy => "legacy",
             IdKind::Malformed => "malformed",
+            IdKind::Other => "other",
         }
     }
 }
@@ -80,6 +84,14 @@ pub fn parse(raw: &str) -> Id {
         },
         _ => Id { digits: s, kind: IdKind::Malformed, note: Some("neither 12 nor 9 digits") },
     }
+}
+
+/// An identifier of another scheme (`id_kind = "other"`): its letters and digits,
+/// upper-cased, compared as written; nothing else is checked.
+pub fn parse_other(raw: &str) -> Id {
+    let s: String = raw.trim().chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
+    let kind = if s.is_empty() { IdKind::Missing } else { IdKind::Other };
+    Id { digits: s, kind, note: None }
 }
 
 /// The note of an 11-digit value that starts with 0: a 12-digit ID with a digit lost.

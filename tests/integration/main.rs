@@ -9,6 +9,7 @@ mod cli;
 mod exports;
 mod golden;
 mod hostile;
+mod model;
 mod normalize_table;
 mod properties;
 mod runs;

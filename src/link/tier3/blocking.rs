@@ -4,7 +4,7 @@
 //! keys, looked up as one 64-bit key. Blocks larger than the rule's `max_block` are
 //! skipped and counted.
 
-use super::keys::{ends, id_number, key, middle_initials, NameKeys};
+use super::keys::{ends, id_number, key, middle_initials, sorted_syllables, NameKeys};
 use super::settings::{Rule, Settings};
 use crate::config::model::BlockKey;
 use crate::normalize::{Person, Record};
@@ -36,6 +36,8 @@ pub struct Index {
     pid: HashMap<u64, u32>,
     /// Legacy CMNDs (9 digits) → the first person holding it.
     legacy: HashMap<u64, u32>,
+    /// Identifiers of another scheme (`id_kind = "other"`), by a 64-bit key of the text.
+    other: HashMap<u64, u32>,
     /// Per blocking rule (model order; empty for the ID-typo rule).
     blocks: Vec<RuleBlocks>,
     name_freq: HashMap<u64, u32>,
@@ -54,9 +56,14 @@ impl Index {
         *self.name_freq.get(&key(&[folded.as_bytes()])).unwrap_or(&1)
     }
 
-    /// The first person (population order) holding this personal ID, if any.
+    /// The first person (population order) holding this personal ID (or identifier of
+    /// another scheme), if any.
     pub fn personal(&self, id: &Id) -> Option<u32> {
-        (id.kind == IdKind::Personal).then(|| self.pid.get(&id_number(id.digits.as_bytes()))).flatten().copied()
+        match id.kind {
+            IdKind::Personal => self.pid.get(&id_number(id.digits.as_bytes())).copied(),
+            IdKind::Other => self.other.get(&key(&[id.digits.as_bytes()])).copied(),
+            _ => None,
+        }
     }
 
     /// The first person (population order) holding this legacy CMND, if any.
@@ -123,6 +130,7 @@ fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Vec<u64> {
             BlockKey::IdTypo => return Vec::new(),
             BlockKey::Name => alternatives.extend(folded().map(|f| f.as_bytes().to_vec())),
             BlockKey::NameLetters => alternatives.extend(folded().map(|f| f.bytes().filter(|&b| b != b' ').collect())),
+            BlockKey::NameSorted => alternatives.extend(folded().map(|f| sorted_syllables(f).into_bytes())),
             BlockKey::Surname => alternatives.extend(folded().map(|f| ends(f).0.as_bytes().to_vec())),
             BlockKey::GivenName => alternatives.extend(folded().map(|f| ends(f).1.as_bytes().to_vec())),
             BlockKey::PhoneticSurname if side.name.is_some() => alternatives.push(ends(side.phonetic).0.into()),
@@ -317,16 +325,20 @@ pub fn index(people: &[Person], settings: &'static Settings) -> Index {
         for (i, p) in people.iter().enumerate() {
             let id = id(p);
             if id.kind == kind {
-                map.entry(id_number(id.digits.as_bytes())).or_insert(i as u32);
+                let k =
+                    if kind == IdKind::Other { key(&[id.digits.as_bytes()]) } else { id_number(id.digits.as_bytes()) };
+                map.entry(k).or_insert(i as u32);
             }
         }
         map
     };
     let (mut pid, mut legacy, mut name_freq) = (HashMap::default(), HashMap::default(), HashMap::default());
+    let mut other = HashMap::default();
     let mut blocks = Vec::new();
     rayon::scope(|s| {
         s.spawn(|_| pid = first_holder(IdKind::Personal, |p| &p.pid));
         s.spawn(|_| legacy = first_holder(IdKind::Legacy, |p| &p.legacy));
+        s.spawn(|_| other = first_holder(IdKind::Other, |p| &p.pid));
         s.spawn(|_| {
             name_freq.reserve(people.len());
             for p in people {
@@ -347,5 +359,5 @@ pub fn index(people: &[Person], settings: &'static Settings) -> Index {
                 .collect()
         });
     });
-    Index { settings, names, stable, rank, pid, legacy, blocks, name_freq }
+    Index { settings, names, stable, rank, pid, legacy, other, blocks, name_freq }
 }

@@ -25,7 +25,7 @@ impl Field {
             Subject::Dob => x.r.dob.is_some() && x.p.dob.is_some(),
             Subject::Sex => x.record_sex().is_some() && x.p.sex.is_some(),
             Subject::Commune => x.r.commune.is_some() && x.p.commune.is_some(),
-            Subject::Id => x.r.id.kind == IdKind::Personal || x.r.id.digit_lost(),
+            Subject::Id => matches!(x.r.id.kind, IdKind::Personal | IdKind::Other) || x.r.id.digit_lost(),
             Subject::Parents => x.parents().any(|(_, a, b)| a.is_some() && b.is_some()),
             // Only where the communes agree: a hamlet name two communes share says nothing.
             Subject::Hamlet => x.same_commune() && x.r.hamlet.is_some() && x.p.hamlet.is_some(),
@@ -54,6 +54,7 @@ fn holds(subject: &Subject, c: Compare, x: &Pair) -> bool {
         // phonetically) is another name, however close the whole strings are.
         (Subject::Name, Compare::Exact) => x.name().key == x.p.name.key,
         (Subject::Name, Compare::SameLetters) => x.name().folded == x.p.name.folded || x.rk.letters == x.pk.letters,
+        (Subject::Name, Compare::SameSyllables) => x.rk.sorted == x.pk.sorted,
         (Subject::Name, Compare::Variant) => is_variant(x.name(), x.rk, &x.p.name, x.pk),
         (Subject::Name, Compare::JaroWinkler { min, unless_other_name }) => {
             !(unless_other_name && x.other_name()) && x.jw() >= min

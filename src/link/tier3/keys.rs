@@ -31,6 +31,8 @@ pub struct NameKeys {
     pub(super) phonetic: u64,
     /// The folded letters without spaces (syllables typed together or apart).
     pub(super) letters: u64,
+    /// The folded syllables in alphabetical order.
+    pub(super) sorted: u64,
     /// Phonetic surname and given name (the first and last syllables).
     pub(super) ends: [u64; 2],
     /// Parents' phonetic names (father, mother; 0 for a parent not named).
@@ -51,6 +53,7 @@ impl NameKeys {
             without_middle: key(&[n.without_middle().as_bytes()]),
             phonetic: key(&[phonetic.as_bytes()]),
             letters: key(&[n.letters().as_bytes()]),
+            sorted: key(&[sorted_syllables(&n.folded).as_bytes()]),
             ends: [key(&[surname.as_bytes()]), key(&[given.as_bytes()])],
             parents: [0; 2],
         }
@@ -61,6 +64,13 @@ impl NameKeys {
         self.parents = parents.map(|n| n.map_or(0, |n| key(&[n.phonetic().as_bytes()])));
         self
     }
+}
+
+/// A folded name's syllables in alphabetical order, space-separated.
+pub fn sorted_syllables(folded: &str) -> String {
+    let mut s: Vec<&str> = folded.split(' ').collect();
+    s.sort_unstable();
+    s.join(" ")
 }
 
 /// The first and last syllables of a name (surname and given name).
