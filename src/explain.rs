@@ -32,6 +32,9 @@ pub struct Explanation {
     pub review_candidate: Option<String>,
     /// The runner-up and its probability.
     pub runner_up: Option<(String, f64)>,
+    /// For a record tier 3 tried: the blocking rules it was looked up under, and the
+    /// candidates they gave.
+    pub tried: Option<(Vec<String>, u32)>,
     /// (code, field, registry value, suggested value, note) of its discrepancies.
     pub discrepancies: Vec<[String; 5]>,
 }
@@ -101,8 +104,19 @@ pub fn explain(run: &Path, agency: &str, record_id: &str) -> Result<Explanation>
         match_weight: f64_at(&df, "match_weight", i)?,
         review_candidate: str_at(&df, "review_candidate", i)?,
         runner_up: runner,
+        tried: tried(&df, i)?,
         discrepancies,
     })
+}
+
+/// The blocking rules a record was tried under and its candidates (a run before these
+/// columns existed has none).
+fn tried(df: &DataFrame, i: usize) -> Result<Option<(Vec<String>, u32)>> {
+    let (Ok(rules), Ok(n)) = (df.column("rules_tried"), df.column("candidates")) else {
+        return Ok(None);
+    };
+    let rules = rules.str()?.get(i).map(|s| s.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect());
+    Ok(rules.map(|r| (r, n.u32().ok().and_then(|c| c.get(i)).unwrap_or(0))))
 }
 
 impl std::fmt::Display for Explanation {
@@ -125,12 +139,22 @@ impl std::fmt::Display for Explanation {
         if let Some(r) = &self.rule {
             writeln!(f, "  rule          {r}")?;
         }
+        if let Some((rules, n)) = &self.tried {
+            let under = if rules.is_empty() {
+                "no blocking rule (a key of every rule missing)".into()
+            } else {
+                rules.join(", ")
+            };
+            writeln!(f, "  blocking      tried under {under}: {n} candidate(s)")?;
+        }
         if !self.levels.is_empty() {
             // The level column fits its longest label (already_holds_a_record).
             let width = self.levels.iter().map(|(_, level, _)| level.chars().count()).max().unwrap_or(0).max(16);
-            writeln!(f, "  comparison    field      {:<width$} {:>8}", "level", "weight")?;
+            // And the field column its longest name (attribute.street_number).
+            let fw = self.levels.iter().map(|(field, _, _)| field.chars().count()).max().unwrap_or(0).max(10);
+            writeln!(f, "  comparison    {:<fw$} {:<width$} {:>8}", "field", "level", "weight")?;
             for (field, level, w) in &self.levels {
-                writeln!(f, "                {field:<10} {level:<width$} {w:>+8.3}")?;
+                writeln!(f, "                {field:<fw$} {level:<width$} {w:>+8.3}")?;
             }
         }
         if let Some(w) = self.match_weight {
@@ -171,6 +195,7 @@ mod tests {
             match_weight: Some(11.7),
             review_candidate: None,
             runner_up: None,
+            tried: None,
             discrepancies: Vec::new(),
         };
         let text = e.to_string();

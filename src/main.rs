@@ -91,6 +91,10 @@ enum Command {
         /// The truth folder.
         #[arg(long)]
         truth: PathBuf,
+        /// The run's job: also measure the blocking ceiling (the share of true pairs some
+        /// blocking rule lets through; reads the job's files again).
+        #[arg(long)]
+        job: Option<PathBuf>,
     },
     /// Why a record linked (or not): tier, blocking rule, each field's level and
     /// weight, total weight and probability, the runner-up. Read from the run.
@@ -290,6 +294,19 @@ fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
             s.push_str(&format!("  {code:<28} {}\n", top.join(", ")));
         }
     }
+    if !ev.blocking.is_empty() {
+        s.push_str("\nblocking ceiling: true pairs tier 3 had to find, and those some rule lets through\n");
+        for (agency, c) in &ev.blocking {
+            let rules: Vec<String> = c.by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            s.push_str(&format!(
+                "  {agency:<16} {:>8} {:>8} {:>7.4}  first found by: {}\n",
+                c.true_pairs,
+                c.let_through,
+                c.ceiling,
+                rules.join(", ")
+            ));
+        }
+    }
     s
 }
 
@@ -319,11 +336,13 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
         }
-        Command::Evaluate { run, truth } => doisoat::evaluate::evaluate(&run, &truth).map(|ev| {
-            print!("{}", render_evaluation(&ev));
-            println!("written: {}", run.join("evaluation.json").display());
-            ExitCode::SUCCESS
-        }),
+        Command::Evaluate { run, truth, job } => {
+            doisoat::evaluate::evaluate_with(&run, &truth, job.as_deref()).map(|ev| {
+                print!("{}", render_evaluation(&ev));
+                println!("written: {}", run.join("evaluation.json").display());
+                ExitCode::SUCCESS
+            })
+        }
         Command::Explain { run, agency, record } => doisoat::explain::explain(&run, &agency, &record).map(|e| {
             print!("{e}");
             ExitCode::SUCCESS

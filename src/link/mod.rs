@@ -68,6 +68,9 @@ pub struct Link {
     pub outcome: Outcome,
     /// Tier 3: how the pair was found and scored (what `explain` shows).
     pub explanation: Option<Box<tier3::Explanation>>,
+    /// For a record tier 3 tried: the blocking rules it was looked up under and the
+    /// candidates they gave.
+    pub tried: Option<Box<tier3::Tried>>,
     /// Tier 3: the candidate a person should confirm (outcome review).
     pub review_candidate: Option<u32>,
 }
@@ -141,6 +144,7 @@ fn id_link(person: u32, tier: Tier) -> Link {
         other_person: None,
         outcome: Outcome::Linked,
         explanation: None,
+        tried: None,
         review_candidate: None,
     }
 }
@@ -162,6 +166,7 @@ pub fn link(
         other_person: None,
         outcome: Outcome::NotInPopulation,
         explanation: None,
+        tried: None,
         review_candidate: None,
     };
     // Tier 1, personal ID; tier 2, legacy CMND from the ID column or the legacy column

@@ -240,6 +240,11 @@ fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person]) -> Result<()> {
                 .collect::<Vec<_>>(),
         ),
         Column::new("source_file".into(), a.records.iter().map(|r| a.source_name(r.source)).collect::<Vec<_>>()),
+        Column::new(
+            "rules_tried".into(),
+            ls.iter().map(|l| l.tried.as_ref().map(|t| t.rules.join(","))).collect::<Vec<_>>(),
+        ),
+        Column::new("candidates".into(), ls.iter().map(|l| l.tried.as_ref().map(|t| t.candidates)).collect::<Vec<_>>()),
     ])?;
     write_parquet(&dir.join("links.parquet"), &mut links)
 }

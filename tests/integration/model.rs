@@ -110,6 +110,23 @@ fn a_garbled_name_links_through_a_rule_that_needs_no_name_and_not_without_it() {
     let got = links(&work.path().join("runs/r/people"));
     assert_eq!(got["R3"].0, "not_in_population", "{got:?}");
     assert_eq!(got["R1"].0, "linked");
+    // explain names the rules the unlinked record was tried under.
+    let out = work.run(&["explain", "--run", "runs/r", "--agency", "people", "--record", "R3"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("tried under name_year, name_sorted: 0 candidate(s)"), "{text}");
+    // The blocking ceiling: of the three pairs tier 3 had to find, two are let through.
+    std::fs::create_dir_all(work.path().join("truth")).unwrap();
+    std::fs::write(
+        work.path().join("truth/people.csv"),
+        "record_id,person_id,codes\nR1,P001,\nR2,P002,\nR3,P003,\nR4,P004,\n",
+    )
+    .unwrap();
+    let out = work.run(&["evaluate", "--run", "runs/r", "--truth", "truth", "--job", "job.toml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let ev: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("runs/r/evaluation.json")).unwrap()).unwrap();
+    let c = &ev["blocking"]["people"];
+    assert_eq!((c["true_pairs"].as_u64(), c["let_through"].as_u64()), (Some(3), Some(2)), "{c}");
     let model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(work.path().join("runs/r/people/model.json")).unwrap()).unwrap();
     let rules: Vec<&str> = model["pairs_by_rule"].as_array().unwrap().iter().map(|r| r[0].as_str().unwrap()).collect();

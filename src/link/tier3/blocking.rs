@@ -178,15 +178,7 @@ pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
         }
     };
     let phonetic = r.name.as_ref().map(|n| n.phonetic()).unwrap_or_default();
-    let side = Side {
-        name: r.name.as_ref(),
-        phonetic: &phonetic,
-        dob: r.dob,
-        commune: r.commune.as_ref().map(|c| c.code.as_str()),
-        hamlet: r.hamlet,
-        parents: [r.mother.as_ref().map(|m| &m.1), r.father.as_ref().map(|f| &f.1)],
-        attributes: &r.attributes,
-    };
+    let side = record_side(r, &phonetic);
     for rule in idx.settings.rules() {
         let def = rule.def();
         if def.is_id_typo() {
@@ -214,6 +206,36 @@ pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
         }
     }
     out
+}
+
+/// The rules a record can be looked up under (it has every key of), in model order.
+pub fn tried(r: &Record, idx: &Index) -> Vec<&'static str> {
+    let phonetic = r.name.as_ref().map(|n| n.phonetic()).unwrap_or_default();
+    let side = record_side(r, &phonetic);
+    idx.settings
+        .rules()
+        .filter(|rule| {
+            let def = rule.def();
+            if def.is_id_typo() {
+                return matches!(r.id.kind, IdKind::Personal) || r.id.digit_lost();
+            }
+            !rule_keys(&side, &def.keys, if def.has_middle() { Map::RecordMain } else { Map::Main }).is_empty()
+        })
+        .map(|rule| rule.label())
+        .collect()
+}
+
+/// A record's side for blocking keys.
+fn record_side<'a>(r: &'a Record, phonetic: &'a str) -> Side<'a> {
+    Side {
+        name: r.name.as_ref(),
+        phonetic,
+        dob: r.dob,
+        commune: r.commune.as_ref().map(|c| c.code.as_str()),
+        hamlet: r.hamlet,
+        parents: [r.mother.as_ref().map(|m| &m.1), r.father.as_ref().map(|f| &f.1)],
+        attributes: &r.attributes,
+    }
 }
 
 /// The people whose personal ID is one substitution or one adjacent transposition from

@@ -83,6 +83,16 @@ pub struct Explanation {
     pub runner_up: Option<(u32, f64)>,
 }
 
+/// The blocking of a record tier 3 tried: the rules it had every key of (it was looked
+/// up under them) and the candidates they gave (`explain`, `links.parquet`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tried {
+    /// Rules looked up, in model order.
+    pub rules: Vec<&'static str>,
+    /// Candidate people found.
+    pub candidates: u32,
+}
+
 /// One level's parameters: (label, m, u, weight).
 pub type LevelParams = (String, f64, f64, f64);
 
@@ -101,8 +111,13 @@ pub struct Model {
     pub m_source: String,
     /// EM sessions run: (blocking rule, rounds).
     pub em_sessions: Vec<(String, usize)>,
-    /// Candidate pairs per blocking rule.
+    /// Candidate pairs per blocking rule (the rule that found the pair first).
     pub pairs_by_rule: Vec<(String, usize)>,
+    /// Records tier 3 tried, per blocking rule they could be looked up under (had every
+    /// key of), model order.
+    pub records_by_rule: Vec<(String, usize)>,
+    /// Records tier 3 tried, and those no rule gave a candidate.
+    pub records_tried: (usize, usize),
     /// Blocks skipped for size, per rule.
     pub oversized_blocks: Vec<(String, usize)>,
 }
@@ -136,11 +151,20 @@ pub fn link(
     let scorer = decide::Scorer::new(people, idx, &trained, prior, (records, links), cardinality);
     let scored = scorer.score_all(records, &todo);
     decide::decide(&scorer, &scored, &unlinked, records, links, thresholds, cardinality);
-    model(&trained, prior, &cands, idx)
+    let tried: Vec<Tried> = unlinked
+        .par_iter()
+        .zip(&cands)
+        .map(|(&i, cs)| Tried { rules: blocking::tried(&records[i], idx), candidates: cs.len() as u32 })
+        .collect();
+    let model = model(&trained, prior, &cands, &tried, idx);
+    for (&i, t) in unlinked.iter().zip(tried) {
+        links[i].tried = Some(Box::new(t));
+    }
+    model
 }
 
 /// The model as `model.json` shows it (numbers to six decimals).
-fn model(trained: &train::Trained, prior: f64, cands: &[Vec<(u32, Rule)>], idx: &Index) -> Model {
+fn model(trained: &train::Trained, prior: f64, cands: &[Vec<(u32, Rule)>], tried: &[Tried], idx: &Index) -> Model {
     let mut by_rule: rustc_hash::FxHashMap<&str, usize> = Default::default();
     for (_, rule) in cands.iter().flatten() {
         *by_rule.entry(rule.label()).or_default() += 1;
@@ -164,6 +188,12 @@ fn model(trained: &train::Trained, prior: f64, cands: &[Vec<(u32, Rule)>], idx: 
         m_source: trained.m_source.to_string(),
         em_sessions: trained.em_sessions.iter().map(|(r, n)| (r.to_string(), *n)).collect(),
         pairs_by_rule,
+        records_by_rule: idx
+            .settings
+            .rules()
+            .map(|rule| (rule.label().to_string(), tried.iter().filter(|t| t.rules.contains(&rule.label())).count()))
+            .collect(),
+        records_tried: (tried.len(), tried.iter().filter(|t| t.candidates == 0).count()),
         oversized_blocks: idx.oversized_blocks(),
     }
 }

@@ -7,6 +7,8 @@
 //! are left out of the link figures (no tool can link an unreadable row); `REVIEW` is
 //! left out of the code figures (a perfect tool never needs one).
 
+pub mod ceiling;
+
 use crate::error::{Error, Result};
 use polars::prelude::*;
 use serde::Serialize;
@@ -76,6 +78,9 @@ pub struct Evaluation {
     /// For the worst codes: on the rows where the code was missed, the codes reported
     /// instead (with counts).
     pub confusion: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per agency, the blocking ceiling (with the job: `evaluate --job`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub blocking: BTreeMap<String, ceiling::Ceiling>,
 }
 
 struct Predicted {
@@ -136,6 +141,12 @@ const HARD: [&str; 5] = ["ID_MISSING", "ID_LEGACY", "ID_TYPO", "ID_OTHER_PERSON"
 
 /// Evaluates a run folder against a truth folder.
 pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
+    evaluate_with(run, truth, None)
+}
+
+/// Evaluates a run folder against a truth folder; with the run's job, the blocking
+/// ceiling too ([`ceiling::ceiling`]).
+pub fn evaluate_with(run: &Path, truth: &Path, job: Option<&Path>) -> Result<Evaluation> {
     let mut ev = Evaluation::default();
     let mut code_counts: BTreeMap<String, Prf> = BTreeMap::new();
     let mut missed: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
@@ -213,7 +224,31 @@ pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
         le.by_tier = le.by_tier.into_iter().map(|(k, v)| (k, v.finish())).collect();
         ev.links.insert(agency, le);
     }
-    // Coverage: persons a registry should hold and does not.
+    coverage(run, truth, &mut code_counts);
+    ev.links_overall.overall = ev.links_overall.overall.finish();
+    ev.links_overall.without_usable_id = ev.links_overall.without_usable_id.finish();
+    ev.links_overall.by_tier =
+        std::mem::take(&mut ev.links_overall.by_tier).into_iter().map(|(k, v)| (k, v.finish())).collect();
+    ev.codes = code_counts.into_iter().map(|(k, v)| (k, v.finish())).collect();
+    let mut worst: Vec<(&String, &Prf)> = ev.codes.iter().filter(|(_, p)| p.fn_ > 0).collect();
+    worst.sort_by(|a, b| a.1.f1.total_cmp(&b.1.f1).then(a.0.cmp(b.0)));
+    for (code, _) in worst.into_iter().take(5) {
+        if let Some(m) = missed.get(code) {
+            ev.confusion.insert(code.clone(), m.clone());
+        }
+    }
+    if let Some(job) = job {
+        ev.blocking = ceiling::ceiling(job, run, truth)?;
+    }
+    let text = serde_json::to_string_pretty(&ev).expect("evaluation serializes") + "\n";
+    let out = run.join("evaluation.json");
+    std::fs::write(&out, text).map_err(|e| Error::io(&out, e))?;
+    Ok(ev)
+}
+
+/// EXPECTED_ABSENT: the persons a registry should hold and does not, against the truth's
+/// `coverage.csv`.
+fn coverage(run: &Path, truth: &Path, code_counts: &mut BTreeMap<String, Prf>) {
     if let Ok(text) = std::fs::read_to_string(truth.join("coverage.csv")) {
         let mut want: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for line in text.lines().skip(1) {
@@ -238,22 +273,6 @@ pub fn evaluate(run: &Path, truth: &Path) -> Result<Evaluation> {
             e.fp += got.difference(&persons).count() as u64;
         }
     }
-    ev.links_overall.overall = ev.links_overall.overall.finish();
-    ev.links_overall.without_usable_id = ev.links_overall.without_usable_id.finish();
-    ev.links_overall.by_tier =
-        std::mem::take(&mut ev.links_overall.by_tier).into_iter().map(|(k, v)| (k, v.finish())).collect();
-    ev.codes = code_counts.into_iter().map(|(k, v)| (k, v.finish())).collect();
-    let mut worst: Vec<(&String, &Prf)> = ev.codes.iter().filter(|(_, p)| p.fn_ > 0).collect();
-    worst.sort_by(|a, b| a.1.f1.total_cmp(&b.1.f1).then(a.0.cmp(b.0)));
-    for (code, _) in worst.into_iter().take(5) {
-        if let Some(m) = missed.get(code) {
-            ev.confusion.insert(code.clone(), m.clone());
-        }
-    }
-    let text = serde_json::to_string_pretty(&ev).expect("evaluation serializes") + "\n";
-    let out = run.join("evaluation.json");
-    std::fs::write(&out, text).map_err(|e| Error::io(&out, e))?;
-    Ok(ev)
 }
 
 #[cfg(test)]
