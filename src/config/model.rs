@@ -51,6 +51,9 @@ pub enum BlockKey {
     Name,
     /// The folded full name's letters without spaces.
     NameLetters,
+    /// The name with its marked letters as `?` and no spaces: a record's only when its
+    /// name lost letters to `?` (`Gi?ng A P?o` meets Giàng A Páo).
+    NameLettersLost,
     /// The folded full name's syllables in alphabetical order (a name written given name
     /// first meets its person).
     NameSorted,
@@ -82,11 +85,12 @@ pub enum BlockKey {
 }
 
 impl BlockKey {
-    const NAMES: [(&'static str, BlockKey); 15] = [
+    const NAMES: [(&'static str, BlockKey); 16] = [
         ("id_typo", BlockKey::IdTypo),
         ("name", BlockKey::Name),
         ("name_letters", BlockKey::NameLetters),
         ("name_sorted", BlockKey::NameSorted),
+        ("name_letters_lost", BlockKey::NameLettersLost),
         ("surname", BlockKey::Surname),
         ("given_name", BlockKey::GivenName),
         ("phonetic_surname", BlockKey::PhoneticSurname),
@@ -114,6 +118,7 @@ impl BlockKey {
             BlockKey::Name
                 | BlockKey::NameLetters
                 | BlockKey::NameSorted
+                | BlockKey::NameLettersLost
                 | BlockKey::Surname
                 | BlockKey::GivenName
                 | BlockKey::PhoneticSurname

@@ -201,6 +201,10 @@ fn damaged_name(rng: &mut Rng, r: &Rates, w: &World, p: &Person, codes: &mut BTr
             name = words.join(" ");
         }
     }
+    if r.letters_lost > 0.0 && name == canonical && hit(r.letters_lost) {
+        // Saved through a code page without Vietnamese letters: each marked one is `?`.
+        name = canonical.nfc().map(|c| if c.is_ascii() { c } else { '?' }).collect();
+    }
     if name != canonical && !codes.contains("NAME_MISMATCH") {
         codes.insert("NAME_VARIANT");
     }

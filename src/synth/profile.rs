@@ -62,6 +62,9 @@ pub struct Rates {
     pub malformed_row: f64,
     /// Two syllables of the name typed together (`Lò Vănpấu`).
     pub joined_syllables: f64,
+    /// The name's marked letters lost to `?` (`Gi?ng A P?o`): saved through a code page
+    /// that cannot hold them.
+    pub letters_lost: f64,
     /// A title before the name (`Ông`, `Bà`, `Hộ ông`, `HGĐ`): land owners.
     pub title: f64,
     /// One digit of the ID lost in the middle (11 digits starting with 0).
@@ -107,6 +110,7 @@ impl Default for Rates {
             not_in_population: 0.02,
             malformed_row: 0.002,
             joined_syllables: 0.0,
+            letters_lost: 0.0,
             title: 0.0,
             id_digit_lost: 0.0,
             id_error_value: 0.0,

@@ -453,6 +453,8 @@ pub enum VariantKind {
     MiddleName,
     /// A minority-name spelling variant or surname equivalent (Tẩn / Đặng, s / x).
     Spelling,
+    /// Its marked letters lost to `?` by a code page that could not hold them.
+    LettersLost,
 }
 
 impl VariantKind {
@@ -468,6 +470,7 @@ impl VariantKind {
             VariantKind::IY => "i_y".into(),
             VariantKind::MiddleName => "middle_name".into(),
             VariantKind::Spelling => "spelling".into(),
+            VariantKind::LettersLost => "letters_lost".into(),
         }
     }
 }
@@ -542,6 +545,9 @@ pub fn compare(raw: &str, registry: &Name, population: &Name, case_blind_source:
             VariantKind::DiacriticsDropped
         });
     }
+    if lost_letters_agree(registry, population) {
+        return Variant(VariantKind::LettersLost);
+    }
     if registry.iy_key() == population.iy_key() {
         return Variant(VariantKind::IY);
     }
@@ -570,6 +576,24 @@ fn case_differs_only_where_unwritable(written: &str, known: &str) -> bool {
 }
 
 /// Whether two names clearly belong to different people: surname or given name differ
+/// Whether a name an export wrote with its marked letters lost (each one `?`: saved
+/// through a code page that cannot hold them, `Gi?ng A P?o`) is this name: every `?`
+/// stands for one letter that carries a mark (or đ), every other letter agrees.
+pub fn lost_letters_agree(written: &Name, person: &Name) -> bool {
+    if !written.folded.contains('?') {
+        return false;
+    }
+    let (mut w, mut p) = (written.folded.chars(), person.key.nfc());
+    loop {
+        match (w.next(), p.next()) {
+            (None, None) => return true,
+            (Some('?'), Some(c)) if !c.is_ascii() => {}
+            (Some(a), Some(c)) if c.is_ascii() && a == c => {}
+            _ => return false,
+        }
+    }
+}
+
 /// even phonetically (surname classes included) and the folded full names are not
 /// close (normalized Levenshtein below 0.85). Used, with the date of birth, to refuse
 /// an ID link.
@@ -784,5 +808,19 @@ mod tests {
         assert_eq!(x.display, "Nguyễn Văn Hùng");
         assert_eq!(x.repair, Some(Repair::Legacy(encoding::Legacy::Tcvn3)));
         assert_eq!(n("Nguyá»…n VÄƒn HÃ¹ng").repair, Some(Repair::Mojibake));
+    }
+}
+
+#[cfg(test)]
+mod lost_letters_tests {
+    use super::*;
+
+    #[test]
+    fn question_marks_stand_for_the_marked_letters_only() {
+        let p = Name::parse("Giàng A Páo").expect("a name");
+        assert!(lost_letters_agree(&Name::parse("Gi?ng A P?o").expect("a name"), &p));
+        assert!(!lost_letters_agree(&Name::parse("Gi?ng A P?u").expect("a name"), &p), "an unmarked letter differs");
+        assert!(!lost_letters_agree(&Name::parse("G?ang A P?o").expect("a name"), &p), "a ? for an unmarked letter");
+        assert!(!lost_letters_agree(&Name::parse("Giàng A Páo").expect("a name"), &p), "no ? at all is another level");
     }
 }

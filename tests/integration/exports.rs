@@ -204,3 +204,45 @@ fn each_real_export_form_is_read_as_the_same_person() {
     assert!(!has("B4", "DOB_PARTIAL") && !has("B4", "DOB_MISMATCH"), "{rows:?}");
     assert!(has("B6", "DUPLICATE_RECORD"), "{rows:?}");
 }
+
+/// A name whose marked letters an export lost to `?` (saved through a code page that
+/// cannot hold them) is the same name: found by its unmarked letters and birth year,
+/// compared letter by letter (`?` for a marked letter), a NAME_VARIANT. Without that rule
+/// (a model file that leaves it out) a rule that needs no name still finds it where the
+/// date is full.
+#[test]
+fn a_name_lost_to_question_marks_is_its_person() {
+    let work = Work::new();
+    let file = "Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,Số CCCD/CMND,Địa chỉ,Trạng thái thẻ,Ngày cập nhật\n\
+                BH1,Gi?ng A P?o,05/03/1987,Nam,,\"Bản Nà Tăm, Xã Bản Bo, Tỉnh Lai Châu\",Còn hiệu lực,01/06/2026\n";
+    let rules = std::fs::read_to_string(root().join("rules/insurance.toml")).unwrap();
+    let dir = run_export(&work, "insurance", file, &rules);
+    let explain = |work: &Work| {
+        let out = work.run(&["explain", "--run", "runs/r", "--agency", "insurance", "--record", "BH1"]);
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let text = explain(&work);
+    assert!(text.contains("linked") && text.contains("012087000101"), "{text}");
+    assert!(text.contains("rule          letters_lost_birthyear"), "{text}");
+    let rows = found(&dir);
+    assert!(
+        rows.iter().any(|(id, code, note)| id == "BH1" && code == "NAME_VARIANT" && note.contains("letters_lost")),
+        "{rows:?}"
+    );
+    assert!(!rows.iter().any(|(_, code, _)| code == "NAME_MISMATCH"), "{rows:?}");
+
+    let model = std::fs::read_to_string(root().join("rules/model.toml")).unwrap();
+    let i = model.find("[[blocking]]\nrule = \"letters_lost_birthyear\"").unwrap();
+    let j = i + model[i..].find("\n\n").unwrap() + 2;
+    std::fs::write(work.path().join("model.toml"), format!("{}{}", &model[..i], &model[j..])).unwrap();
+    let job = std::fs::read_to_string(work.path().join("job.toml")).unwrap();
+    std::fs::write(
+        work.path().join("job.toml"),
+        job.replacen("[population]", "model = \"model.toml\"\n\n[population]", 1),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(work.path().join("runs")).unwrap();
+    run_job(&work);
+    let text = explain(&work);
+    assert!(text.contains("012087000101") && text.contains("rule          commune_dob"), "{text}");
+}

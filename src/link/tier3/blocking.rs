@@ -95,7 +95,20 @@ struct Side<'a> {
     hamlet: Option<u64>,
     /// Mother, father.
     parents: [Option<&'a Name>; 2],
+    /// A person of the population (not a record).
+    person: bool,
     attributes: &'a [(String, String)],
+}
+
+/// A name's letters with every marked one as `?`, without spaces: a person's always, a
+/// record's only when its name lost letters to `?` (one without does not need it).
+fn lost_letters_key(n: &Name, person: bool) -> Option<Vec<u8>> {
+    use unicode_normalization::UnicodeNormalization;
+    if person {
+        Some(n.key.nfc().filter(|&c| c != ' ').map(|c| if c.is_ascii() { c as u8 } else { b'?' }).collect())
+    } else {
+        n.folded.contains('?').then(|| n.folded.bytes().filter(|&b| b != b' ').collect())
+    }
 }
 
 /// Which of a rule's maps a key is for.
@@ -130,6 +143,7 @@ fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Vec<u64> {
             BlockKey::IdTypo => return Vec::new(),
             BlockKey::Name => alternatives.extend(folded().map(|f| f.as_bytes().to_vec())),
             BlockKey::NameLetters => alternatives.extend(folded().map(|f| f.bytes().filter(|&b| b != b' ').collect())),
+            BlockKey::NameLettersLost => alternatives.extend(side.name.and_then(|n| lost_letters_key(n, side.person))),
             BlockKey::NameSorted => alternatives.extend(folded().map(|f| sorted_syllables(f).into_bytes())),
             BlockKey::Surname => alternatives.extend(folded().map(|f| ends(f).0.as_bytes().to_vec())),
             BlockKey::GivenName => alternatives.extend(folded().map(|f| ends(f).1.as_bytes().to_vec())),
@@ -235,6 +249,7 @@ fn record_side<'a>(r: &'a Record, phonetic: &'a str) -> Side<'a> {
         hamlet: r.hamlet,
         parents: [r.mother.as_ref().map(|m| &m.1), r.father.as_ref().map(|f| &f.1)],
         attributes: &r.attributes,
+        person: false,
     }
 }
 
@@ -317,6 +332,7 @@ fn person_side<'a>(p: &'a Person, phonetic: &'a str) -> Side<'a> {
         hamlet: p.hamlet,
         parents: [p.mother.as_ref(), p.father.as_ref()],
         attributes: &p.attributes,
+        person: true,
     }
 }
 

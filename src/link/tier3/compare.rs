@@ -53,7 +53,12 @@ fn holds(subject: &Subject, c: Compare, x: &Pair) -> bool {
         // spelling, close by Jaro–Winkler. Surname and given name both different (even
         // phonetically) is another name, however close the whole strings are.
         (Subject::Name, Compare::Exact) => x.name().key == x.p.name.key,
-        (Subject::Name, Compare::SameLetters) => x.name().folded == x.p.name.folded || x.rk.letters == x.pk.letters,
+        // The same letters: spaced otherwise, or some lost to `?` by a code page.
+        (Subject::Name, Compare::SameLetters) => {
+            x.name().folded == x.p.name.folded
+                || x.rk.letters == x.pk.letters
+                || name::lost_letters_agree(x.name(), &x.p.name)
+        }
         (Subject::Name, Compare::SameSyllables) => x.rk.sorted == x.pk.sorted,
         (Subject::Name, Compare::Variant) => is_variant(x.name(), x.rk, &x.p.name, x.pk),
         (Subject::Name, Compare::JaroWinkler { min, unless_other_name }) => {
