@@ -157,4 +157,12 @@ fn the_shipped_model_file_is_the_embedded_default() {
     let work = Work::new();
     assert_eq!(code(&run_with(&work, None)), 0);
     assert_eq!(links(&work.path().join("runs/r/people")), a, "naming the default model changes nothing");
+    // A registry without sex, commune, hamlet or parents: the model drops those fields.
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("runs/r/people/model.json")).unwrap()).unwrap();
+    let labels = |k: &str| -> Vec<String> {
+        model[k].as_array().unwrap().iter().map(|f| f.as_str().or(f[0].as_str()).unwrap().to_string()).collect()
+    };
+    assert_eq!(labels("absent_fields"), ["sex", "commune", "parents", "hamlet"]);
+    assert_eq!(labels("fields"), ["name", "dob", "id"]);
 }

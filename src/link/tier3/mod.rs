@@ -99,8 +99,11 @@ pub type LevelParams = (String, f64, f64, f64);
 /// The trained model, written into the run as `model.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
-    /// Per field, per level: (label, m, u, weight).
+    /// Per field the registry compares, per level: (label, m, u, weight).
     pub fields: Vec<(String, Vec<LevelParams>)>,
+    /// Fields of the model this registry never compares (no value on either side of any
+    /// sampled pair: a registry without sex, commune or parents).
+    pub absent_fields: Vec<String>,
     /// Prior probability that a candidate pair matches.
     pub prior: f64,
     /// Labelled pairs m was learned from, random pairs u was learned from.
@@ -174,9 +177,11 @@ fn model(trained: &train::Trained, prior: f64, cands: &[Vec<(u32, Rule)>], tried
     let r6 = |x: f64| (x * 1e6).round() / 1e6;
     let (m, u, w) = (&trained.m, &trained.u, &trained.weights);
     Model {
+        absent_fields: idx.settings.fields().filter(|&f| !trained.compared[f]).map(|f| f.label().to_string()).collect(),
         fields: idx
             .settings
             .fields()
+            .filter(|&f| trained.compared[f])
             .map(|f| {
                 let lv =
                     f.labels().enumerate().map(|(l, label)| (label.to_string(), r6(m[f][l]), r6(u[f][l]), r6(w[f][l])));

@@ -39,6 +39,9 @@ pub struct Trained {
     pub m_source: &'static str,
     /// EM sessions run: (blocking rule, rounds).
     pub em_sessions: Vec<(&'static str, usize)>,
+    /// Whether the field was compared on any sampled pair (a registry without the field
+    /// never compares it: `model.json` leaves it out).
+    pub compared: PerField<bool>,
 }
 
 /// The candidates of the records tier 3 decides, as training and scoring see them.
@@ -97,6 +100,7 @@ pub fn train(
         settings,
         random.par_iter().map(|&(r, p)| levels(r, p, &record_keys(&records[r]))).collect::<Vec<_>>().into_iter(),
     );
+    let compared = PerField::from_fn(settings, |f| m_counts[f].iter().chain(&u_counts[f]).any(|&c| c > 0.0));
     let mut m = probabilities(settings, &m_counts);
     let u = probabilities(settings, &u_counts);
     let mut m_source = "tier1_links";
@@ -125,7 +129,7 @@ pub fn train(
             .collect();
     }
     let weights = PerField::from_fn(settings, |f| m[f].iter().zip(&u[f]).map(|(m, u)| (m / u).log2()).collect());
-    Trained { m, u, weights, trained_on: (n_m, n_u), m_source, em_sessions }
+    Trained { m, u, weights, trained_on: (n_m, n_u), m_source, em_sessions, compared }
 }
 
 /// m before any evidence: matches mostly agree (0.85 on the best level, 0.02 on the last,
