@@ -36,6 +36,7 @@ pub fn ceiling(job: &Path, run: &Path, truth: &Path) -> Result<BTreeMap<String, 
     let (people, _) = normalize::people(&table, &pop.rules, province, today);
     drop(table);
     let idx = index(&people, Settings::compile(&config.model));
+    idx.build_all(&people);
     let mut out = BTreeMap::new();
     for group in config.agencies() {
         let agency = &config.registries[group[0]].agency;

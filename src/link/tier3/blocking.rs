@@ -13,19 +13,53 @@ use crate::vn::id::{Id, IdKind};
 use crate::vn::name::Name;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::OnceLock;
 
 /// Blocks with more people than this are skipped (and reported), unless the model
 /// file's rule says otherwise.
 pub const MAX_BLOCK: usize = crate::config::model::DEFAULT_MAX_BLOCK;
 
-type Blocks = HashMap<u64, Vec<u32>>;
+/// One map of blocks: the people of every block in one array, sorted by (key, row), and
+/// each key's slice of it. (A vector per block cost an allocation per person for the
+/// keys most people hold alone, and a second of page zeroing at 500 000 people.)
+#[derive(Default)]
+struct Blocks {
+    people: Vec<u32>,
+    slices: HashMap<u64, (u32, u32)>,
+}
+
+impl Blocks {
+    /// The people of a key's block, in row order.
+    fn get(&self, k: &u64) -> Option<&[u32]> {
+        self.slices.get(k).map(|&(start, len)| &self.people[start as usize..(start + len) as usize])
+    }
+
+    /// Every block's size.
+    fn sizes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slices.values().map(|&(_, len)| len as usize)
+    }
+
+    /// The blocks of (key, row) pairs.
+    fn of(mut pairs: Vec<(u64, u32)>) -> Blocks {
+        pairs.par_sort_unstable();
+        let mut slices = HashMap::with_capacity_and_hasher(pairs.len(), Default::default());
+        let mut start = 0;
+        while start < pairs.len() {
+            let k = pairs[start].0;
+            let len = pairs[start..].iter().take_while(|p| p.0 == k).count();
+            slices.insert(k, (start as u32, len as u32));
+            start += len;
+        }
+        Blocks { people: pairs.into_iter().map(|p| p.1).collect(), slices }
+    }
+}
 
 /// One rule's blocks: by all its keys, and (a rule keyed on middle initials) by all but
 /// those, for records without a middle name.
 #[derive(Default)]
 struct RuleBlocks {
-    main: Blocks,
-    wide: Option<Blocks>,
+    main: OnceLock<Blocks>,
+    wide: OnceLock<Blocks>,
 }
 
 /// The population's blocking indexes, built once per run and shared by the registries.
@@ -38,8 +72,12 @@ pub struct Index {
     legacy: HashMap<u64, u32>,
     /// Identifiers of another scheme (`id_kind = "other"`), by a 64-bit key of the text.
     other: HashMap<u64, u32>,
-    /// Per blocking rule (model order; empty for the ID-typo rule).
+    /// Per blocking rule (model order; never built for the ID-typo rule). A rule's maps
+    /// are built when a registry first has a record to look up under it ([`Index::build`]):
+    /// a rule no record can use (no parents' names, no name lost to `?`) costs nothing.
     blocks: Vec<RuleBlocks>,
+    /// Each person's phonetic name, for building blocks.
+    phonetic: Vec<String>,
     name_freq: HashMap<u64, u32>,
     /// People in an order that does not depend on the extract's row order (personal ID,
     /// then name, date of birth, commune), for sampling u and breaking ties.
@@ -71,15 +109,51 @@ impl Index {
         (id.kind == IdKind::Legacy).then(|| self.legacy.get(&id_number(id.digits.as_bytes()))).flatten().copied()
     }
 
-    /// Blocks skipped for size, per rule that looks up blocks (rule order).
-    pub fn oversized_blocks(&self) -> Vec<(String, usize)> {
-        self.settings
-            .rules()
+    /// Builds the maps of these rules that are not built yet (blocks list people in row
+    /// order, whatever the threads do).
+    pub fn build(&self, people: &[Person], rules: &[Rule]) {
+        let mut todo: Vec<(Rule, Map)> = Vec::new();
+        for &rule in rules.iter().filter(|r| !r.def().is_id_typo()) {
+            let b = &self.blocks[rule.index()];
+            if b.main.get().is_none() {
+                todo.push((rule, Map::Main));
+            }
+            if rule.def().has_middle() && b.wide.get().is_none() {
+                todo.push((rule, Map::Wide));
+            }
+        }
+        todo.par_iter().for_each(|&(rule, map)| {
+            let b = &self.blocks[rule.index()];
+            let cell = if map == Map::Wide { &b.wide } else { &b.main };
+            cell.get_or_init(|| {
+                let pairs: Vec<(u64, u32)> = people
+                    .par_iter()
+                    .zip(&self.phonetic)
+                    .enumerate()
+                    .flat_map_iter(|(i, (p, ph))| {
+                        let keys = rule_keys(&person_side(p, ph), &rule.def().keys, map);
+                        (0..keys.n as usize).map(move |j| (keys.k[j], i as u32))
+                    })
+                    .collect();
+                Blocks::of(pairs)
+            });
+        });
+    }
+
+    /// Builds every rule's maps (tests, the blocking ceiling).
+    pub fn build_all(&self, people: &[Person]) {
+        self.build(people, &self.settings.rules().collect::<Vec<_>>());
+    }
+
+    /// Blocks skipped for size, per rule of these that looks up blocks (rule order).
+    pub fn oversized_blocks(&self, rules: &[Rule]) -> Vec<(String, usize)> {
+        rules
+            .iter()
             .filter(|rule| !rule.def().is_id_typo())
             .map(|rule| {
                 let b = &self.blocks[rule.index()];
-                let big = |v: &Vec<u32>| usize::from(v.len() > rule.def().max_block);
-                let n = b.main.values().chain(b.wide.iter().flat_map(|w| w.values())).map(big).sum();
+                let big = |n: usize| usize::from(n > rule.def().max_block);
+                let n = b.main.get().into_iter().chain(b.wide.get()).flat_map(Blocks::sizes).map(big).sum();
                 (rule.label().to_string(), n)
             })
             .collect()
@@ -100,17 +174,6 @@ struct Side<'a> {
     attributes: &'a [(String, String)],
 }
 
-/// A name's letters with every marked one as `?`, without spaces: a person's always, a
-/// record's only when its name lost letters to `?` (one without does not need it).
-fn lost_letters_key(n: &Name, person: bool) -> Option<Vec<u8>> {
-    use unicode_normalization::UnicodeNormalization;
-    if person {
-        Some(n.key.nfc().filter(|&c| c != ' ').map(|c| if c.is_ascii() { c as u8 } else { b'?' }).collect())
-    } else {
-        n.folded.contains('?').then(|| n.folded.bytes().filter(|&b| b != b' ').collect())
-    }
-}
-
 /// Which of a rule's maps a key is for.
 #[derive(Clone, Copy, PartialEq)]
 enum Map {
@@ -122,9 +185,9 @@ enum Map {
     RecordMain,
 }
 
-/// FNV-1a over one part, then a separator (as [`key`]).
-fn fnv(mut h: u64, part: &[u8]) -> u64 {
-    for &b in part {
+/// FNV-1a over one part's bytes, then a separator (as [`key`]).
+fn fnv(mut h: u64, part: impl IntoIterator<Item = u8>) -> u64 {
+    for b in part {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -132,50 +195,143 @@ fn fnv(mut h: u64, part: &[u8]) -> u64 {
     h.wrapping_mul(0x0100_0000_01b3)
 }
 
+/// A side's keys for one rule's map (at most [`MAX_KEYS`]: two parents × a middle name
+/// or none), without allocating.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Keys {
+    k: [u64; MAX_KEYS],
+    n: u8,
+}
+
+/// Most keys one side has under one rule.
+const MAX_KEYS: usize = 4;
+
+impl Keys {
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        self.k[..self.n as usize].iter().copied()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Every key extended by each of the part's values (`values` gives them, by
+    /// index, as hashes of the key so far); none when the part has no value.
+    fn extend(&mut self, values: usize, next: impl Fn(u64, usize) -> u64) {
+        let mut out = Keys::default();
+        for &h in &self.k[..self.n as usize] {
+            for v in 0..values {
+                if (out.n as usize) < MAX_KEYS {
+                    out.k[out.n as usize] = next(h, v);
+                    out.n += 1;
+                }
+            }
+        }
+        *self = out;
+    }
+}
+
 /// A side's keys for one rule's map: one per combination of the keys' values (a record
 /// names two parents: two keys); none when a key has no value.
-fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Vec<u64> {
-    let mut states = vec![0xcbf2_9ce4_8422_2325u64];
+fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Keys {
+    let mut out = Keys { k: [0xcbf2_9ce4_8422_2325, 0, 0, 0], n: 1 };
+    let none = Keys::default();
+    let folded = side.name.map(|n| n.folded.as_str());
     for k in keys {
-        let mut alternatives: Vec<Vec<u8>> = Vec::new();
-        let folded = || side.name.map(|n| n.folded.as_str());
         match k {
-            BlockKey::IdTypo => return Vec::new(),
-            BlockKey::Name => alternatives.extend(folded().map(|f| f.as_bytes().to_vec())),
-            BlockKey::NameLetters => alternatives.extend(folded().map(|f| f.bytes().filter(|&b| b != b' ').collect())),
-            BlockKey::NameLettersLost => alternatives.extend(side.name.and_then(|n| lost_letters_key(n, side.person))),
-            BlockKey::NameSorted => alternatives.extend(folded().map(|f| sorted_syllables(f).into_bytes())),
-            BlockKey::Surname => alternatives.extend(folded().map(|f| ends(f).0.as_bytes().to_vec())),
-            BlockKey::GivenName => alternatives.extend(folded().map(|f| ends(f).1.as_bytes().to_vec())),
-            BlockKey::PhoneticSurname if side.name.is_some() => alternatives.push(ends(side.phonetic).0.into()),
-            BlockKey::PhoneticGiven if side.name.is_some() => alternatives.push(ends(side.phonetic).1.into()),
-            BlockKey::MiddleInitials if side.name.is_some() => match map {
-                Map::Wide => continue,
-                Map::Main => alternatives.push(middle_initials(side.phonetic)),
-                Map::RecordMain => alternatives.extend([middle_initials(side.phonetic), Vec::new()]),
+            BlockKey::IdTypo => return none,
+            BlockKey::Name => match folded {
+                Some(f) => out.extend(1, |h, _| fnv(h, f.bytes())),
+                None => return none,
             },
-            BlockKey::BirthYear => alternatives.extend(side.dob.map(|d| d.year.to_le_bytes().to_vec())),
-            BlockKey::Dob => alternatives.extend(side.dob.filter(|d| d.day != 0).map(|d| {
-                let y = d.year.to_le_bytes();
-                vec![y[0], y[1], y[2], y[3], d.month, d.day]
-            })),
-            BlockKey::DayMonth => alternatives.extend(side.dob.filter(|d| d.day != 0).map(|d| vec![d.month, d.day])),
-            BlockKey::Commune => alternatives.extend(side.commune.map(|c| c.as_bytes().to_vec())),
-            BlockKey::Hamlet => alternatives.extend(side.hamlet.map(|h| h.to_le_bytes().to_vec())),
-            BlockKey::ParentName => {
-                alternatives.extend(side.parents.iter().flatten().map(|n| n.folded.as_bytes().to_vec()))
+            BlockKey::NameLetters => match folded {
+                Some(f) => out.extend(1, |h, _| fnv(h, f.bytes().filter(|&b| b != b' '))),
+                None => return none,
+            },
+            BlockKey::NameSorted => match folded {
+                Some(f) => {
+                    let sorted = sorted_syllables(f);
+                    out.extend(1, |h, _| fnv(h, sorted.bytes()))
+                }
+                None => return none,
+            },
+            // A name's letters with every marked one as `?`, without spaces: a person's
+            // always, a record's only when its name lost letters to `?`.
+            BlockKey::NameLettersLost => match side.name {
+                Some(n) if side.person => out.extend(1, |h, _| {
+                    fnv(h, n.key.chars().filter(|&c| c != ' ').map(|c| if c.is_ascii() { c as u8 } else { b'?' }))
+                }),
+                Some(n) if n.folded.contains('?') => {
+                    out.extend(1, |h, _| fnv(h, n.folded.bytes().filter(|&b| b != b' ')))
+                }
+                _ => return none,
+            },
+            BlockKey::Surname | BlockKey::GivenName => match folded {
+                Some(f) => {
+                    let (s, g) = ends(f);
+                    let part = if *k == BlockKey::Surname { s } else { g };
+                    out.extend(1, |h, _| fnv(h, part.bytes()))
+                }
+                None => return none,
+            },
+            BlockKey::PhoneticSurname | BlockKey::PhoneticGiven if side.name.is_some() => {
+                let (s, g) = ends(side.phonetic);
+                let part = if *k == BlockKey::PhoneticSurname { s } else { g };
+                out.extend(1, |h, _| fnv(h, part.bytes()))
             }
-            BlockKey::Attribute(a) => alternatives.extend(
-                side.attributes.iter().filter(|(n, v)| n == a && !v.is_empty()).map(|(_, v)| v.as_bytes().to_vec()),
-            ),
-            _ => {}
+            BlockKey::MiddleInitials if side.name.is_some() => {
+                let own = middle_initials(side.phonetic);
+                match map {
+                    Map::Wide => continue,
+                    Map::Main => out.extend(1, |h, _| fnv(h, own.iter().copied())),
+                    Map::RecordMain => {
+                        out.extend(2, |h, v| fnv(h, own.iter().copied().take(if v == 0 { usize::MAX } else { 0 })))
+                    }
+                }
+            }
+            BlockKey::BirthYear => match side.dob {
+                Some(d) => out.extend(1, |h, _| fnv(h, d.year.to_le_bytes())),
+                None => return none,
+            },
+            BlockKey::Dob => match side.dob.filter(|d| d.day != 0) {
+                Some(d) => {
+                    let y = d.year.to_le_bytes();
+                    out.extend(1, |h, _| fnv(h, [y[0], y[1], y[2], y[3], d.month, d.day]))
+                }
+                None => return none,
+            },
+            BlockKey::DayMonth => match side.dob.filter(|d| d.day != 0) {
+                Some(d) => out.extend(1, |h, _| fnv(h, [d.month, d.day])),
+                None => return none,
+            },
+            BlockKey::Commune => match side.commune {
+                Some(c) => out.extend(1, |h, _| fnv(h, c.bytes())),
+                None => return none,
+            },
+            BlockKey::Hamlet => match side.hamlet {
+                Some(x) => out.extend(1, |h, _| fnv(h, x.to_le_bytes())),
+                None => return none,
+            },
+            BlockKey::ParentName => {
+                let mut parents = [None; 2];
+                let mut n = 0;
+                for p in side.parents.iter().flatten() {
+                    parents[n] = Some(p.folded.as_str());
+                    n += 1;
+                }
+                if n == 0 {
+                    return none;
+                }
+                out.extend(n, |h, v| fnv(h, parents[v].unwrap_or("").bytes()))
+            }
+            BlockKey::Attribute(a) => match side.attributes.iter().find(|(name, v)| name == a && !v.is_empty()) {
+                Some((_, v)) => out.extend(1, |h, _| fnv(h, v.bytes())),
+                None => return none,
+            },
+            _ => return none,
         }
-        if alternatives.is_empty() {
-            return Vec::new();
-        }
-        states = states.iter().flat_map(|&h| alternatives.iter().map(move |a| fnv(h, a))).collect();
     }
-    states
+    out
 }
 
 /// Candidate pairs of one record: (person, the first rule that found it).
@@ -207,13 +363,17 @@ pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
             }
             continue;
         }
-        let blocks = &idx.blocks[rule.index()];
-        let (map, blocks) = match &blocks.wide {
-            Some(wide) if side.name.is_some() && middle_initials(side.phonetic).is_empty() => (Map::Wide, wide),
-            Some(_) => (Map::RecordMain, &blocks.main),
-            None => (Map::Main, &blocks.main),
+        let b = &idx.blocks[rule.index()];
+        let (map, cell) = if !def.has_middle() {
+            (Map::Main, &b.main)
+        } else if side.name.is_some() && middle_initials(side.phonetic).is_empty() {
+            (Map::Wide, &b.wide)
+        } else {
+            (Map::RecordMain, &b.main)
         };
-        for k in rule_keys(&side, &def.keys, map) {
+        // Not built: no record of the registry needs the rule ([`Index::build`]).
+        let Some(blocks) = cell.get() else { continue };
+        for k in rule_keys(&side, &def.keys, map).iter() {
             if let Some(ps) = blocks.get(&k) {
                 push(ps, rule);
             }
@@ -345,19 +505,6 @@ pub fn index(people: &[Person], settings: &'static Settings) -> Index {
         .zip(&phonetic)
         .map(|(p, ph)| NameKeys::with_phonetic(&p.name, ph).with_parents([p.father.as_ref(), p.mother.as_ref()]))
         .collect();
-    // Keys in parallel; each map filled in population order (so blocks list people in row
-    // order, whatever the threads do).
-    let blocks_of = |keys: &[BlockKey], map: Map| -> Blocks {
-        let keyed: Vec<Vec<u64>> =
-            people.par_iter().zip(&phonetic).map(|(p, ph)| rule_keys(&person_side(p, ph), keys, map)).collect();
-        let mut blocks = Blocks::with_capacity_and_hasher(people.len(), Default::default());
-        for (i, ks) in keyed.into_iter().enumerate() {
-            for k in ks {
-                blocks.entry(k).or_default().push(i as u32);
-            }
-        }
-        blocks
-    };
     let first_holder = |kind: IdKind, id: fn(&Person) -> &Id| -> HashMap<u64, u32> {
         let mut map = HashMap::with_capacity_and_hasher(people.len(), Default::default());
         for (i, p) in people.iter().enumerate() {
@@ -372,7 +519,6 @@ pub fn index(people: &[Person], settings: &'static Settings) -> Index {
     };
     let (mut pid, mut legacy, mut name_freq) = (HashMap::default(), HashMap::default(), HashMap::default());
     let mut other = HashMap::default();
-    let mut blocks = Vec::new();
     rayon::scope(|s| {
         s.spawn(|_| pid = first_holder(IdKind::Personal, |p| &p.pid));
         s.spawn(|_| legacy = first_holder(IdKind::Legacy, |p| &p.legacy));
@@ -383,19 +529,7 @@ pub fn index(people: &[Person], settings: &'static Settings) -> Index {
                 *name_freq.entry(key(&[p.name.folded.as_bytes()])).or_default() += 1;
             }
         });
-        s.spawn(|_| {
-            blocks = settings
-                .rules()
-                .map(|rule| {
-                    let def = rule.def();
-                    if def.is_id_typo() {
-                        return RuleBlocks::default();
-                    }
-                    let wide = def.has_middle().then(|| blocks_of(&def.keys, Map::Wide));
-                    RuleBlocks { main: blocks_of(&def.keys, Map::Main), wide }
-                })
-                .collect()
-        });
     });
-    Index { settings, names, stable, rank, pid, legacy, other, blocks, name_freq }
+    let blocks = settings.rules().map(|_| RuleBlocks::default()).collect();
+    Index { settings, names, stable, rank, pid, legacy, other, blocks, phonetic, name_freq }
 }

@@ -121,7 +121,7 @@ pub struct Model {
     pub records_by_rule: Vec<(String, usize)>,
     /// Records tier 3 tried, and those no rule gave a candidate.
     pub records_tried: (usize, usize),
-    /// Blocks skipped for size, per rule.
+    /// Blocks skipped for size, per rule some record was tried under.
     pub oversized_blocks: Vec<(String, usize)>,
 }
 
@@ -141,6 +141,12 @@ pub fn link(
     let mut order: Vec<usize> = (0..records.len()).collect();
     order.sort_by(|&a, &b| records[a].record_id.cmp(&records[b].record_id).then(records[a].line.cmp(&records[b].line)));
     let unlinked: Vec<usize> = order.iter().copied().filter(|&i| links[i].person.is_none()).collect();
+    // The rules each record can be looked up under; their maps are built (once per run)
+    // before the lookups.
+    let tried_rules: Vec<Vec<&'static str>> = unlinked.par_iter().map(|&i| blocking::tried(&records[i], idx)).collect();
+    let needed: Vec<Rule> =
+        idx.settings.rules().filter(|r| tried_rules.iter().any(|t| t.contains(&r.label()))).collect();
+    idx.build(people, &needed);
     let cands: Vec<Vec<(u32, Rule)>> = unlinked.par_iter().map(|&i| candidates(&records[i], idx)).collect();
     // Each unlinked record's name keys, once: EM and scoring visit a record once per candidate.
     let names: Vec<keys::NameKeys> = unlinked.par_iter().map(|&i| record_keys(&records[i])).collect();
@@ -154,12 +160,9 @@ pub fn link(
     let scorer = decide::Scorer::new(people, idx, &trained, prior, (records, links), cardinality);
     let scored = scorer.score_all(records, &todo);
     decide::decide(&scorer, &scored, &unlinked, records, links, thresholds, cardinality);
-    let tried: Vec<Tried> = unlinked
-        .par_iter()
-        .zip(&cands)
-        .map(|(&i, cs)| Tried { rules: blocking::tried(&records[i], idx), candidates: cs.len() as u32 })
-        .collect();
-    let model = model(&trained, prior, &cands, &tried, idx);
+    let tried: Vec<Tried> =
+        tried_rules.into_iter().zip(&cands).map(|(rules, cs)| Tried { rules, candidates: cs.len() as u32 }).collect();
+    let model = model(&trained, prior, &cands, &tried, idx, &needed);
     for (&i, t) in unlinked.iter().zip(tried) {
         links[i].tried = Some(Box::new(t));
     }
@@ -167,7 +170,14 @@ pub fn link(
 }
 
 /// The model as `model.json` shows it (numbers to six decimals).
-fn model(trained: &train::Trained, prior: f64, cands: &[Vec<(u32, Rule)>], tried: &[Tried], idx: &Index) -> Model {
+fn model(
+    trained: &train::Trained,
+    prior: f64,
+    cands: &[Vec<(u32, Rule)>],
+    tried: &[Tried],
+    idx: &Index,
+    needed: &[Rule],
+) -> Model {
     let mut by_rule: rustc_hash::FxHashMap<&str, usize> = Default::default();
     for (_, rule) in cands.iter().flatten() {
         *by_rule.entry(rule.label()).or_default() += 1;
@@ -199,7 +209,7 @@ fn model(trained: &train::Trained, prior: f64, cands: &[Vec<(u32, Rule)>], tried
             .map(|rule| (rule.label().to_string(), tried.iter().filter(|t| t.rules.contains(&rule.label())).count()))
             .collect(),
         records_tried: (tried.len(), tried.iter().filter(|t| t.candidates == 0).count()),
-        oversized_blocks: idx.oversized_blocks(),
+        oversized_blocks: idx.oversized_blocks(needed),
     }
 }
 

@@ -284,7 +284,7 @@ fn a_parents_name_and_birth_year_find_a_child_the_name_rules_miss() {
     people.push(child);
     let mut r = record("", "Giàng Seo Lử", "2015", true, "03424");
     r.mother = Some(("Vàng Thị Mỷ".into(), Name::parse("Vàng Thị Mỷ").unwrap()));
-    let idx = index(&people, model());
+    let idx = built(&people);
     let found = candidates(&r, &idx);
     assert_eq!(found, vec![(people.len() as u32 - 1, rule("parent_birthyear_commune"))]);
 }
@@ -300,7 +300,7 @@ fn the_phonetic_rule_keeps_middle_initials() {
     people.push(person("012084000302", "Sùng Chứ", "02/02/1984", true, "03478"));
     people.push(person("012084000303", "Sùng Seo Chứ", "09/09/1984", true, "03478"));
     let r = record("", "Xùng A Chứ", "1984", true, "03478");
-    let mut found: Vec<u32> = candidates(&r, &index(&people, model())).into_iter().map(|(p, _)| p).collect();
+    let mut found: Vec<u32> = candidates(&r, &built(&people)).into_iter().map(|(p, _)| p).collect();
     found.sort();
     assert_eq!(found, vec![base, base + 1]);
     assert_eq!(middle_initials("sung a chu"), b"a".to_vec());
@@ -489,7 +489,7 @@ fn oversized_blocks_are_counted_in_every_map_a_rule_looks_up() {
     let people: Vec<Person> =
         (0..=MAX_BLOCK).map(|i| person(&format!("01208{:07}", i), "Nguyễn Văn Hùng", "1987", true, "03388")).collect();
     let oversized: std::collections::HashMap<String, usize> =
-        index(&people, model()).oversized_blocks().into_iter().collect();
+        built(&people).oversized_blocks(&model().rules().collect::<Vec<_>>()).into_iter().collect();
     assert_eq!(oversized["name_birthyear"], 1);
     assert_eq!(oversized["surname_given_phonetic_birthyear"], 2);
     assert_eq!(oversized.len(), model().rules().len() - 1, "every rule that looks up blocks: {oversized:?}");
@@ -538,7 +538,7 @@ fn a_copy_without_id_of_an_id_linked_record_links_as_its_duplicate() {
 fn a_name_typed_together_meets_its_person_by_its_letters() {
     let people = population();
     let r = record("", "Giànga Páo", "05/03/1987", true, "03595");
-    let found = candidates(&r, &index(&people, model()));
+    let found = candidates(&r, &built(&people));
     assert_eq!(found.first(), Some(&(300, rule("name_birthyear"))), "{found:?}");
 }
 
@@ -555,4 +555,11 @@ fn field(s: Subject) -> Field {
 /// A blocking rule of the default model.
 fn rule(label: &str) -> Rule {
     model().rule(label).expect("the default model has it")
+}
+
+/// The default model's index of these people, every rule's maps built.
+fn built(people: &[Person]) -> Index {
+    let idx = index(people, model());
+    idx.build_all(people);
+    idx
 }
