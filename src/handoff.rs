@@ -102,10 +102,22 @@ pub struct RunReport {
     pub agencies: Vec<AgencySummary>,
     /// Gates that failed, as sentences.
     pub failed_gates: Vec<String>,
+    /// Old runs removed by the job's `keep_runs`, and problems that left one in place.
+    pub pruned: Pruned,
     /// Population rows loaded and rejected.
     pub population: (u64, u64),
     /// Warnings on the inputs' mapped columns, each with its input (agency key).
     pub warnings: Vec<(String, String)>,
+}
+
+/// What the job's `keep_runs` did after a run was published: the runs removed, and
+/// problems that left a run in place (the new run is published whatever happens here).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Pruned {
+    /// Run IDs removed, oldest first.
+    pub removed: Vec<String>,
+    /// Runs left in place, with why.
+    pub problems: Vec<String>,
 }
 
 /// One agency's line in the run summary.

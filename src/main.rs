@@ -226,6 +226,16 @@ fn run_job(job: &std::path::Path, opts: RunOptions) -> Result<RunReport, Error> 
 
 fn finish_run(report: RunReport) -> ExitCode {
     print!("{}", summary(&report));
+    if !report.pruned.removed.is_empty() {
+        println!(
+            "removed {} old run(s) by keep_runs: {} (their changes.json kept in feed/changes/)",
+            report.pruned.removed.len(),
+            report.pruned.removed.join(", ")
+        );
+    }
+    for p in &report.pruned.problems {
+        eprintln!("doisoat: warning: {p}");
+    }
     if report.failed_gates.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -88,6 +88,10 @@ pub struct Job {
     /// Thresholds.
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// Run folders the run root keeps, newest first (0: every one). The feed, and the
+    /// `changes.json` of every removed run (`feed/changes/`), are kept whole.
+    #[serde(default = "default_keep_runs")]
+    pub keep_runs: usize,
     /// Tier 3's model file (blocking rules and ladders); the embedded default when absent.
     #[serde(default)]
     pub model: Option<PathBuf>,
@@ -115,6 +119,14 @@ pub struct Privacy {
     /// Personal IDs in review lists show only their first 3 and last 3 digits.
     #[serde(default)]
     pub mask_review_ids: bool,
+}
+
+/// A month of nightly runs: at 1.2 GB a night (the 500 000-person evaluation province)
+/// about 36 GB, where every night kept for a year would be 440 GB.
+pub const DEFAULT_KEEP_RUNS: usize = 30;
+
+fn default_keep_runs() -> usize {
+    DEFAULT_KEEP_RUNS
 }
 
 fn default_min_count() -> u64 {

@@ -66,6 +66,8 @@ pub struct Config {
     pub privacy: Privacy,
     /// Tier 3's model (blocking rules and ladders).
     pub model: model::ModelSpec,
+    /// Run folders the run root keeps (0: every one).
+    pub keep_runs: usize,
     /// The population extract.
     pub population: Input,
     /// The registries' files, in the job's order (an agency with several files lists each).
@@ -281,6 +283,7 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         gates: job.gates,
         privacy: job.privacy,
         model: model.expect("no problems means the model loaded"),
+        keep_runs: job.keep_runs,
         population: population.expect("no problems means the population input loaded"),
         registries,
     })

@@ -259,8 +259,7 @@ fn decode(bytes: Vec<u8>, declared: FileEncoding) -> Decoded {
         // Windows-1258 writes tones as combining marks: compose them (NFC) here, since
         // that is the encoding's own form, not something the agency typed.
         FileEncoding::Windows1258 => {
-            use unicode_normalization::UnicodeNormalization;
-            encoding_rs::WINDOWS_1258.decode_without_bom_handling(&bytes).0.nfc().collect::<String>().into_bytes()
+            encoding::compose_cp1258(&encoding_rs::WINDOWS_1258.decode_without_bom_handling(&bytes).0).into_bytes()
         }
         FileEncoding::Tcvn3 | FileEncoding::Vni => text(encoding_rs::WINDOWS_1252),
         FileEncoding::Utf8 | FileEncoding::Auto => bytes,

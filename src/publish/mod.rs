@@ -16,6 +16,7 @@ mod feed;
 mod gates;
 mod lock;
 mod report;
+pub mod retention;
 mod run_files;
 pub mod writers;
 pub mod xlsx;
@@ -177,10 +178,12 @@ impl Publisher {
         }
         feed::append(&cfg.run_root, &cfg.run_id, data)?;
         let failed_gates = gates::evaluate(data, self.previous.as_deref());
+        let pruned = retention::prune(&cfg.run_root, &cfg.run_id, cfg.keep_runs);
         Ok(RunReport {
             run_dir: target,
             agencies: summaries,
             failed_gates,
+            pruned,
             population: (data.people.len() as u64, data.population_rejected.len() as u64),
             warnings: std::iter::once(("population", &data.population_file))
                 .chain(

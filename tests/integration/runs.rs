@@ -391,3 +391,38 @@ fn the_jobs_reference_date_is_the_runs_reference_day() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("reference_date"), "{}", stderr(&out));
 }
+
+/// `keep_runs` keeps the newest runs; an older run goes, its `changes.json` kept in
+/// `feed/changes/`; a folder that is not a doisoat run (no manifest, or a manifest that
+/// names another run) is never removed, and says why.
+#[test]
+fn keep_runs_removes_only_old_doisoat_runs_and_keeps_their_changes() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let text = std::fs::read_to_string(&job).unwrap();
+    std::fs::write(&job, text.replacen("seed", "keep_runs = 2\nseed", 1)).unwrap();
+    assert!(std::fs::read_to_string(&job).unwrap().contains("keep_runs = 2"));
+    let runs = work.path().join("demo/runs");
+    std::fs::create_dir_all(runs.join("a0-archive")).unwrap();
+    std::fs::write(runs.join("a0-archive/notes.txt"), "kept by a person").unwrap();
+    std::fs::create_dir_all(runs.join("a1-copy")).unwrap();
+    for id in ["r1", "r2", "r3"] {
+        let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", id]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        if id == "r1" {
+            // A copy of a run under another name: its manifest names r1.
+            std::fs::copy(runs.join("r1/manifest.json"), runs.join("a1-copy/manifest.json")).unwrap();
+        }
+        if id == "r3" {
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(said.contains("removed 1 old run(s) by keep_runs: r1"), "{said}");
+            assert!(stderr(&out).contains("a1-copy: not a doisoat run"), "{}", stderr(&out));
+        }
+    }
+    assert!(!runs.join("r1").exists());
+    assert!(runs.join("r2/manifest.json").is_file() && runs.join("r3/manifest.json").is_file());
+    assert!(runs.join("a0-archive/notes.txt").is_file(), "a folder that is no run is never removed");
+    assert!(runs.join("a1-copy/manifest.json").is_file());
+    assert!(runs.join("feed/changes/r1.json").is_file(), "the removed run's changes are kept");
+    assert!(runs.join("feed/metrics.jsonl").is_file());
+}
