@@ -110,6 +110,20 @@ pub struct RunReport {
     pub warnings: Vec<(String, String)>,
 }
 
+impl AgencyRun {
+    /// The agency without its rows (records, links, rejected rows: freed), once its folder
+    /// is written: what the run's own files need is its counts, scores, files, model and
+    /// discrepancies.
+    pub fn without_rows(mut self) -> AgencyRun {
+        let rows =
+            (std::mem::take(&mut self.records), std::mem::take(&mut self.links), std::mem::take(&mut self.rejected));
+        // Millions of small allocations: freed on a thread of their own (the caller may be
+        // the run's last writer, which the run waits for).
+        std::thread::spawn(move || drop(rows));
+        self
+    }
+}
+
 /// What the job's `keep_runs` did after a run was published: the runs removed, and
 /// problems that left a run in place (the new run is published whatever happens here).
 #[derive(Debug, Default, Clone, PartialEq)]

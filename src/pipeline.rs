@@ -15,7 +15,6 @@ use crate::publish;
 use crate::score::{self, Counts};
 use crate::vn::date::PartialDate;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Loads and checks a job ([`config::load`]), reading each input's header row to check
@@ -197,7 +196,14 @@ fn compute(
                 let source = source as u16;
                 r.iter_mut().for_each(|r| r.source = source);
                 j.iter_mut().for_each(|j| j.source = source);
-                records.append(&mut r);
+                // An agency's first (usually only) file: its records as they are, not
+                // copied (a record is 688 bytes: the copy of 480 000 of them was a
+                // twentieth of the run, most of it the kernel zeroing fresh pages).
+                if records.is_empty() {
+                    records = r;
+                } else {
+                    records.append(&mut r);
+                }
                 rejected.append(&mut j);
             }
             progress.stage("link", &input.agency);
@@ -211,39 +217,40 @@ fn compute(
             let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
             let counts = Counts::of(&assessment.outcomes);
             let files = source_files(files, &records, &rejected, &assessment);
-            let run = Arc::new(AgencyRun {
-                input: input.clone(),
-                files,
-                records,
-                links,
-                model,
-                rejected,
-                assessment,
-                scores,
-                counts,
-            });
-            if let Some(write) = write {
-                let (run, people) = (Arc::clone(&run), &people);
-                writers.push((k, scope.spawn(move || write(&run, people))));
+            let run =
+                AgencyRun { input: input.clone(), files, records, links, model, rejected, assessment, scores, counts };
+            match write {
+                // The agency's folder is written on a thread of its own while the next
+                // agency is computed; once written, its rows are freed there (the run's
+                // own files need only its counts, scores and discrepancies), so the peak
+                // holds one agency's records in flight, not every agency's.
+                Some(write) => {
+                    let people = &people;
+                    writers.push((
+                        k,
+                        scope.spawn(move || {
+                            let written = write(&run, people);
+                            (written, run.without_rows())
+                        }),
+                    ));
+                }
+                None => agencies.push((k, run)),
             }
-            agencies.push((k, run));
         }
         let stages_done = Instant::now();
         let mut written = Vec::new();
         for (k, w) in writers {
-            written.push((k, w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?));
+            let (w, run) = w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            written.push((k, w?));
+            agencies.push((k, run));
         }
         Ok::<_, crate::error::Error>((agencies, written, stages_done))
     })?;
-    // Back to the job's order; the writers are done, so each registry's data has one
-    // owner again.
+    // Back to the job's order.
     agencies.sort_by_key(|(k, _)| *k);
     written.sort_by_key(|(k, _)| *k);
     let written = written.into_iter().map(|(_, w)| w).collect();
-    let agencies = agencies
-        .into_iter()
-        .map(|(_, a)| Arc::try_unwrap(a).unwrap_or_else(|_| unreachable!("writer threads have ended")))
-        .collect();
+    let agencies = agencies.into_iter().map(|(_, a)| a).collect();
     let data = RunData {
         config: config.clone(),
         population_file,
