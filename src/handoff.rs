@@ -55,6 +55,8 @@ pub struct AgencyRun {
     pub scores: AgencyScores,
     /// Conservation counts.
     pub counts: Counts,
+    /// Discrepancies per code (what the run's own files say of them).
+    pub code_counts: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// One file of an agency: its input and rules, the file as read, its rows' outcomes.
@@ -111,12 +113,25 @@ pub struct RunReport {
 }
 
 impl AgencyRun {
-    /// The agency without its rows (records, links, rejected rows: freed), once its folder
-    /// is written: what the run's own files need is its counts, scores, files, model and
-    /// discrepancies.
+    /// Discrepancies per code.
+    pub fn count_codes(assessment: &Assessment) -> std::collections::BTreeMap<&'static str, u64> {
+        let mut codes = std::collections::BTreeMap::new();
+        for d in &assessment.discrepancies {
+            *codes.entry(d.code.name()).or_default() += 1;
+        }
+        codes
+    }
+
+    /// The agency without its rows (records, links, rejected rows, discrepancies: freed),
+    /// once its folder is written: what the run's own files need is its counts, code
+    /// counts, scores, files, model and coverage.
     pub fn without_rows(mut self) -> AgencyRun {
-        let rows =
-            (std::mem::take(&mut self.records), std::mem::take(&mut self.links), std::mem::take(&mut self.rejected));
+        let rows = (
+            std::mem::take(&mut self.records),
+            std::mem::take(&mut self.links),
+            std::mem::take(&mut self.rejected),
+            std::mem::take(&mut self.assessment.discrepancies),
+        );
         // Millions of small allocations: freed on a thread of their own (the caller may be
         // the run's last writer, which the run waits for).
         std::thread::spawn(move || drop(rows));

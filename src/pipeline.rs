@@ -175,55 +175,12 @@ fn compute(
         let mut writers = Vec::new();
         for group in order {
             let k = group[0];
-            let input = &config.registries[k];
-            // Each of the agency's files, normalized with its own rules; their records
-            // and rejected rows follow one another, each knowing its file.
-            let (mut records, mut rejected, mut files) = (Vec::new(), Vec::new(), Vec::new());
-            for (source, &f) in group.iter().enumerate() {
-                let file_input = &config.registries[f];
-                let (table, ms) =
-                    tables.recv().expect("the reader thread sends one table per registry until one fails");
-                timer.add("ingest", ms);
-                let table = table?;
-                files.push((
-                    file_input.clone(),
-                    file_info(&file_input.path, &table, &file_input.rules, province, &today),
-                ));
-                progress.stage("normalize", &input.agency);
-                let (mut r, mut j) =
-                    timer.time("normalize", || normalize::records(&table, &file_input.rules, province, &today));
-                drop(table);
-                let source = source as u16;
-                r.iter_mut().for_each(|r| r.source = source);
-                j.iter_mut().for_each(|j| j.source = source);
-                // An agency's first (usually only) file: its records as they are, not
-                // copied (a record is 688 bytes: the copy of 480 000 of them was a
-                // twentieth of the run, most of it the kernel zeroing fresh pages).
-                if records.is_empty() {
-                    records = r;
-                } else {
-                    records.append(&mut r);
-                }
-                rejected.append(&mut j);
-            }
-            progress.stage("link", &input.agency);
-            let (links, model) = timer.time("link", || {
-                link::link(&people, &index, &records, &config.thresholds, input.rules.cardinality, config.seed)
-            });
-            progress.stage("assess", &input.agency);
-            let assessment =
-                timer.time("assess", || assess::assess(&people, &records, &links, &rejected, &input.rules, &today));
-            progress.stage("score", &input.agency);
-            let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
-            let counts = Counts::of(&assessment.outcomes);
-            let files = source_files(files, &records, &rejected, &assessment);
-            let run =
-                AgencyRun { input: input.clone(), files, records, links, model, rejected, assessment, scores, counts };
+            let run = agency(config, progress, &mut timer, (&people, &index), group, tables)?;
             match write {
                 // The agency's folder is written on a thread of its own while the next
-                // agency is computed; once written, its rows are freed there (the run's
-                // own files need only its counts, scores and discrepancies), so the peak
-                // holds one agency's records in flight, not every agency's.
+                // agency is computed; once written, its rows and discrepancies are freed
+                // there (the run's own files need only its counts), so the peak holds one
+                // agency's records in flight, not every agency's.
                 Some(write) => {
                     let people = &people;
                     writers.push((
@@ -304,4 +261,66 @@ fn source_files(
         .zip(outcomes)
         .map(|((input, file), o)| SourceFile { input, file, counts: Counts::of(o) })
         .collect()
+}
+
+/// One agency computed: each of its files (from the reader thread) normalized with its
+/// own rules, then linked, assessed and scored as one registry.
+fn agency(
+    config: &Config,
+    progress: &dyn Progress,
+    timer: &mut Timer,
+    (people, index): (&[Person], &link::tier3::Index),
+    group: &[usize],
+    tables: &std::sync::mpsc::Receiver<(Result<ingest::Table>, u64)>,
+) -> Result<AgencyRun> {
+    let (province, today) = (config.province.as_str(), config.today);
+    let input = &config.registries[group[0]];
+    // Each of the agency's files, normalized with its own rules; their records
+    // and rejected rows follow one another, each knowing its file.
+    let (mut records, mut rejected, mut files) = (Vec::new(), Vec::new(), Vec::new());
+    for (source, &f) in group.iter().enumerate() {
+        let file_input = &config.registries[f];
+        let (table, ms) = tables.recv().expect("the reader thread sends one table per registry until one fails");
+        timer.add("ingest", ms);
+        let table = table?;
+        files.push((file_input.clone(), file_info(&file_input.path, &table, &file_input.rules, province, &today)));
+        progress.stage("normalize", &input.agency);
+        let (mut r, mut j) =
+            timer.time("normalize", || normalize::records(&table, &file_input.rules, province, &today));
+        drop(table);
+        let source = source as u16;
+        r.iter_mut().for_each(|r| r.source = source);
+        j.iter_mut().for_each(|j| j.source = source);
+        // An agency's first (usually only) file: its records as they are, not
+        // copied (a record is 688 bytes: the copy of 480 000 of them was a
+        // twentieth of the run, most of it the kernel zeroing fresh pages).
+        if records.is_empty() {
+            records = r;
+        } else {
+            records.append(&mut r);
+        }
+        rejected.append(&mut j);
+    }
+    progress.stage("link", &input.agency);
+    let (links, model) = timer
+        .time("link", || link::link(people, index, &records, &config.thresholds, input.rules.cardinality, config.seed));
+    progress.stage("assess", &input.agency);
+    let assessment = timer.time("assess", || assess::assess(people, &records, &links, &rejected, &input.rules, &today));
+    progress.stage("score", &input.agency);
+    let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
+    let counts = Counts::of(&assessment.outcomes);
+    let files = source_files(files, &records, &rejected, &assessment);
+    let code_counts = AgencyRun::count_codes(&assessment);
+    Ok(AgencyRun {
+        input: input.clone(),
+        files,
+        records,
+        links,
+        model,
+        rejected,
+        assessment,
+        scores,
+        counts,
+        code_counts,
+    })
 }

@@ -134,11 +134,7 @@ td,th{{border-bottom:1px solid #eee;padding:4px 6px;text-align:right}} td:first-
     h.push_str(r#"<h2>Scores by agency</h2><div class="cards">"#);
     for a in &data.agencies {
         let c = &a.counts;
-        let mut codes: BTreeMap<&str, u64> = BTreeMap::new();
-        for d in &a.assessment.discrepancies {
-            *codes.entry(d.code.name()).or_default() += 1;
-        }
-        let mut top: Vec<(&str, u64)> = codes.into_iter().collect();
+        let mut top: Vec<(&str, u64)> = a.code_counts.iter().map(|(c, n)| (*c, *n)).collect();
         top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
         let top: Vec<String> = top.iter().take(5).map(|(c, n)| format!("<li>{} — {n}</li>", esc(c))).collect();
         let coverage = a

@@ -155,10 +155,7 @@ pub fn write(
     let mut agencies = Vec::new();
     let mut changes = BTreeMap::new();
     for (a, written) in data.agencies.iter().zip(written) {
-        let mut codes: BTreeMap<&'static str, u64> = BTreeMap::new();
-        for d in &a.assessment.discrepancies {
-            *codes.entry(d.code.name()).or_default() += 1;
-        }
+        let codes = a.code_counts.clone();
         let mut top: Vec<(String, u64)> = codes.iter().map(|(c, n)| (c.to_string(), *n)).collect();
         top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
         summaries.push(AgencySummary {
