@@ -142,11 +142,55 @@ fn header_cells(g: &Grid, h: usize) -> Vec<String> {
     g.rows[h].iter().map(|c| c.clone().unwrap_or_default()).collect()
 }
 
-/// The header row of a workbook (for `check-rules`), found as [`read`] finds it.
+/// The header row of a workbook (for `check-rules` and a run's checks), found as [`read`]
+/// finds it. An `.xlsx` sheet is streamed: its first [`HEADER_SEARCH`] rows are read and
+/// the rest of the sheet is not (reading a 146 000-row workbook whole to check its header
+/// took a second before the run could start, and the run reads it again); when they hold
+/// no row with every mapped column, the whole search decides, as [`read`]'s does.
 pub fn read_headers(path: &Path, rules: &Rules) -> Result<Vec<String>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (g, h) = find_header(path, bytes, &Layout::new(rules))?;
+    let layout = Layout::new(rules);
+    if let Some(header) = streamed_header(path, bytes.clone(), &layout) {
+        return Ok(header);
+    }
+    let (g, h) = find_header(path, bytes, &layout)?;
     Ok(header_cells(&g, h))
+}
+
+/// The first row, within the first [`HEADER_SEARCH`] rows of an `.xlsx` sheet (sheet
+/// order), that holds every mapped column, read without reading the rest of the sheet.
+fn streamed_header(path: &Path, bytes: Vec<u8>, layout: &Layout) -> Option<Vec<String>> {
+    use calamine::DataRef;
+    let Ok(Sheets::Xlsx(mut book)) = open(path, bytes) else { return None };
+    for name in book.sheet_names() {
+        let mut reader = book.worksheet_cells_reader(&name).ok()?;
+        let mut rows: Vec<Vec<std::result::Result<String, String>>> = Vec::new();
+        let mut first: Option<u32> = None;
+        while let Some(cell) = reader.next_cell().ok()? {
+            let (r, c) = cell.get_position();
+            let r = r - *first.get_or_insert(r);
+            if r as usize >= HEADER_SEARCH {
+                break;
+            }
+            let text = match cell.get_value() {
+                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+                DataRef::SharedString(s) => s.to_string(),
+                DataRef::Int(i) => i.to_string(),
+                DataRef::Float(f) => f.to_string(),
+                DataRef::Bool(b) => b.to_string(),
+                _ => String::new(),
+            };
+            let row = rows.len().max(r as usize + 1);
+            rows.resize_with(row, Vec::new);
+            let cells = &mut rows[r as usize];
+            cells.resize_with(cells.len().max(c as usize + 1), || Ok(String::new()));
+            cells[c as usize] = Ok(text);
+        }
+        if let Some(row) = rows.iter().find(|r| !is_blank(r) && matched(r, layout) == layout.columns.len()) {
+            return Some(row.iter().map(|c| c.clone().unwrap_or_default()).collect());
+        }
+    }
+    None
 }
 
 /// Reads the data sheet of a workbook.
@@ -218,5 +262,39 @@ mod tests {
         assert_eq!(text(&Data::Error(CellErrorType::NA)), Err("cell error #N/A".into()));
         assert!(is_blank(&[Ok(" ".into()), Ok(String::new())]));
         assert!(!is_blank(&[Ok(String::new()), Err("cell error #N/A".into())]));
+    }
+
+    /// A workbook: a title, blank rows, the header at `header_at`, then rows of data.
+    fn book(header_at: u32) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 2, "DANH SÁCH HỌC SINH").unwrap();
+        for (c, h) in ["Mã HS", "Họ và tên", "Ngày sinh"].iter().enumerate() {
+            sheet.write_string(header_at, c as u16 + 1, *h).unwrap();
+        }
+        for r in 1..200 {
+            sheet.write_string(header_at + r, 1, format!("HS{r}")).unwrap();
+            sheet.write_string(header_at + r, 2, "Lò Văn Pấu").unwrap();
+            sheet.write_number(header_at + r, 3, 31_867.0).unwrap();
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    /// The streamed header is the row the whole search finds; beyond the rows searched,
+    /// the whole search decides, as before.
+    #[test]
+    fn a_streamed_header_is_the_header_the_whole_search_finds() {
+        let rules: Rules = toml::from_str(
+            "kind = \"registry\"\n[columns]\n\"Mã HS\" = \"record_id\"\n\"Họ và tên\" = \"full_name\"\n\"Ngày sinh\" = \"dob\"\n",
+        )
+        .unwrap();
+        let (layout, path) = (Layout::new(&rules), Path::new("hs.xlsx"));
+        let streamed = streamed_header(path, book(4), &layout).expect("found in the first rows");
+        let (g, h) = find_header(path, book(4), &layout).unwrap();
+        let whole = header_cells(&g, h);
+        let mapped = |cells: &[String]| cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>();
+        assert_eq!(mapped(&streamed), mapped(&whole));
+        assert_eq!(mapped(&streamed), ["Mã HS", "Họ và tên", "Ngày sinh"]);
+        assert!(streamed_header(path, book(HEADER_SEARCH as u32 + 5), &layout).is_none());
     }
 }
