@@ -55,7 +55,7 @@ pub(super) fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut
     }
     // Parents' names (births, school): a different name, not a spelling variant.
     for (field, written, known) in [("father_name", &r.father, &p.father), ("mother_name", &r.mother, &p.mother)] {
-        if let (Some((raw, n)), Some(k)) = (written, known) {
+        if let (Some((raw, n)), Some(k)) = (written.as_deref(), known.as_deref()) {
             if name::compare(raw, n, k, r.case_blind) == NameRelation::Mismatch {
                 let mut f = finding(Code::ParentMismatch, field, raw);
                 f.population_value = k.display.clone();

@@ -62,10 +62,11 @@ pub struct Record {
     pub updated_at: Option<PartialDate>,
     /// Required fields that are empty.
     pub missing_required: Vec<Field>,
-    /// Father's name as written, and parsed.
-    pub father: Option<(String, Name)>,
+    /// Father's name as written, and parsed (boxed: most registries name no parent, and
+    /// a record is held a million at a time).
+    pub father: Parent,
     /// Mother's name as written, and parsed.
-    pub mother: Option<(String, Name)>,
+    pub mother: Parent,
     /// The record came from a TCVN3 file, which cannot write capital toned letters.
     pub case_blind: bool,
     /// Which of its agency's files the record is in (0 for the first).
@@ -74,6 +75,9 @@ pub struct Record {
     /// by name. Compared and blocked on only where the model file names them.
     pub attributes: Vec<(String, String)>,
 }
+
+/// A parent's name on a record: as written, and parsed.
+pub type Parent = Option<Box<(String, Name)>>;
 
 /// A normalized person of the population extract (the default: nothing known).
 #[derive(Debug, Clone, Default)]
@@ -100,10 +104,10 @@ pub struct Person {
     pub alive: bool,
     /// Never married, per the marital status (`None` when not recorded).
     pub single: Option<bool>,
-    /// Father's name.
-    pub father: Option<Name>,
+    /// Father's name (boxed: most people's is not known).
+    pub father: Option<Box<Name>>,
     /// Mother's name.
-    pub mother: Option<Name>,
+    pub mother: Option<Box<Name>>,
     /// Date of death.
     pub death_date: Option<PartialDate>,
     /// Last update.
@@ -444,8 +448,12 @@ impl Context<'_> {
             updated_at,
             missing_required,
             case_blind: self.case_blind,
-            father: self.name_of(row, Field::FatherName).map(|n| (get(Field::FatherName).trim().to_string(), n)),
-            mother: self.name_of(row, Field::MotherName).map(|n| (get(Field::MotherName).trim().to_string(), n)),
+            father: self
+                .name_of(row, Field::FatherName)
+                .map(|n| Box::new((get(Field::FatherName).trim().to_string(), n))),
+            mother: self
+                .name_of(row, Field::MotherName)
+                .map(|n| Box::new((get(Field::MotherName).trim().to_string(), n))),
             source: 0,
             attributes: self.attributes(row),
         })
@@ -489,8 +497,8 @@ impl Context<'_> {
             hamlet: if current.is_none() || current == permanent { self.hamlet(row) } else { None },
             commune: current.or(permanent),
             alive: !deceased,
-            father: self.name_of(row, Field::FatherName),
-            mother: self.name_of(row, Field::MotherName),
+            father: self.name_of(row, Field::FatherName).map(Box::new),
+            mother: self.name_of(row, Field::MotherName).map(Box::new),
             single: {
                 let m = get(Field::MaritalStatus);
                 (!m.trim().is_empty()).then(|| self.in_list(m, &self.lists.single))

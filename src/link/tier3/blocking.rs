@@ -407,7 +407,7 @@ fn record_side<'a>(r: &'a Record, phonetic: &'a str) -> Side<'a> {
         dob: r.dob,
         commune: r.commune.as_ref().map(|c| c.code.as_str()),
         hamlet: r.hamlet,
-        parents: [r.mother.as_ref().map(|m| &m.1), r.father.as_ref().map(|f| &f.1)],
+        parents: [r.mother.as_deref().map(|m| &m.1), r.father.as_deref().map(|f| &f.1)],
         attributes: &r.attributes,
         person: false,
     }
@@ -490,7 +490,7 @@ fn person_side<'a>(p: &'a Person, phonetic: &'a str) -> Side<'a> {
         dob: p.dob,
         commune: p.commune.as_ref().map(|c| c.code.as_str()),
         hamlet: p.hamlet,
-        parents: [p.mother.as_ref(), p.father.as_ref()],
+        parents: [p.mother.as_deref(), p.father.as_deref()],
         attributes: &p.attributes,
         person: true,
     }
@@ -503,7 +503,7 @@ pub fn index(people: &[Person], settings: &'static Settings) -> Index {
     let names: Vec<NameKeys> = people
         .par_iter()
         .zip(&phonetic)
-        .map(|(p, ph)| NameKeys::with_phonetic(&p.name, ph).with_parents([p.father.as_ref(), p.mother.as_ref()]))
+        .map(|(p, ph)| NameKeys::with_phonetic(&p.name, ph).with_parents([p.father.as_deref(), p.mother.as_deref()]))
         .collect();
     let first_holder = |kind: IdKind, id: fn(&Person) -> &Id| -> HashMap<u64, u32> {
         let mut map = HashMap::with_capacity_and_hasher(people.len(), Default::default());

@@ -160,7 +160,7 @@ impl<'a> Pair<'a> {
         [(&self.r.father, &self.p.father), (&self.r.mother, &self.p.mother)]
             .into_iter()
             .enumerate()
-            .map(|(k, (a, b))| (k, a.as_ref().map(|(_, n)| n), b.as_ref()))
+            .map(|(k, (a, b))| (k, a.as_deref().map(|(_, n)| n), b.as_deref()))
     }
 }
 
@@ -235,7 +235,7 @@ pub fn is_variant(r: &name::Name, rk: &NameKeys, p: &name::Name, pk: &NameKeys) 
 
 /// A record's name keys, with its parents'.
 pub fn record_keys(r: &Record) -> NameKeys {
-    let parents = [&r.father, &r.mother].map(|n| n.as_ref().map(|(_, n)| n));
+    let parents = [&r.father, &r.mother].map(|n| n.as_deref().map(|(_, n)| n));
     r.name.as_ref().map(NameKeys::of).unwrap_or_default().with_parents(parents)
 }
 

@@ -14,7 +14,6 @@ use crate::config::{Cardinality, Event, Thresholds};
 use crate::link::{Link, Outcome, Tier};
 use crate::normalize::{Person, Record};
 use crate::vn::id::IdKind;
-use crate::vn::name;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -197,8 +196,8 @@ struct Claim {
 /// Whether two records say the same of their person (name, date of birth, sex, commune,
 /// parents): one record entered twice.
 fn copies(a: &Record, b: &Record) -> bool {
-    fn key(n: &Option<(String, name::Name)>) -> Option<&str> {
-        n.as_ref().map(|(_, n)| n.key.as_str())
+    fn key(n: &crate::normalize::Parent) -> Option<&str> {
+        n.as_deref().map(|(_, n)| n.key.as_str())
     }
     a.name.as_ref().map(|n| &n.key) == b.name.as_ref().map(|n| &n.key)
         && a.dob == b.dob
