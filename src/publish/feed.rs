@@ -53,17 +53,31 @@ fn feed_rows(data: &RunData) -> Vec<FeedRow<'_>> {
     out
 }
 
-/// Appends one line per agency × commune × dimension to `feed/metrics.jsonl`; lines of
-/// the same run ID from an earlier attempt are replaced, never duplicated.
-pub(super) fn append(run_root: &Path, run_id: &str, data: &RunData) -> Result<()> {
-    let dir = run_root.join(FEED_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let path = dir.join("metrics.jsonl");
-    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+/// The feed with this run's lines: every line of `feed/metrics.jsonl` but an earlier
+/// attempt's of the same run ID, then one line per agency × commune × dimension. Built
+/// before the run is published, so that a feed that cannot be read (a torn write, a hand
+/// edit) stops the run with the line named, and never becomes a feed of this run's
+/// lines only.
+pub(super) fn prepare(run_root: &Path, run_id: &str, data: &RunData) -> Result<String> {
+    let path = run_root.join(FEED_DIR).join("metrics.jsonl");
+    let existing = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| Error::Input {
+            path: path.clone(),
+            message: format!("the feed is not UTF-8 (byte {}); repair or move it aside", e.utf8_error().valid_up_to()),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
     let mut out = String::with_capacity(existing.len() + 4096);
-    for line in existing.lines() {
-        let same_run = serde_json::from_str::<Value>(line).ok().is_some_and(|v| v["run_id"] == run_id);
-        if !same_run && !line.trim().is_empty() {
+    for (n, line) in existing.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v = serde_json::from_str::<Value>(line).map_err(|e| Error::Input {
+            path: path.clone(),
+            message: format!("line {}: not a feed line ({e}); repair or move the feed aside", n + 1),
+        })?;
+        if v["run_id"] != run_id {
             out.push_str(line);
             out.push('\n');
         }
@@ -77,8 +91,15 @@ pub(super) fn append(run_root: &Path, run_id: &str, data: &RunData) -> Result<()
         out.push_str(&line.to_string());
         out.push('\n');
     }
-    let tmp = dir.join(".metrics.jsonl.tmp");
-    std::fs::write(&tmp, out).map_err(|e| Error::io(&tmp, e))?;
+    Ok(out)
+}
+
+/// Writes the feed [`prepare`] built: a temporary file renamed over the old one.
+pub(super) fn commit(run_root: &Path, feed: String) -> Result<()> {
+    let dir = run_root.join(FEED_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let (tmp, path) = (dir.join(".metrics.jsonl.tmp"), dir.join("metrics.jsonl"));
+    std::fs::write(&tmp, feed).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }
 

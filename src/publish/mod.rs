@@ -122,6 +122,18 @@ impl Publisher {
     pub fn start(cfg: &Config) -> Result<Publisher> {
         std::fs::create_dir_all(&cfg.run_root).map_err(|e| Error::io(&cfg.run_root, e))?;
         let lock = lock::RunLock::acquire(&cfg.run_root)?;
+        // A run ID replaces only an earlier run of that ID, never another folder (the
+        // feed, a person's archive, the job's own rules when the run root is its folder).
+        let target = cfg.run_root.join(&cfg.run_id);
+        if cfg.run_id == FEED_DIR {
+            return Err(Error::Usage(format!("run ID '{FEED_DIR}' is the metrics feed's folder")));
+        }
+        if target.exists() && !retention::is_run(&target, &cfg.run_id) {
+            return Err(Error::Usage(format!(
+                "{} exists and is not a doisoat run of that ID (no manifest naming it): a run replaces only an earlier run",
+                target.display()
+            )));
+        }
         let staging = cfg.run_root.join(format!(".staging-{}", cfg.run_id));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
@@ -165,6 +177,7 @@ impl Publisher {
         check_conservation(data)?;
         let cfg = &data.config;
         let summaries = run_files::write(data, written, &self.staging, self.previous.as_deref(), start)?;
+        let feed = feed::prepare(&cfg.run_root, &cfg.run_id, data)?;
         // Swap into place: the old folder (same run ID re-run) is moved aside first.
         let target = cfg.run_root.join(&cfg.run_id);
         let replaced = cfg.run_root.join(format!(".replaced-{}", cfg.run_id));
@@ -176,7 +189,7 @@ impl Publisher {
         if replaced.exists() {
             std::fs::remove_dir_all(&replaced).map_err(|e| Error::io(&replaced, e))?;
         }
-        feed::append(&cfg.run_root, &cfg.run_id, data)?;
+        feed::commit(&cfg.run_root, feed)?;
         let failed_gates = gates::evaluate(data, self.previous.as_deref());
         let pruned = retention::prune(&cfg.run_root, &cfg.run_id, cfg.keep_runs);
         Ok(RunReport {

@@ -8,7 +8,7 @@ use crate::handoff::Pruned;
 use std::path::Path;
 
 /// Whether a folder is a run doisoat published: its manifest says so, under this ID.
-fn is_run(dir: &Path, run_id: &str) -> bool {
+pub(super) fn is_run(dir: &Path, run_id: &str) -> bool {
     let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
         return false;
     };

@@ -426,3 +426,50 @@ fn keep_runs_removes_only_old_doisoat_runs_and_keeps_their_changes() {
     assert!(runs.join("feed/changes/r1.json").is_file(), "the removed run's changes are kept");
     assert!(runs.join("feed/metrics.jsonl").is_file());
 }
+
+/// A run ID replaces only an earlier run of that ID: `feed` and a folder a person keeps in
+/// the run root are refused (exit 2), and stay as they were.
+#[test]
+fn a_run_id_never_replaces_a_folder_that_is_not_a_run() {
+    let work = Work::new();
+    assert_eq!(code(&work.run_demo("demo", "r1")), 0);
+    let runs = work.path().join("demo/runs");
+    let feed = std::fs::read(runs.join("feed/metrics.jsonl")).unwrap();
+    std::fs::create_dir_all(runs.join("archive2025")).unwrap();
+    std::fs::write(runs.join("archive2025/notes.txt"), "kept by a person").unwrap();
+    let job = work.path().join("demo/job.toml");
+    for id in ["feed", "archive2025"] {
+        let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", id]);
+        assert_eq!(code(&out), 2, "{id}: {}", stderr(&out));
+        assert!(stderr(&out).contains(id), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(runs.join("feed/metrics.jsonl")).unwrap(), feed);
+    assert!(runs.join("archive2025/notes.txt").is_file());
+    // A run of that ID is still replaced.
+    assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"])), 0);
+}
+
+/// A feed with a line that is not JSON (a torn write, a hand edit) stops the run naming
+/// the line: nothing is published, and neither the feed nor the earlier run changes.
+#[test]
+fn an_unreadable_feed_line_stops_the_run_and_names_the_line() {
+    let work = Work::new();
+    assert_eq!(code(&work.run_demo("demo", "r1")), 0);
+    let runs = work.path().join("demo/runs");
+    let path = runs.join("feed/metrics.jsonl");
+    let mut feed = std::fs::read_to_string(&path).unwrap();
+    let n = feed.lines().count();
+    feed.push_str("{\"run_id\": \"r0\", \"agency\": tor\n");
+    std::fs::write(&path, &feed).unwrap();
+    let job = work.path().join("demo/job.toml");
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r2"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("line {}", n + 1)) && stderr(&out).contains("metrics.jsonl"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!runs.join("r2").exists(), "nothing published");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), feed, "the feed is left as it was");
+    assert!(runs.join("r1/manifest.json").is_file());
+}
