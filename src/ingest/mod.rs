@@ -364,6 +364,36 @@ fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usi
         .collect()
 }
 
+/// The physical line of a byte offset, counted as an editor counts: `\n`, `\r\n` and a
+/// lone `\r` (old Mac, some Excel exports) each end one line. (The CSV reader's own count
+/// was one short on every CRLF file and said "line 1" for every row of a CR file.) Offsets
+/// are asked in increasing order, so the file is scanned once.
+#[derive(Default)]
+struct LineCounter {
+    at: usize,
+    breaks: u64,
+    after_cr: bool,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
+        let offset = offset.min(bytes.len());
+        for &b in &bytes[self.at.min(offset)..offset] {
+            match b {
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' => self.breaks += 1,
+                b'\r' => {
+                    self.breaks += 1;
+                    self.after_cr = true;
+                }
+                _ => self.after_cr = false,
+            }
+        }
+        self.at = self.at.max(offset);
+        self.breaks + 1
+    }
+}
+
 fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
     read_csv_bytes(path, read_file(path)?, rules)
 }
@@ -382,6 +412,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
     by_file_order.sort_by_key(|&k| pos[k]);
     let mut reader = csv_reader(bytes);
     let mut record = csv::ByteRecord::new();
+    let mut lines = LineCounter::default();
     let mut table = Table {
         size,
         sha256,
@@ -408,7 +439,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
             first = false;
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_at(bytes, p.byte() as usize));
         table.rows_read += 1;
         let record_id = id_pos
             .and_then(|i| record.get(i))

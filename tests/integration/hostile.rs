@@ -384,3 +384,23 @@ fn a_held_lock_refuses_and_a_stale_lock_is_taken_over() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!root.join(".lock").exists(), "the lock is released");
 }
+
+/// Files Excel writes end lines with CRLF, and old exports with a lone CR: a rejected
+/// row's line is the line an editor shows, in every one (the CSV reader's own count was
+/// one short with CRLF and said "line 1" for every row with CR).
+#[test]
+fn line_numbers_are_right_with_crlf_and_cr_line_ends() {
+    for end in ["\r\n", "\r", "\n"] {
+        let work = Work::new();
+        let job = demo_with(&work, "bhxh.csv", |bytes| {
+            let text = String::from_utf8(bytes).unwrap();
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            lines[6] = "SHORT,ROW".into(); // line 7
+            (lines.join(end) + end).into_bytes()
+        });
+        let out = run(&work, &job);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let rows = rejected(&work, "insurance");
+        assert!(rows.iter().any(|(line, _, reason)| *line == 7 && reason.starts_with("expected")), "{end:?}: {rows:?}");
+    }
+}
