@@ -394,6 +394,14 @@ impl LineCounter {
     }
 }
 
+/// The offset of the line after the one at `start` (past `\n`, `\r\n` or a lone `\r`),
+/// if there is one.
+fn next_line(bytes: &[u8], start: usize) -> Option<usize> {
+    let at = start + bytes.get(start..)?.iter().position(|&b| b == b'\n' || b == b'\r')?;
+    let skip = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') { 2 } else { 1 };
+    Some(at + skip).filter(|&n| n < bytes.len())
+}
+
 fn read_csv(path: &Path, rules: &Rules) -> Result<Table> {
     read_csv_bytes(path, read_file(path)?, rules)
 }
@@ -411,6 +419,9 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
     let mut by_file_order: Vec<usize> = (0..pos.len()).collect();
     by_file_order.sort_by_key(|&k| pos[k]);
     let mut reader = csv_reader(bytes);
+    let delimiter = delimiter(bytes);
+    // Where the current reader started in `bytes` (it restarts after an unclosed quote).
+    let mut base = 0usize;
     let mut record = csv::ByteRecord::new();
     let mut lines = LineCounter::default();
     let mut table = Table {
@@ -439,13 +450,35 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
             first = false;
             continue;
         }
-        let line = record.position().map_or(0, |p| lines.line_at(bytes, p.byte() as usize));
+        let start = base + record.position().map_or(0, |p| p.byte() as usize);
+        let line = lines.line_at(bytes, start);
         table.rows_read += 1;
         let record_id = id_pos
             .and_then(|i| record.get(i))
             .map(|b| String::from_utf8_lossy(b).trim().to_string())
             .unwrap_or_default();
+        // A quote that never closes makes one "record" of the lines after it. When that
+        // record is not a row (wrong number of fields), only its first line is rejected
+        // and reading goes on from the next line.
+        let end = base + reader.position().byte() as usize;
         if record.len() != headers.len() {
+            if let Some(next) = next_line(bytes, start).filter(|&n| n < end) {
+                table.rejected.push(Rejected {
+                    line,
+                    record_id: rejected_id(&record_id),
+                    column: String::new(),
+                    reason: "a quote opened on this line is never closed (the line is rejected, the next one read)"
+                        .into(),
+                    source: 0,
+                });
+                reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(delimiter)
+                    .from_reader(&bytes[next..]);
+                base = next;
+                continue;
+            }
             table.rejected.push(Rejected {
                 line,
                 record_id,

@@ -404,3 +404,33 @@ fn line_numbers_are_right_with_crlf_and_cr_line_ends() {
         assert!(rows.iter().any(|(line, _, reason)| *line == 7 && reason.starts_with("expected")), "{end:?}: {rows:?}");
     }
 }
+
+/// A field that opens a quote and never closes it made one "record" of the rest of the
+/// file (617 of 622 rows vanished, exit 0). Its line alone is rejected; every other row is
+/// read, and the counts still add up.
+#[test]
+fn an_unclosed_quote_rejects_its_line_and_the_rest_is_read() {
+    let work = Work::new();
+    let (mut total, mut broken_line) = (0, 0);
+    let job = demo_with(&work, "bhxh.csv", |bytes| {
+        let text = String::from_utf8(bytes).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        total = lines.len() - 1;
+        // The first line without quotes of its own: a quote opened before its name never
+        // closes on it.
+        let k = (1..lines.len()).find(|&k| !lines[k].contains('"')).unwrap();
+        let cells: Vec<&str> = lines[k].split(',').collect();
+        lines[k] = format!("{},\"{}", cells[0], cells[1..].join(","));
+        broken_line = k as u64 + 1;
+        (lines.join("\n") + "\n").into_bytes()
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rows = rejected(&work, "insurance");
+    assert!(rows.iter().any(|(line, _, reason)| *line == broken_line && reason.contains("never closed")), "{rows:?}");
+    let m = crate::manifest(&work.path().join("demo/runs/r1"));
+    let insurance = m["inputs"].as_array().unwrap().iter().find(|i| i["agency"] == "insurance").unwrap().clone();
+    assert_eq!(insurance["rows"].as_u64(), Some(total as u64), "{insurance}");
+    let rejected_rows = insurance["conservation"]["rejected"].as_u64().unwrap_or(u64::MAX);
+    assert!(rejected_rows < 5, "only the broken line (and rows already bad) rejected: {insurance}");
+}
