@@ -58,6 +58,12 @@ pub fn write(
     let ds: &[Discrepancy] = &a.assessment.discrepancies;
     let ids: Vec<String> = ds.iter().map(|d| d.stable_id(agency)).collect();
     let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id))).collect();
+    // With `mask_review_ids`, a REVIEW row's candidate ID is masked in every file, as in
+    // review.csv (it is in each discrepancy form and in links.parquet).
+    let masked: Vec<Option<String>> = ds
+        .iter()
+        .map(|d| (mask && d.code == crate::assess::Code::Review).then(|| mask_id(&d.suggested_value)))
+        .collect();
     let rows: Vec<Row> = (0..ds.len())
         .map(|i| Row {
             run_id,
@@ -65,6 +71,7 @@ pub fn write(
             d: &ds[i],
             commune_name: super::commune_name(&ds[i].commune),
             id: &ids[i],
+            suggested: masked[i].as_deref().unwrap_or(&ds[i].suggested_value),
             is_new: is_new[i],
             source_file: a.source_name(ds[i].source),
         })
@@ -72,7 +79,7 @@ pub fn write(
     let tables = || -> Result<()> {
         discrepancy_csvs(dir, &rows)?;
         discrepancy_parquet(dir, &rows)?;
-        links_parquet(dir, a, people)?;
+        links_parquet(dir, a, people, mask)?;
         review_csv(dir, a, people, mask)?;
         coverage_csv(dir, a, people)?;
         super::writers::write_json(
@@ -186,8 +193,11 @@ fn person_id(people: &[Person], p: Option<u32>) -> Option<&str> {
 }
 
 /// `links.parquet`: every readable record, linked or not, with what `explain` shows.
-fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person]) -> Result<()> {
+fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person], mask: bool) -> Result<()> {
     let pid = |p| person_id(people, p);
+    // The candidates of a record not linked (review candidate, runner-up): masked as in
+    // review.csv when the job says so.
+    let candidate = |p| pid(p).map(|id: &str| if mask { mask_id(id) } else { id.to_string() });
     let ls = &a.links;
     let rule: Vec<Option<&str>> = ls
         .iter()
@@ -228,10 +238,12 @@ fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person]) -> Result<()> {
             "match_weight".into(),
             ls.iter().map(|l| l.explanation.as_ref().map(|e| e.weight)).collect::<Vec<_>>(),
         ),
-        Column::new("review_candidate".into(), ls.iter().map(|l| pid(l.review_candidate)).collect::<Vec<_>>()),
+        Column::new("review_candidate".into(), ls.iter().map(|l| candidate(l.review_candidate)).collect::<Vec<_>>()),
         Column::new(
             "runner_up".into(),
-            ls.iter().map(|l| pid(l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| r.0)))).collect::<Vec<_>>(),
+            ls.iter()
+                .map(|l| candidate(l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| r.0))))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "runner_up_probability".into(),
@@ -249,14 +261,21 @@ fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person]) -> Result<()> {
     write_parquet(&dir.join("links.parquet"), &mut links)
 }
 
+/// A personal ID with only its first 3 and last 3 digits shown (`mask_review_ids`).
+fn mask_id(id: &str) -> String {
+    if id.len() > 6 && id.is_ascii() {
+        format!("{}{}{}", &id[..3], "*".repeat(id.len() - 6), &id[id.len() - 3..])
+    } else {
+        id.to_string()
+    }
+}
+
 /// `review.csv`: records a person must confirm, with candidate, runner-up and levels.
 fn review_csv(dir: &Path, a: &AgencyRun, people: &[Person], mask: bool) -> Result<()> {
     let pid = |p| person_id(people, p);
     let ls = &a.links;
     let shown = |p: Option<&str>| match (p, mask) {
-        (Some(id), true) if id.len() > 6 => {
-            format!("{}{}{}", &id[..3], "*".repeat(id.len() - 6), &id[id.len() - 3..])
-        }
+        (Some(id), true) => mask_id(id),
         (p, _) => p.unwrap_or_default().to_string(),
     };
     let review = a.records.iter().zip(ls).filter(|(_, l)| l.outcome == crate::link::Outcome::Review).map(|(r, l)| {

@@ -16,6 +16,9 @@ pub struct Row<'a> {
     pub commune_name: &'a str,
     /// Stable discrepancy ID.
     pub id: &'a str,
+    /// The suggested value as published (a REVIEW row's candidate ID masked when the job
+    /// masks review IDs).
+    pub suggested: &'a str,
     /// New since the previous run.
     pub is_new: bool,
     /// The name of the agency's file the row is in.
@@ -159,7 +162,7 @@ pub const COLUMNS: [Column; 20] = [
         name: "suggested_value",
         sheet_header: Some("Đề xuất sửa"),
         kind: Kind::Text,
-        value: |r| Value::Text(&r.d.suggested_value),
+        value: |r| Value::Text(r.suggested),
     },
     Column {
         name: "person_id",

@@ -344,6 +344,7 @@ mod tests {
                 d,
                 commune_name: "Xã Bản Bo",
                 id: "4cae7ce1883da721",
+                suggested: &d.suggested_value,
                 is_new: true,
                 source_file: "dat_dai.csv",
             })

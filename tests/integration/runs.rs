@@ -240,9 +240,28 @@ fn review_ids_can_be_masked() {
             let candidate = row.split(',').nth(2).unwrap();
             assert!(candidate.len() == 12 && &candidate[3..9] == "******", "{row}");
             seen += 1;
+            // Nor in full in the record's REVIEW row of discrepancies.csv (and so of its
+            // other forms, rendered from the same rows), nor in links.parquet.
+            let record = row.split(',').next().unwrap();
+            let agency_dir = dir.join("runs/m").join(agency);
+            let discrepancies = std::fs::read_to_string(agency_dir.join("discrepancies.csv")).unwrap();
+            for line in discrepancies.lines().filter(|l| l.contains(&format!(",{record},")) && l.contains("REVIEW")) {
+                assert!(line.contains(candidate), "{line}");
+            }
+            let links = links_of(&agency_dir);
+            assert_eq!(links.get(record).map(String::as_str), Some(candidate), "{row}");
         }
     }
     assert!(seen > 0, "no review rows to check");
+}
+
+/// record ID → review candidate, from an agency's links.parquet.
+fn links_of(agency_dir: &Path) -> std::collections::HashMap<String, String> {
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(agency_dir.join("links.parquet")).unwrap()).finish().unwrap();
+    let ids = df.column("record_id").unwrap().str().unwrap().clone();
+    let cand = df.column("review_candidate").unwrap().str().unwrap().clone();
+    (0..df.height()).filter_map(|i| Some((ids.get(i)?.to_string(), cand.get(i)?.to_string()))).collect()
 }
 
 /// report.html: one self-contained page (no external URL) with every agency, the
