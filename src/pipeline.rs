@@ -163,6 +163,18 @@ fn compute(
     let (people, population_rejected) =
         timer.time("normalize", || normalize::people(&pop_table, &pop.rules, province, &today));
     drop(pop_table);
+    // Nobody to link to: every record would be "not in population", a run that says
+    // nothing true. (An extract cut off after its header, or every row rejected.)
+    if people.is_empty() {
+        return Err(crate::error::Error::Input {
+            path: pop.path.clone(),
+            message: format!(
+                "the population extract holds no readable person ({} rows, {} rejected): nothing to check the registries against",
+                population_file.rows,
+                population_rejected.len()
+            ),
+        });
+    }
     let (population_problems, index) = timer.time("index", || {
         rayon::join(
             || link::population_problems(&people),

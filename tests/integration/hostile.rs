@@ -434,3 +434,19 @@ fn an_unclosed_quote_rejects_its_line_and_the_rest_is_read() {
     let rejected_rows = insurance["conservation"]["rejected"].as_u64().unwrap_or(u64::MAX);
     assert!(rejected_rows < 5, "only the broken line (and rows already bad) rejected: {insurance}");
 }
+
+/// A population extract cut off after its header (or whose every row is rejected) has
+/// nobody to check the registries against: refused (exit 1 naming the file), nothing
+/// published — not a run where every record is "not in population".
+#[test]
+fn a_population_without_people_is_refused_naming_the_file() {
+    let work = Work::new();
+    let job = demo_with(&work, "population.csv", |b| {
+        let header_end = b.iter().position(|&c| c == b'\n').unwrap() + 1;
+        b[..header_end].to_vec()
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("population.csv") && stderr(&out).contains("no readable person"), "{}", stderr(&out));
+    assert!(!published(&work), "nothing published");
+}
