@@ -166,6 +166,41 @@ fn check_gates(job: &Job, job_path: &Path, out: &mut Vec<Problem>) {
     }
 }
 
+/// A run ID is 1 to 64 letters, digits, `-` or `_` (an over-long one is told so, not
+/// echoed whole).
+fn check_run_id(run_id: &str) -> Result<()> {
+    if run_id.is_empty() || run_id.len() > 64 {
+        let shown: String = run_id.chars().take(20).collect();
+        return Err(Error::Usage(format!(
+            "run ID '{shown}…' is {} bytes long: a run ID is 1 to 64 letters, digits, '-' or '_'",
+            run_id.len()
+        )));
+    }
+    if !run_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(Error::Usage(format!("run ID '{run_id}' must be letters, digits, '-' or '_'")));
+    }
+    Ok(())
+}
+
+/// What is wrong with an agency key, if anything: it is a folder name.
+fn agency_key_problem(job_path: &Path, agency: &str) -> Option<Problem> {
+    if agency.len() > 64 {
+        let shown: String = agency.chars().take(20).collect();
+        return Some(problem(
+            job_path,
+            format!("registry.agency \"{shown}…\""),
+            format!("an agency key is a folder name of at most 64 characters (this one has {})", agency.len()),
+        ));
+    }
+    (!safe_key(agency) || agency == "population" || agency == "feed").then(|| {
+        problem(
+            job_path,
+            format!("registry.agency \"{agency}\""),
+            "agency keys are folder names: lower-case letters, digits, '_' and '-' only, not 'population' or 'feed'",
+        )
+    })
+}
+
 /// Loads and checks a job with all its rules and inputs (their headers read by
 /// `read_headers`); every problem is reported at once.
 pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Result<Config> {
@@ -217,8 +252,8 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
     );
     let mut registries = Vec::new();
     for r in &job.registries {
-        if !safe_key(&r.agency) || r.agency == "population" || r.agency == "feed" {
-            out.push(problem(job_path, format!("registry.agency \"{}\"", r.agency), "agency keys are folder names: lower-case letters, digits, '_' and '-' only, not 'population' or 'feed'"));
+        if let Some(p) = agency_key_problem(job_path, &r.agency) {
+            out.push(p);
             continue;
         }
         // An agency listed again brings another of its files (civil status as births,
@@ -258,12 +293,7 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
     let today = opts.today.or(reference).unwrap_or(clock);
     let run_id =
         opts.run_id.clone().unwrap_or_else(|| format!("{:04}-{:02}-{:02}", clock.year, clock.month, clock.day));
-    if !run_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        || run_id.is_empty()
-        || run_id.len() > 64
-    {
-        return Err(Error::Usage(format!("run ID '{run_id}' must be letters, digits, '-' or '_'")));
-    }
+    check_run_id(&run_id)?;
     if !out.is_empty() {
         return Err(Error::Rules(Problems(out)));
     }

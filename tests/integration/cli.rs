@@ -105,3 +105,20 @@ fn normalize_prints_tsv() {
     assert_eq!(text.lines().next().unwrap(), "ngày 5 tháng 3 năm 1987\t1987-03-05\t1987-03-05\tday\t");
     assert!(text.lines().nth(1).unwrap().ends_with("invalid: 31/02/1990 does not exist"));
 }
+
+/// An over-long run ID or agency key says it is too long (it was told its characters were
+/// wrong), without echoing all of it.
+#[test]
+fn an_over_long_run_id_or_agency_key_says_it_is_too_long() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let long = "a".repeat(300);
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", &long]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("300 bytes long") && !stderr(&out).contains(&long), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&job).unwrap();
+    std::fs::write(&job, text.replacen("agency = \"insurance\"", &format!("agency = \"{long}\""), 1)).unwrap();
+    let out = work.run(&["check-rules", job.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("at most 64 characters") && !stderr(&out).contains(&long), "{}", stderr(&out));
+}
