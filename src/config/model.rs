@@ -105,10 +105,7 @@ impl BlockKey {
     ];
 
     fn parse(s: &str) -> Option<BlockKey> {
-        if let Some(a) = attribute(s) {
-            return Some(BlockKey::Attribute(a));
-        }
-        BlockKey::NAMES.iter().find(|(n, _)| *n == s).map(|(_, k)| k.clone())
+        named(s, &BlockKey::NAMES, BlockKey::Attribute)
     }
 
     /// Whether the key needs a name (a damaged name never meets its person by it).
@@ -162,10 +159,7 @@ impl Subject {
     ];
 
     fn parse(s: &str) -> Option<Subject> {
-        if let Some(a) = attribute(s) {
-            return Some(Subject::Attribute(a));
-        }
-        Subject::NAMES.iter().find(|(n, _)| *n == s).map(|(_, k)| k.clone())
+        named(s, &Subject::NAMES, Subject::Attribute)
     }
 
     /// The comparisons this field's levels may use.
@@ -187,6 +181,11 @@ impl Subject {
             Subject::Sex | Subject::Commune | Subject::Parents | Subject::Hamlet => &["agree", "else"],
         }
     }
+}
+
+/// A key or field by its name in a model file: `attribute.NAME`, else one of `table`.
+fn named<T: Clone>(s: &str, table: &[(&str, T)], attr: fn(String) -> T) -> Option<T> {
+    attribute(s).map(attr).or_else(|| table.iter().find(|(n, _)| *n == s).map(|(_, k)| k.clone()))
 }
 
 /// The name of an attribute key (`attribute.postcode` → `postcode`).

@@ -575,25 +575,27 @@ fn case_differs_only_where_unwritable(written: &str, known: &str) -> bool {
             .all(|(w, k)| w == k || (!w.is_ascii() && w.to_lowercase().eq(k.to_lowercase())))
 }
 
-/// Whether two names clearly belong to different people: surname or given name differ
+/// A name key as a code page without Vietnamese letters writes it: every marked letter
+/// (and đ) a `?`. Tier 3 blocks on it, and [`lost_letters_agree`] compares with it.
+pub fn lost_letters_form(key: &str) -> impl Iterator<Item = char> + '_ {
+    key.chars().map(|c| if c.is_ascii() { c } else { '?' })
+}
+
 /// Whether a name an export wrote with its marked letters lost (each one `?`: saved
 /// through a code page that cannot hold them, `Gi?ng A P?o`) is this name: every `?`
 /// stands for one letter that carries a mark (or đ), every other letter agrees.
 pub fn lost_letters_agree(written: &Name, person: &Name) -> bool {
-    if !written.folded.contains('?') {
-        return false;
-    }
-    let (mut w, mut p) = (written.folded.chars(), person.key.nfc());
-    loop {
-        match (w.next(), p.next()) {
-            (None, None) => return true,
-            (Some('?'), Some(c)) if !c.is_ascii() => {}
-            (Some(a), Some(c)) if c.is_ascii() && a == c => {}
-            _ => return false,
-        }
-    }
+    written.folded.contains('?') && written.folded.chars().eq(lost_letters_form(&person.key))
 }
 
+/// Whether two folded names are the same syllables in another order (a given name written
+/// first), compared without building sorted copies.
+pub fn same_syllables(a: &str, b: &str) -> bool {
+    let count = |s: &str, w: &str| s.split(' ').filter(|x| *x == w).count();
+    a.split(' ').count() == b.split(' ').count() && a.split(' ').all(|w| count(a, w) == count(b, w))
+}
+
+/// Whether two names clearly belong to different people: surname or given name differ
 /// even phonetically (surname classes included) and the folded full names are not
 /// close (normalized Levenshtein below 0.85). Used, with the date of birth, to refuse
 /// an ID link.

@@ -10,7 +10,7 @@ use crate::config::model::BlockKey;
 use crate::normalize::{Person, Record};
 use crate::vn::date::PartialDate;
 use crate::vn::id::{Id, IdKind};
-use crate::vn::name::Name;
+use crate::vn::name::{self, Name};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
@@ -258,9 +258,9 @@ fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Keys {
             // A name's letters with every marked one as `?`, without spaces: a person's
             // always, a record's only when its name lost letters to `?`.
             BlockKey::NameLettersLost => match side.name {
-                Some(n) if side.person => out.extend(1, |h, _| {
-                    fnv(h, n.key.chars().filter(|&c| c != ' ').map(|c| if c.is_ascii() { c as u8 } else { b'?' }))
-                }),
+                Some(n) if side.person => {
+                    out.extend(1, |h, _| fnv(h, name::lost_letters_form(&n.key).filter(|&c| c != ' ').map(|c| c as u8)))
+                }
                 Some(n) if n.folded.contains('?') => {
                     out.extend(1, |h, _| fnv(h, n.folded.bytes().filter(|&b| b != b' ')))
                 }
@@ -336,6 +336,17 @@ fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Keys {
 
 /// Candidate pairs of one record: (person, the first rule that found it).
 pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
+    candidates_with(r, &record_phonetic(r), idx)
+}
+
+/// A record's phonetic name ("" without a name): blocking keys are made of it.
+pub fn record_phonetic(r: &Record) -> String {
+    r.name.as_ref().map(|n| n.phonetic()).unwrap_or_default()
+}
+
+/// [`candidates`], the record's phonetic name given (tier 3 builds it once per record for
+/// [`tried_with`] and this).
+pub fn candidates_with(r: &Record, phonetic: &str, idx: &Index) -> Vec<(u32, Rule)> {
     let mut out: Vec<(u32, Rule)> = Vec::new();
     let mut push = |ps: &[u32], rule: Rule| {
         if ps.len() > rule.def().max_block {
@@ -347,8 +358,7 @@ pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
             }
         }
     };
-    let phonetic = r.name.as_ref().map(|n| n.phonetic()).unwrap_or_default();
-    let side = record_side(r, &phonetic);
+    let side = record_side(r, phonetic);
     for rule in idx.settings.rules() {
         let def = rule.def();
         if def.is_id_typo() {
@@ -383,9 +393,8 @@ pub fn candidates(r: &Record, idx: &Index) -> Vec<(u32, Rule)> {
 }
 
 /// The rules a record can be looked up under (it has every key of), in model order.
-pub fn tried(r: &Record, idx: &Index) -> Vec<&'static str> {
-    let phonetic = r.name.as_ref().map(|n| n.phonetic()).unwrap_or_default();
-    let side = record_side(r, &phonetic);
+pub fn tried_with(r: &Record, phonetic: &str, idx: &Index) -> Vec<&'static str> {
+    let side = record_side(r, phonetic);
     idx.settings
         .rules()
         .filter(|rule| {

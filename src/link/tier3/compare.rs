@@ -59,7 +59,7 @@ fn holds(subject: &Subject, c: Compare, x: &Pair) -> bool {
                 || x.rk.letters == x.pk.letters
                 || name::lost_letters_agree(x.name(), &x.p.name)
         }
-        (Subject::Name, Compare::SameSyllables) => x.rk.sorted == x.pk.sorted,
+        (Subject::Name, Compare::SameSyllables) => name::same_syllables(&x.name().folded, &x.p.name.folded),
         (Subject::Name, Compare::Variant) => is_variant(x.name(), x.rk, &x.p.name, x.pk),
         (Subject::Name, Compare::JaroWinkler { min, unless_other_name }) => {
             !(unless_other_name && x.other_name()) && x.jw() >= min

@@ -31,8 +31,6 @@ pub struct NameKeys {
     pub(super) phonetic: u64,
     /// The folded letters without spaces (syllables typed together or apart).
     pub(super) letters: u64,
-    /// The folded syllables in alphabetical order.
-    pub(super) sorted: u64,
     /// Phonetic surname and given name (the first and last syllables).
     pub(super) ends: [u64; 2],
     /// Parents' phonetic names (father, mother; 0 for a parent not named).
@@ -53,7 +51,6 @@ impl NameKeys {
             without_middle: key(&[n.without_middle().as_bytes()]),
             phonetic: key(&[phonetic.as_bytes()]),
             letters: key(&[n.letters().as_bytes()]),
-            sorted: key(&[sorted_syllables(&n.folded).as_bytes()]),
             ends: [key(&[surname.as_bytes()]), key(&[given.as_bytes()])],
             parents: [0; 2],
         }

@@ -143,11 +143,15 @@ pub fn link(
     let unlinked: Vec<usize> = order.iter().copied().filter(|&i| links[i].person.is_none()).collect();
     // The rules each record can be looked up under; their maps are built (once per run)
     // before the lookups.
-    let tried_rules: Vec<Vec<&'static str>> = unlinked.par_iter().map(|&i| blocking::tried(&records[i], idx)).collect();
+    let phonetic: Vec<String> = unlinked.par_iter().map(|&i| blocking::record_phonetic(&records[i])).collect();
+    let tried_rules: Vec<Vec<&'static str>> =
+        unlinked.par_iter().zip(&phonetic).map(|(&i, ph)| blocking::tried_with(&records[i], ph, idx)).collect();
     let needed: Vec<Rule> =
         idx.settings.rules().filter(|r| tried_rules.iter().any(|t| t.contains(&r.label()))).collect();
     idx.build(people, &needed);
-    let cands: Vec<Vec<(u32, Rule)>> = unlinked.par_iter().map(|&i| candidates(&records[i], idx)).collect();
+    let cands: Vec<Vec<(u32, Rule)>> =
+        unlinked.par_iter().zip(&phonetic).map(|(&i, ph)| blocking::candidates_with(&records[i], ph, idx)).collect();
+    drop(phonetic);
     // Each unlinked record's name keys, once: EM and scoring visit a record once per candidate.
     let names: Vec<keys::NameKeys> = unlinked.par_iter().map(|&i| record_keys(&records[i])).collect();
     let todo = train::Unlinked { records: &unlinked, candidates: &cands, names: &names };
