@@ -581,11 +581,18 @@ pub fn lost_letters_form(key: &str) -> impl Iterator<Item = char> + '_ {
     key.chars().map(|c| if c.is_ascii() { c } else { '?' })
 }
 
-/// Whether a name an export wrote with its marked letters lost (each one `?`: saved
-/// through a code page that cannot hold them, `Gi?ng A P?o`) is this name: every `?`
-/// stands for one letter that carries a mark (or đ), every other letter agrees.
+/// A written name's letters with each lost one as `?`, if it lost any: `?` from a code page
+/// that could not hold a letter (`Gi?ng A P?o`), or U+FFFD, the replacement character a
+/// decoder writes for bytes it could not read (`Gi�ng A P�o`).
+pub fn lost_letters_written(folded: &str) -> Option<impl Iterator<Item = char> + '_> {
+    folded.contains(['?', '\u{FFFD}']).then(|| folded.chars().map(|c| if c == '\u{FFFD}' { '?' } else { c }))
+}
+
+/// Whether a name an export wrote with its marked letters lost (each one `?` or U+FFFD:
+/// [`lost_letters_written`]) is this name: every lost letter stands for one letter that
+/// carries a mark (or đ), every other letter agrees.
 pub fn lost_letters_agree(written: &Name, person: &Name) -> bool {
-    written.folded.contains('?') && written.folded.chars().eq(lost_letters_form(&person.key))
+    lost_letters_written(&written.folded).is_some_and(|w| w.eq(lost_letters_form(&person.key)))
 }
 
 /// Whether two folded names are the same syllables in another order (a given name written
@@ -824,5 +831,7 @@ mod lost_letters_tests {
         assert!(!lost_letters_agree(&Name::parse("Gi?ng A P?u").expect("a name"), &p), "an unmarked letter differs");
         assert!(!lost_letters_agree(&Name::parse("G?ang A P?o").expect("a name"), &p), "a ? for an unmarked letter");
         assert!(!lost_letters_agree(&Name::parse("Giàng A Páo").expect("a name"), &p), "no ? at all is another level");
+        // The decoder's replacement character, the same loss.
+        assert!(lost_letters_agree(&Name::parse("Gi\u{FFFD}ng A P\u{FFFD}o").expect("a name"), &p));
     }
 }

@@ -246,3 +246,23 @@ fn a_name_lost_to_question_marks_is_its_person() {
     let text = explain(&work);
     assert!(text.contains("012087000101") && text.contains("rule          commune_dob"), "{text}");
 }
+
+/// The cousin of `?`: a decoder that could not read some bytes writes U+FFFD for each
+/// (`Gi�ng A P�o`). The same name, found and compared the same way.
+#[test]
+fn a_name_with_replacement_characters_is_its_person() {
+    let work = Work::new();
+    let file = "Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,Số CCCD/CMND,Địa chỉ,Trạng thái thẻ,Ngày cập nhật\n\
+                BH1,Gi\u{FFFD}ng A P\u{FFFD}o,05/03/1987,Nam,,\"Bản Nà Tăm, Xã Bản Bo, Tỉnh Lai Châu\",Còn hiệu lực,01/06/2026\n";
+    let rules = std::fs::read_to_string(root().join("rules/insurance.toml")).unwrap();
+    let dir = run_export(&work, "insurance", file, &rules);
+    let out = work.run(&["explain", "--run", "runs/r", "--agency", "insurance", "--record", "BH1"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("linked") && text.contains("012087000101"), "{text}");
+    assert!(text.contains("rule          letters_lost_birthyear"), "{text}");
+    let rows = found(&dir);
+    assert!(
+        rows.iter().any(|(id, code, note)| id == "BH1" && code == "NAME_VARIANT" && note.contains("letters_lost")),
+        "{rows:?}"
+    );
+}

@@ -261,10 +261,14 @@ fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Keys {
                 Some(n) if side.person => {
                     out.extend(1, |h, _| fnv(h, name::lost_letters_form(&n.key).filter(|&c| c != ' ').map(|c| c as u8)))
                 }
-                Some(n) if n.folded.contains('?') => {
-                    out.extend(1, |h, _| fnv(h, n.folded.bytes().filter(|&b| b != b' ')))
-                }
-                _ => return none,
+                Some(n) => match name::lost_letters_written(&n.folded) {
+                    Some(w) => {
+                        let w: String = w.filter(|&c| c != ' ').collect();
+                        out.extend(1, |h, _| fnv(h, w.bytes()))
+                    }
+                    None => return none,
+                },
+                None => return none,
             },
             BlockKey::Surname | BlockKey::GivenName => match folded {
                 Some(f) => {
