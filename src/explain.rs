@@ -77,21 +77,14 @@ pub fn explain(run: &Path, agency: &str, record_id: &str) -> Result<Explanation>
         (Some(p), Some(pr)) => Some((p, pr)),
         _ => None,
     };
-    let mut discrepancies = Vec::new();
-    let csv_path = run.join(agency).join("discrepancies.csv");
-    let mut reader = csv::Reader::from_path(&csv_path)
-        .map_err(|e| Error::Input { path: csv_path.clone(), message: e.to_string() })?;
-    let headers =
-        reader.headers().map_err(|e| Error::Input { path: csv_path.clone(), message: e.to_string() })?.clone();
-    let col = |n: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == n).unwrap_or(usize::MAX);
-    let (rid, code, field, reg, sug, note) =
-        (col("record_id"), col("code"), col("field"), col("registry_value"), col("suggested_value"), col("note"));
-    for rec in reader.records().flatten() {
-        if rec.get(rid) == Some(record_id) {
-            let g = |c: usize| rec.get(c).unwrap_or("").to_string();
-            discrepancies.push([g(code), g(field), g(reg), g(sug), g(note)]);
-        }
-    }
+    let columns = ["record_id", "code", "field", "registry_value", "suggested_value", "note"];
+    let [rid, code, field, reg, sug, note] = crate::publish::read::discrepancy_columns(&run.join(agency), &columns)?
+        .try_into()
+        .expect("one list per column asked");
+    let discrepancies = (0..rid.len())
+        .filter(|&k| rid[k] == record_id)
+        .map(|k| [&code[k], &field[k], &reg[k], &sug[k], &note[k]].map(String::clone))
+        .collect();
     Ok(Explanation {
         record_id: record_id.to_string(),
         line: df.column("line")?.u64()?.get(i).unwrap_or(0),

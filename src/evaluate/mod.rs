@@ -121,18 +121,14 @@ fn read_links(path: &Path) -> Result<HashMap<String, Predicted>> {
     Ok(out)
 }
 
-fn read_codes(path: &Path) -> Result<HashMap<String, BTreeSet<String>>> {
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| Error::Input { path: path.into(), message: e.to_string() })?;
-    let headers = reader.headers().map_err(|e| Error::Input { path: path.into(), message: e.to_string() })?.clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == name);
-    let (Some(rid), Some(code)) = (col("record_id"), col("code")) else {
-        return Err(Error::Input { path: path.into(), message: "no record_id or code column".into() });
-    };
+/// The codes of each record in an agency folder's discrepancy list.
+fn read_codes(agency_dir: &Path) -> Result<HashMap<String, BTreeSet<String>>> {
+    let [rid, code] = crate::publish::read::discrepancy_columns(agency_dir, &["record_id", "code"])?
+        .try_into()
+        .expect("one list per column asked");
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| Error::Input { path: path.into(), message: e.to_string() })?;
-        out.entry(rec.get(rid).unwrap_or("").to_string()).or_default().insert(rec.get(code).unwrap_or("").to_string());
+    for (r, c) in rid.into_iter().zip(code) {
+        out.entry(r).or_default().insert(c);
     }
     Ok(out)
 }
@@ -163,7 +159,7 @@ pub fn evaluate_with(run: &Path, truth: &Path, job: Option<&Path>) -> Result<Eva
     for agency in agencies {
         let rows = read_truth(&truth.join(format!("{agency}.csv")))?;
         let links = read_links(&run.join(&agency).join("links.parquet"))?;
-        let codes = read_codes(&run.join(&agency).join("discrepancies.csv"))?;
+        let codes = read_codes(&run.join(&agency))?;
         let mut le = LinkEval::default();
         for (rid, person, want) in &rows {
             // Codes.

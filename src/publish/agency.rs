@@ -22,25 +22,12 @@ pub struct Written {
     pub resolved: Vec<String>,
 }
 
-/// The discrepancy IDs of a previous run's `discrepancies.csv` (empty if unreadable).
-pub fn discrepancy_ids(path: &Path) -> HashSet<String> {
-    let Ok(mut reader) = csv::Reader::from_path(path) else {
-        return HashSet::default();
-    };
-    let Ok(headers) = reader.headers().cloned() else {
-        return HashSet::default();
-    };
-    let Some(col) = headers.iter().position(|h| h.trim_start_matches('\u{feff}') == "discrepancy_id") else {
-        return HashSet::default();
-    };
-    let mut ids = HashSet::default();
-    let mut record = csv::ByteRecord::new();
-    while let Ok(true) = reader.read_byte_record(&mut record) {
-        if let Some(id) = record.get(col).and_then(|b| std::str::from_utf8(b).ok()) {
-            ids.insert(id.to_string());
-        }
-    }
-    ids
+/// The discrepancy IDs of a previous run's agency folder (empty if unreadable: the
+/// whole list is then new).
+pub fn discrepancy_ids(agency_dir: &Path) -> HashSet<String> {
+    super::read::discrepancy_columns(agency_dir, &["discrepancy_id"])
+        .map(|mut c| c.pop().unwrap_or_default().into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// Writes an agency folder; `mask` hides the middle digits of IDs in review.csv.

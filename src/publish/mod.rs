@@ -15,6 +15,7 @@ pub mod columns;
 mod feed;
 mod gates;
 mod lock;
+pub mod read;
 mod report;
 pub mod retention;
 mod run_files;
@@ -156,8 +157,7 @@ impl Publisher {
         if let Some(problem) = agency_conservation(a) {
             return Err(Error::Conservation(problem));
         }
-        let previous_ids =
-            self.previous.as_ref().map(|p| agency::discrepancy_ids(&p.join(&a.input.agency).join("discrepancies.csv")));
+        let previous_ids = self.previous.as_ref().map(|p| agency::discrepancy_ids(&p.join(&a.input.agency)));
         agency::write(
             &self.run_id,
             a,

@@ -1,8 +1,8 @@
 //! Golden scenarios: one per discrepancy code under `fixtures/scenarios/<code>/`, plus
-//! bad input and the demo. Compares every agency's `discrepancies.csv`, `rejected.csv`
-//! and the run's `metrics.json` with `expected/`.
+//! bad input and the demo. Compares every agency's discrepancies (`discrepancies.parquet`
+//! kept as CSV text), `rejected.csv` and the run's `metrics.json` with `expected/`.
 
-use crate::{assert_conserved, code, files, root, stderr, Work};
+use crate::{assert_conserved, code, discrepancies_csv, readable_files, root, stderr, Work};
 use std::path::Path;
 
 const RUN_ID: &str = "golden";
@@ -14,7 +14,7 @@ fn bless() -> bool {
 /// Compares (or, when blessing, writes) the golden files of a run.
 fn compare(run_dir: &Path, expected: &Path) -> Vec<String> {
     let mut diffs = Vec::new();
-    for (rel, bytes) in files(run_dir) {
+    for (rel, bytes) in readable_files(run_dir) {
         let name = rel.file_name().unwrap().to_str().unwrap();
         if !matches!(name, "discrepancies.csv" | "rejected.csv" | "coverage.csv" | "metrics.json") {
             continue;
@@ -57,7 +57,7 @@ fn scenario(name: &str) {
     let mut failures = compare(&run_dir, &dir.join("expected"));
     let code = name.to_uppercase();
     if doisoat::assess::Code::from_name(&code).is_some() {
-        let found = files(&run_dir).iter().any(|(rel, bytes)| {
+        let found = readable_files(&run_dir).iter().any(|(rel, bytes)| {
             let text = String::from_utf8_lossy(bytes);
             (rel.ends_with("discrepancies.csv") && text.contains(&format!(",{code},")))
                 || (rel.ends_with("coverage.csv") && text.contains(&format!(",{code}\r\n")))
@@ -142,7 +142,7 @@ fn demo_matches_its_golden_files_and_reports_every_backbone_code() {
     assert_conserved(&run_dir);
     let diffs = compare(&run_dir, &root().join("fixtures/demo/expected"));
     assert!(diffs.is_empty(), "{}", diffs.join("\n\n"));
-    let all: String = files(&run_dir)
+    let all: String = readable_files(&run_dir)
         .iter()
         .filter(|(rel, _)| rel.ends_with("discrepancies.csv"))
         .map(|(_, b)| String::from_utf8_lossy(b).to_string())
@@ -200,7 +200,7 @@ fn legacy_encoded_registries_match_their_utf8_originals() {
     assert_eq!(code(&demo.run_demo("d", RUN_ID)), 0);
     for agency in ["insurance", "land", "education"] {
         let body = |dir: &Path| -> Vec<String> {
-            let text = std::fs::read_to_string(dir.join(agency).join("discrepancies.csv")).unwrap();
+            let text = discrepancies_csv(&dir.join(agency));
             let mut rows: Vec<String> =
                 text.lines().skip(1).map(|l| l.splitn(3, ',').nth(2).unwrap().to_string()).collect();
             rows.sort();

@@ -118,3 +118,44 @@ pub fn assert_conserved(run_dir: &Path) {
         assert_eq!(sum, rows, "conservation of {}", input["path"]);
     }
 }
+
+/// An agency folder's `discrepancies.parquet` as CSV text (a BOM, the header, `\r\n`
+/// line ends, cells as doisoat spells them, scores to 4 decimals): the form the golden
+/// files keep, so a change of the list reads as a text diff.
+pub fn discrepancies_csv(agency_dir: &Path) -> String {
+    use polars::prelude::*;
+    let file = std::fs::File::open(agency_dir.join("discrepancies.parquet")).expect("discrepancies.parquet");
+    let df = ParquetReader::new(file).finish().expect("readable discrepancies.parquet");
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(doisoat::cells::format_line(names.iter()));
+    for i in 0..df.height() {
+        let cells = df.columns().iter().map(|c| match c.get(i).expect("row in range") {
+            AnyValue::Null => String::new(),
+            AnyValue::String(s) => s.to_string(),
+            AnyValue::StringOwned(s) => s.to_string(),
+            AnyValue::Float64(x) => format!("{x:.4}"),
+            AnyValue::Boolean(b) => b.to_string(),
+            other => other.to_string(),
+        });
+        out.extend(doisoat::cells::format_line(cells));
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// [`files`], with each `discrepancies.parquet` also given as the text of a
+/// `discrepancies.csv` beside it ([`discrepancies_csv`]).
+pub fn readable_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = files(dir);
+    let rendered: Vec<(PathBuf, Vec<u8>)> = out
+        .iter()
+        .filter(|(rel, _)| rel.file_name().is_some_and(|n| n == "discrepancies.parquet"))
+        .map(|(rel, _)| {
+            let agency = rel.parent().expect("in an agency folder");
+            (agency.join("discrepancies.csv"), discrepancies_csv(&dir.join(agency)).into_bytes())
+        })
+        .collect();
+    out.extend(rendered);
+    out.sort();
+    out
+}

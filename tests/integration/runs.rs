@@ -117,7 +117,7 @@ fn a_fixed_record_is_resolved_in_the_next_run() {
             .unwrap();
     assert_eq!(changes["agencies"]["insurance"]["resolved"].as_array().unwrap().len(), 1);
     assert_eq!(changes["agencies"]["insurance"]["previous_run"], "2026-11-28");
-    let csv = std::fs::read_to_string(work.path().join("demo/runs/2026-11-29/insurance/discrepancies.csv")).unwrap();
+    let csv = crate::discrepancies_csv(&work.path().join("demo/runs/2026-11-29/insurance"));
     assert!(csv.lines().skip(1).all(|l| l.contains(",false,")), "nothing is new");
 }
 
@@ -162,8 +162,7 @@ fn shuffled_input_rows_give_the_same_results() {
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "b"])), 0);
     let rows = |run: &str| -> Vec<String> {
-        let text =
-            std::fs::read_to_string(work.path().join("p/runs").join(run).join("education/discrepancies.csv")).unwrap();
+        let text = crate::discrepancies_csv(&work.path().join("p/runs").join(run).join("education"));
         let mut v: Vec<String> = text
             .lines()
             .skip(1)
@@ -244,7 +243,7 @@ fn review_ids_can_be_masked() {
             // other forms, rendered from the same rows), nor in links.parquet.
             let record = row.split(',').next().unwrap();
             let agency_dir = dir.join("runs/m").join(agency);
-            let discrepancies = std::fs::read_to_string(agency_dir.join("discrepancies.csv")).unwrap();
+            let discrepancies = crate::discrepancies_csv(&agency_dir);
             for line in discrepancies.lines().filter(|l| l.contains(&format!(",{record},")) && l.contains("REVIEW")) {
                 assert!(line.contains(candidate), "{line}");
             }

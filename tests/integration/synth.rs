@@ -103,6 +103,16 @@ fn truth_codes_agree_with_the_records() {
     assert!(checked > 1000, "{checked}");
 }
 
+/// Writes an agency folder's `discrepancies.parquet` with (record ID, code) rows.
+fn write_codes(dir: &Path, found: &[(&str, &str)]) {
+    let mut df = df!(
+        "record_id" => found.iter().map(|f| f.0).collect::<Vec<_>>(),
+        "code" => found.iter().map(|f| f.1).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.join("discrepancies.parquet")).unwrap()).finish(&mut df).unwrap();
+}
+
 /// Builds a run folder that says exactly what the truth says.
 fn run_from_truth(truth: &Path, run: &Path) {
     for agency in ["civil_status", "insurance", "land", "education"] {
@@ -118,13 +128,9 @@ fn run_from_truth(truth: &Path, run: &Path) {
         )
         .unwrap();
         ParquetWriter::new(std::fs::File::create(dir.join("links.parquet")).unwrap()).finish(&mut df).unwrap();
-        let mut csv = String::from("record_id,code\n");
-        for r in &rows {
-            for c in r[2].split(';').filter(|c| !c.is_empty()) {
-                csv.push_str(&format!("{},{c}\n", r[0]));
-            }
-        }
-        std::fs::write(dir.join("discrepancies.csv"), csv).unwrap();
+        let found: Vec<(&str, &str)> =
+            rows.iter().flat_map(|r| r[2].split(';').filter(|c| !c.is_empty()).map(|c| (r[0].as_str(), c))).collect();
+        write_codes(&dir, &found);
     }
     let mut cov = String::from("person_id\n");
     for r in read_csv(&truth.join("coverage.csv")) {
@@ -145,10 +151,12 @@ fn the_truth_itself_scores_1_and_a_damaged_copy_less() {
     assert!(ev.codes.values().all(|p| p.f1 == 1.0), "{:?}", ev.codes);
     assert!(run.join("evaluation.json").is_file());
     // Damage: drop every NAME_VARIANT of insurance and unlink its first 100 rows.
-    let ins = run.join("insurance/discrepancies.csv");
-    let text = std::fs::read_to_string(&ins).unwrap();
-    std::fs::write(&ins, text.lines().filter(|l| !l.ends_with(",NAME_VARIANT")).collect::<Vec<_>>().join("\n") + "\n")
-        .unwrap();
+    let ins = run.join("insurance");
+    let [ids, codes] =
+        doisoat::publish::read::discrepancy_columns(&ins, &["record_id", "code"]).unwrap().try_into().unwrap();
+    let kept: Vec<(&str, &str)> =
+        ids.iter().zip(&codes).filter(|(_, c)| *c != "NAME_VARIANT").map(|(i, c)| (i.as_str(), c.as_str())).collect();
+    write_codes(&ins, &kept);
     let links = run.join("insurance/links.parquet");
     let mut df = ParquetReader::new(std::fs::File::open(&links).unwrap()).finish().unwrap();
     let n = df.height();
