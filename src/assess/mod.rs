@@ -51,6 +51,11 @@ pub struct Discrepancy {
     pub note: String,
     /// Which of the agency's files the row is in (0 for the first).
     pub source: u16,
+    /// A machine can apply the suggested value in bulk (SPEC §7 fixes: a legacy address's
+    /// 2025 unit, the personal ID of a linked record without one, a name's canonical
+    /// spelling, the full date of a partial one); otherwise a person must decide (the
+    /// worklist).
+    pub fix: bool,
 }
 
 impl Discrepancy {
@@ -71,6 +76,7 @@ impl Discrepancy {
             score: None,
             note: String::new(),
             source: 0,
+            fix: false,
         }
     }
 
@@ -138,6 +144,8 @@ struct Finding {
     population_value: String,
     suggested_value: String,
     note: String,
+    /// A machine can apply the suggestion ([`Discrepancy::fix`]).
+    fix: bool,
 }
 
 /// A finding of `code` on `field`, with the registry's value.
@@ -149,6 +157,21 @@ fn finding(code: Code, field: &'static str, registry: &str) -> Finding {
         population_value: String::new(),
         suggested_value: String::new(),
         note: String::new(),
+        fix: false,
+    }
+}
+
+/// Two fixes of one field that suggest different values cannot both be applied: both go
+/// to a person.
+fn settle_conflicting_fixes(found: &mut [Finding]) {
+    for i in 0..found.len() {
+        for j in i + 1..found.len() {
+            let (a, b) = (&found[i], &found[j]);
+            if a.fix && b.fix && a.field == b.field && a.suggested_value != b.suggested_value {
+                found[i].fix = false;
+                found[j].fix = false;
+            }
+        }
     }
 }
 
@@ -193,6 +216,7 @@ fn assess_record(people: &[Person], r: &Record, l: &Link, rules: &Rules) -> (Rec
         }
         (None, _) => found.push(finding(Code::NotInPopulation, "record_id", &r.record_id)),
     }
+    settle_conflicting_fixes(&mut found);
     let commune = commune_of(r, person);
     let mut flagged = [false; 4];
     for f in &found {
@@ -201,6 +225,7 @@ fn assess_record(people: &[Person], r: &Record, l: &Link, rules: &Rules) -> (Rec
     let rows = found
         .into_iter()
         .map(|f| Discrepancy {
+            fix: f.fix && !f.suggested_value.is_empty(),
             record_id: r.record_id.clone(),
             line: r.line,
             commune: commune.clone(),

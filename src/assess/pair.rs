@@ -16,6 +16,7 @@ pub(super) fn tier3_findings(r: &Record, l: &Link, p: &Person, out: &mut Vec<Fin
         let mut f = finding(Code::LinkedWithoutId, "id", &r.id_raw);
         f.population_value = p.pid.digits.clone();
         f.suggested_value = p.pid.digits.clone();
+        f.fix = true;
         f.note = l.explanation.as_ref().map(|e| format!("found by {}", e.rule)).unwrap_or_default();
         out.push(f);
     } else if matches!(r.id.kind, IdKind::Personal | IdKind::Other)
@@ -83,6 +84,7 @@ pub(super) fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut
                 let mut f = finding(Code::NameVariant, "full_name", &r.name_raw);
                 f.population_value = p.name.display.clone();
                 f.suggested_value = p.name.display.clone();
+                f.fix = true;
                 f.note = kind.label();
                 out.push(f);
             }
@@ -119,6 +121,7 @@ pub(super) fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut
             f.population_value = shown.clone();
             f.suggested_value = shown;
             f.note = format!("registry precision {}", a.precision().label());
+            f.fix = code == Code::DobPartial;
             out.push(f);
         }
     }

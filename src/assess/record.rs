@@ -17,18 +17,21 @@ pub(super) fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Fin
         IdKind::Missing => {
             let mut f = finding(Code::IdMissing, "id", "");
             f.suggested_value = suggested_pid;
+            f.fix = true;
             out.push(f);
         }
         IdKind::Malformed => {
             let mut f = finding(Code::IdMalformed, "id", &r.id_raw);
             f.note = r.id.note.unwrap_or_default().to_string();
             f.suggested_value = suggested_pid;
+            f.fix = true;
             out.push(f);
         }
         IdKind::Legacy => {
             let mut f = finding(Code::IdLegacy, "id", &r.id_raw);
             f.population_value = suggested_pid.clone();
             f.suggested_value = suggested_pid;
+            f.fix = true;
             out.push(f);
         }
         IdKind::Personal => {
@@ -68,8 +71,19 @@ pub(super) fn address_findings(r: &Record, out: &mut Vec<Finding>) {
         return;
     };
     let unit = AdminUnits::get().unit(&c.code).map(|u| u.name.clone()).unwrap_or_default();
-    let mut f = finding(Code::AddressLegacyUnit, "commune", &r.commune_raw);
-    f.suggested_value = unit;
+    // Written in a free-text address, the fix is the whole address with its 2025 unit
+    // (the field's new value); written as a code, the 2025 code; written alone, the unit.
+    let (field, rewritten) = if r.commune_in_address {
+        ("address", crate::vn::address::with_commune(&r.commune_raw, &unit))
+    } else if r.commune_raw.bytes().all(|b| b.is_ascii_digit()) {
+        ("commune", Some(c.code.clone()))
+    } else {
+        ("commune", Some(unit.clone()))
+    };
+    let mut f = finding(Code::AddressLegacyUnit, field, &r.commune_raw);
+    // A unit split among several 2025 communes: the default target may be the wrong one.
+    f.fix = !c.ambiguous && rewritten.is_some() && !unit.is_empty();
+    f.suggested_value = rewritten.unwrap_or(unit);
     f.note = format!(
         "{} → {}{}",
         c.legacy_name.as_deref().unwrap_or(""),

@@ -82,6 +82,7 @@ pub(super) fn duplicates(
                 score: Some(l.score),
                 note: format!("same person as record {}", keep.record_id),
                 source: r.source,
+                fix: false,
             });
         }
     }

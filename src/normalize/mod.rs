@@ -50,6 +50,8 @@ pub struct Record {
     pub sex: Option<Sex>,
     /// Commune (or address) as written.
     pub commune_raw: String,
+    /// `commune_raw` is the free-text address (the record has no commune column value).
+    pub commune_in_address: bool,
     /// Resolved commune.
     pub commune: Option<Commune>,
     /// The address's hamlet as a key ([`hamlet_key`]), when the address names one.
@@ -360,11 +362,13 @@ impl Context<'_> {
     }
 
     /// The commune of a row (as written, resolved), from the memo.
-    fn commune(&self, row: &Row, commune_field: Field, address_field: Field) -> (String, Option<Commune>) {
+    /// The commune as written (or the address, when no commune is written, with `true`)
+    /// and resolved.
+    fn commune(&self, row: &Row, commune_field: Field, address_field: Field) -> (String, bool, Option<Commune>) {
         let key = commune_key(row, self.layout, commune_field, address_field);
         let [commune, _, address] = key.0;
         let written = if commune.is_empty() { address } else { commune };
-        (written.to_string(), self.communes.get(&key).cloned().flatten())
+        (written.to_string(), commune.is_empty() && !address.is_empty(), self.communes.get(&key).cloned().flatten())
     }
 
     fn hamlet(&self, row: &Row) -> Option<u64> {
@@ -414,7 +418,7 @@ impl Context<'_> {
             }
             i => (id_raw, i),
         };
-        let (commune_raw, commune) = self.commune(row, Field::Commune, Field::Address);
+        let (commune_raw, commune_in_address, commune) = self.commune(row, Field::Commune, Field::Address);
         let active = self.rules.has(Field::Status).then(|| self.in_list(get(Field::Status), &self.lists.active));
         let ev = get(Field::EventType);
         let event = if self.in_list(ev, &self.lists.birth) {
@@ -441,6 +445,7 @@ impl Context<'_> {
             sex_raw: get(Field::Sex).trim().to_string(),
             sex,
             commune_raw,
+            commune_in_address,
             commune,
             hamlet: self.hamlet(row),
             active,
@@ -482,8 +487,8 @@ impl Context<'_> {
         let death_date = self.date(row, Field::DeathDate)?;
         let updated_at = self.date(row, Field::UpdatedAt)?;
         let deceased = self.in_list(get(Field::VitalStatus), &self.lists.deceased) || death_date.is_some();
-        let (_, current) = self.commune(row, Field::CurrentCommune, Field::CurrentAddress);
-        let (_, permanent) = self.commune(row, Field::Commune, Field::Address);
+        let (_, _, current) = self.commune(row, Field::CurrentCommune, Field::CurrentAddress);
+        let (_, _, permanent) = self.commune(row, Field::Commune, Field::Address);
         Ok(Person {
             line: row.line,
             pid: self.id(get(Field::Id)),

@@ -1,17 +1,20 @@
-//! One agency's folder: `discrepancies.{parquet,csv,xlsx}`, `links.parquet`, `rejected.csv`.
-//! Only the agency's own records, and for linked ones only the population fields that
-//! were compared or suggested (they are already in the discrepancy rows).
+//! One agency's folder: for machines the complete `discrepancies.parquet` and
+//! `links.parquet`; for the agency's IT the mechanical `fixes.{csv,parquet}`; for people
+//! the worklist (`discrepancies.xlsx` and `by-commune/<commune>.xlsx`: what a person must
+//! decide), `review.csv`, `rejected.csv` and `coverage.csv`. Only the agency's own records,
+//! and for linked ones only the population fields that were compared or suggested (they
+//! are already in the discrepancy rows).
 
-use super::columns::{self, Kind, Row, Value, COLUMNS};
-use super::writers::{write_csv, write_parquet, CsvFile};
-use crate::assess::Discrepancy;
-use crate::cells::format_line_into;
+use super::columns::{Kind, Row, COLUMNS};
+use super::writers::{write_csv, write_parquet};
+use crate::assess::{Code, Discrepancy};
 use crate::error::{Error, Result};
 use crate::handoff::AgencyRun;
 use crate::link::Tier;
 use crate::normalize::Person;
 use polars::prelude::*;
 use rustc_hash::FxHashSet as HashSet;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Discrepancy IDs new and resolved since the previous run.
@@ -63,9 +66,14 @@ pub fn write(
             source_file: a.source_name(ds[i].source),
         })
         .collect();
+    let fixes = super::fixes::select(&rows);
+    // The worklist: what needs a person. Fixes (and the codes a fix row stands for) are
+    // applied by machine and only counted on its summary.
+    let work: Vec<&Row> = rows.iter().filter(|r| !r.d.fix).collect();
     let tables = || -> Result<()> {
-        discrepancy_csvs(dir, &rows)?;
         discrepancy_parquet(dir, &rows)?;
+        super::fixes::write(dir, &fixes)?;
+        commune_books(dir, a, &work, &fixes, today, run_id)?;
         links_parquet(dir, a, people, mask)?;
         review_csv(dir, a, people, mask)?;
         coverage_csv(dir, a, people)?;
@@ -79,13 +87,27 @@ pub fn write(
         });
         write_csv(&dir.join("rejected.csv"), &["line", "record_id", "column", "reason", "source_file"], rejected)
     };
-    // The workbook is written on a second thread while the CSV and Parquet files are
+    // The agency's workbook is written on a second thread while the other files are
     // written on this one: the two take about as long, and neither needs the other. An OS
     // thread, not a rayon task: during a run this writing overlaps the next registry's
     // stages, and the operating system shares the cores between the two.
     let xlsx = || {
-        let summary = super::xlsx::Summary { run_id, agency, name: &a.input.name, scores: &a.scores, today };
-        super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &rows)
+        let counts = fix_counts(fixes.iter().copied());
+        let mut fixes_by_commune: BTreeMap<&str, u64> = BTreeMap::new();
+        for r in &fixes {
+            *fixes_by_commune.entry(r.d.commune.as_str()).or_default() += 1;
+        }
+        let scope = super::xlsx::Scope::Agency(&a.scores);
+        let summary = super::xlsx::Summary {
+            run_id,
+            agency,
+            name: &a.input.name,
+            scope,
+            fixes: &counts,
+            fixes_by_commune: &fixes_by_commune,
+            today,
+        };
+        super::xlsx::write(&dir.join("discrepancies.xlsx"), &summary, &work)
     };
     let (xlsx_written, rest) = std::thread::scope(|scope| {
         let book = scope.spawn(xlsx);
@@ -94,6 +116,8 @@ pub fn write(
     });
     xlsx_written?;
     rest?;
+    drop(work);
+    drop(fixes);
     drop(rows);
     let current: HashSet<&String> = ids.iter().collect();
     let mut new: Vec<String> = ids.iter().zip(&is_new).filter(|(_, n)| **n).map(|(i, _)| i.clone()).collect();
@@ -105,56 +129,62 @@ pub fn write(
     Ok(Written { new, resolved })
 }
 
-/// `discrepancies.csv` and `by-commune/<commune code>.csv` (each commune's slice, for
-/// commune officials), each line formatted once and written to both. The rows are sorted
-/// by commune, so each commune is one run of them.
-fn discrepancy_csvs(dir: &Path, rows: &[Row]) -> Result<()> {
-    let by_commune = dir.join("by-commune");
-    std::fs::create_dir_all(&by_commune).map_err(|e| Error::io(&by_commune, e))?;
-    let headers = columns::names();
-    let mut all = CsvFile::create(&dir.join("discrepancies.csv"), &headers)?;
-    // Numbers (line, tier, score) and the line are formatted into buffers reused from row
-    // to row.
-    let mut nums: [String; COLUMNS.len()] = Default::default();
-    let mut line = Vec::with_capacity(512);
-    let mut format = |r: &Row, line: &mut Vec<u8>| {
-        use std::fmt::Write as _;
-        let values = COLUMNS.each_ref().map(|c| (c.value)(r));
-        for (num, v) in nums.iter_mut().zip(&values) {
-            num.clear();
-            let _ = match v {
-                Value::Line(n) => write!(num, "{n}"),
-                Value::Tier(Some(t)) => write!(num, "{t}"),
-                Value::Score(Some(x)) => write!(num, "{x:.4}"),
-                _ => Ok(()),
-            };
-        }
-        let cells = values.iter().zip(&nums).map(|(v, num)| match v {
-            Value::Text(s) => s,
-            Value::Flag(true) => "true",
-            Value::Flag(false) => "false",
-            _ => num.as_str(),
-        });
-        format_line_into(line, cells);
-    };
-    let mut start = 0;
-    while start < rows.len() {
-        let commune = &rows[start].d.commune;
-        let end = start + rows[start..].iter().take_while(|r| &r.d.commune == commune).count();
-        // Commune codes are 5 digits or "unknown": safe as file names.
-        let mut one = CsvFile::create(&by_commune.join(format!("{commune}.csv")), &headers)?;
-        for r in &rows[start..end] {
-            format(r, &mut line);
-            all.write_raw(&line)?;
-            one.write_raw(&line)?;
-        }
-        one.finish()?;
-        start = end;
+/// Fixes counted by code.
+fn fix_counts<'r>(fixes: impl Iterator<Item = &'r Row<'r>>) -> BTreeMap<Code, u64> {
+    let mut counts = BTreeMap::new();
+    for r in fixes {
+        *counts.entry(r.d.code).or_default() += 1;
     }
-    all.finish()
+    counts
 }
 
-/// `discrepancies.parquet`: the same rows as `discrepancies.csv`, typed.
+/// `by-commune/<commune code>.xlsx`: each commune's part of the worklist, for commune
+/// officials, with the commune's scores and its fixes counted. A commune with only fixes
+/// gets a workbook too (its summary says what the machine will apply). The rows are
+/// sorted by commune, so each commune is one run of them.
+fn commune_books(
+    dir: &Path,
+    a: &AgencyRun,
+    work: &[&Row],
+    fixes: &[&Row],
+    today: crate::vn::date::PartialDate,
+    run_id: &str,
+) -> Result<()> {
+    let by_commune = dir.join("by-commune");
+    std::fs::create_dir_all(&by_commune).map_err(|e| Error::io(&by_commune, e))?;
+    let mut communes: Vec<&str> = work.iter().chain(fixes).map(|r| r.d.commune.as_str()).collect();
+    communes.sort_unstable();
+    communes.dedup();
+    // Every row's commune is scored (both come from the record); none is the fallback.
+    let none = crate::score::Scores::of(&[], &crate::config::Weights::default());
+    for commune in communes {
+        let rows = slice_of(work, commune);
+        let counts = fix_counts(slice_of(fixes, commune).iter().copied());
+        let fixes_by_commune = BTreeMap::from([(commune, counts.values().sum())]);
+        let scores = a.scores.communes.get(commune).unwrap_or(&none);
+        let summary = super::xlsx::Summary {
+            run_id,
+            agency: &a.input.agency,
+            name: &a.input.name,
+            scope: super::xlsx::Scope::Commune(commune, scores),
+            fixes: &counts,
+            fixes_by_commune: &fixes_by_commune,
+            today,
+        };
+        // Commune codes are 5 digits or "unknown": safe as file names.
+        super::xlsx::write(&by_commune.join(format!("{commune}.xlsx")), &summary, rows)?;
+    }
+    Ok(())
+}
+
+/// The rows of one commune, from rows sorted by commune.
+fn slice_of<'s, 'r>(rows: &'s [&'r Row<'r>], commune: &str) -> &'s [&'r Row<'r>] {
+    let start = rows.partition_point(|r| r.d.commune.as_str() < commune);
+    let end = start + rows[start..].partition_point(|r| r.d.commune.as_str() == commune);
+    &rows[start..end]
+}
+
+/// `discrepancies.parquet`: every discrepancy of every record, typed (for machines).
 fn discrepancy_parquet(dir: &Path, rows: &[Row]) -> Result<()> {
     let columns: Vec<Column> = COLUMNS
         .iter()

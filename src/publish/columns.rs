@@ -1,6 +1,6 @@
-//! The discrepancy columns, once: each column's name (`discrepancies.csv`, `.parquet` and
-//! `by-commune/*.csv`), its Vietnamese header where the workbook's code sheets show it,
-//! and its typed value. Every writer renders from this table.
+//! The discrepancy columns, once: each column's name in `discrepancies.parquet`, its
+//! Vietnamese header where the worklist's code sheets show it, and its typed value. Every
+//! writer renders from this table.
 
 use crate::assess::Discrepancy;
 
@@ -110,7 +110,7 @@ pub struct Column {
 }
 
 /// Every discrepancy column, in file order.
-pub const COLUMNS: [Column; 20] = [
+pub const COLUMNS: [Column; 21] = [
     Column { name: "run_id", sheet_header: None, kind: Kind::Text, value: |r| Value::Text(r.run_id) },
     Column { name: "agency", sheet_header: None, kind: Kind::Text, value: |r| Value::Text(r.agency) },
     Column {
@@ -196,12 +196,15 @@ pub const COLUMNS: [Column; 20] = [
         kind: Kind::Text,
         value: |r| Value::Text(r.source_file),
     },
+    // Where the row went: `fix` (fixes.csv, applied by machine; a second code of the same
+    // fix is not repeated there) or `work` (the worklist, for a person).
+    Column {
+        name: "action",
+        sheet_header: None,
+        kind: Kind::Text,
+        value: |r| Value::Text(if r.d.fix { "fix" } else { "work" }),
+    },
 ];
-
-/// The column names, in file order.
-pub fn names() -> [&'static str; 20] {
-    COLUMNS.map(|c| c.name)
-}
 
 /// The columns of a workbook code sheet, in the sheet's order: what an officer reads
 /// first (record, place, field, the two values and the fix) before the link and the

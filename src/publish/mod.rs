@@ -13,6 +13,7 @@
 mod agency;
 pub mod columns;
 mod feed;
+mod fixes;
 mod gates;
 mod lock;
 pub mod read;

@@ -1,14 +1,17 @@
-//! `discrepancies.xlsx`: the file an agency officer opens. A first summary sheet
-//! ("Tổng hợp": the four scores, outcome counts, counts by commune and by code), then one
-//! sheet per code with Vietnamese column headers, a frozen header row, filters and column
-//! widths that fit the values.
+//! The worklist workbooks: `discrepancies.xlsx`, the file an agency officer opens, and
+//! `by-commune/<commune>.xlsx`, each commune's part of it. They hold what needs a person
+//! (the mechanical fixes are in `fixes.csv`, counted on the summary). A first summary
+//! sheet ("Tổng hợp": the four scores, outcome counts, counts by commune, by code and of
+//! the fixes), then one sheet per code, errors before warnings, with Vietnamese column
+//! headers, a frozen header row, filters, column widths that fit the values, IDs as text,
+//! and a print setup (landscape, one page wide, the header row on every page).
 //!
 //! Every value is written as a string or a number, never as a formula, so a registry value
 //! such as `=HYPERLINK(…)` stays inert text. Sheets stream to disk (constant-memory mode),
 //! the summary first, then each code sheet on a thread of its own, rows in order.
 
 use super::columns::{self, Column, Row, Value, SHEET_ORDER};
-use crate::assess::{Code, Dimension};
+use crate::assess::{Code, Dimension, Severity};
 use crate::error::{Error, Result};
 use crate::link::Tier;
 use crate::score::{AgencyScores, Scores};
@@ -65,7 +68,16 @@ fn xlsx_error(path: &Path, e: XlsxError) -> Error {
     }
 }
 
-/// The agency-level facts of the summary sheet.
+/// What a workbook covers: the whole agency, or one commune of it.
+#[derive(Clone, Copy)]
+pub enum Scope<'a> {
+    /// The agency: a line for the whole, then one per commune.
+    Agency(&'a AgencyScores),
+    /// One commune (code, scores).
+    Commune(&'a str, &'a Scores),
+}
+
+/// The facts of the summary sheet.
 pub struct Summary<'a> {
     /// Run ID.
     pub run_id: &'a str,
@@ -73,8 +85,12 @@ pub struct Summary<'a> {
     pub agency: &'a str,
     /// Agency name.
     pub name: &'a str,
-    /// Scores, overall and per commune.
-    pub scores: &'a AgencyScores,
+    /// What the workbook covers, with its scores.
+    pub scope: Scope<'a>,
+    /// The mechanical fixes of the scope (rows of `fixes.csv`), by code.
+    pub fixes: &'a BTreeMap<Code, u64>,
+    /// The same fixes by commune.
+    pub fixes_by_commune: &'a BTreeMap<&'a str, u64>,
     /// The run's reference day: the workbook's creation date, so the same run gives the
     /// same bytes.
     pub today: crate::vn::date::PartialDate,
@@ -86,7 +102,7 @@ pub struct Summary<'a> {
 /// rust_xlsxwriter 0.102 panics (an `unwrap` in its packager) when flushing a
 /// constant-memory sheet fails, e.g. on a full disk; that panic is caught here and
 /// becomes the usual I/O error naming the file, so a full disk fails the run cleanly.
-pub fn write(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
+pub fn write(path: &Path, summary: &Summary, rows: &[&Row]) -> Result<()> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_book(path, summary, rows))) {
         Ok(result) => result,
         Err(panic) => {
@@ -100,7 +116,7 @@ pub fn write(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
     }
 }
 
-fn write_book(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
+fn write_book(path: &Path, summary: &Summary, rows: &[&Row]) -> Result<()> {
     let err = |e| xlsx_error(path, e);
     let mut book = Workbook::new();
     let t = summary.today;
@@ -119,15 +135,16 @@ fn write_book(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
         .set_bold()
         .set_background_color(Color::RGB(0xDDEBF7))
         .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
-    let mut by_code: BTreeMap<Code, Vec<usize>> = BTreeMap::new();
+    // Most important first: errors, then warnings, each in SPEC order of codes.
+    let mut by_code: BTreeMap<(bool, Code), Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
-        by_code.entry(r.d.code).or_default().push(i);
+        by_code.entry((r.d.code.severity() != Severity::Error, r.d.code)).or_default().push(i);
     }
     // Every code sheet is filled on its own thread, then added in order: a sheet streams to its
     // own temporary file, so sheets need nothing from each other, and the workbook of a
     // large agency takes as long as its largest sheet instead of the sum of them.
     let mut parts: Vec<(String, &[usize])> = Vec::new();
-    for (code, idx) in &by_code {
+    for ((_, code), idx) in &by_code {
         for (part, chunk) in idx.chunks(MAX_ROWS).enumerate() {
             let name = if part == 0 { code.name().to_string() } else { format!("{} ({})", code.name(), part + 1) };
             parts.push((name, chunk));
@@ -166,7 +183,7 @@ fn write_book(path: &Path, summary: &Summary, rows: &[Row]) -> Result<()> {
 
 fn write_code_sheet(
     sheet: &mut Worksheet,
-    rows: &[Row],
+    rows: &[&Row],
     idx: &[usize],
     header: &Format,
 ) -> std::result::Result<(), XlsxError> {
@@ -183,7 +200,7 @@ fn write_code_sheet(
         let measure = n < WIDTH_SAMPLE;
         for (c, col) in sheet_columns.iter().enumerate() {
             let c16 = c as u16;
-            match cell(&rows[i], col) {
+            match cell(rows[i], col) {
                 Cell::Text(s) => {
                     if measure {
                         widths[c] = widths[c].max(s.chars().count());
@@ -210,72 +227,138 @@ fn finish(sheet: &mut Worksheet, widths: &[usize], last_row: u32) -> std::result
     }
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofilter(0, 0, last_row.max(1), widths.len() as u16 - 1)?;
+    print_setup(sheet)
+}
+
+/// Printed, a sheet is landscape A4, one page wide, its header row on every page.
+fn print_setup(sheet: &mut Worksheet) -> std::result::Result<(), XlsxError> {
+    sheet.set_landscape();
+    sheet.set_paper_size(9);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
     Ok(())
+}
+
+/// The summary's table of the worklist's codes, one line per code sheet, in sheet order.
+pub const WORK_TITLE: &str = "Cần xử lý: mã lỗi (trang)";
+
+/// The summary's table of the mechanical fixes (in `fixes.csv`, not on the sheets).
+pub const FIXES_TITLE: &str = "Sửa tự động (fixes.csv)";
+
+/// A table of codes with their counts under a header row titled `title`, from `row`;
+/// gives the row after it.
+fn code_block(
+    sheet: &mut Worksheet,
+    mut row: u32,
+    title: &str,
+    lines: impl Iterator<Item = (Code, u64)>,
+    header: &Format,
+    widths: &mut [usize],
+) -> std::result::Result<u32, XlsxError> {
+    for (c, h) in [title, "Mô tả", "Số lượng", "Tiêu chí", "Mức độ"].iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, *h, header)?;
+    }
+    row += 1;
+    for (code, n) in lines {
+        sheet.write_string(row, 0, code.name())?;
+        sheet.write_string(row, 1, code.description())?;
+        sheet.write_number(row, 2, n as f64)?;
+        sheet.write_string(row, 3, code.dimension().word())?;
+        sheet.write_string(row, 4, severity_vi(code))?;
+        widths[0] = widths[0].max(code.name().chars().count());
+        widths[1] = widths[1].max(code.description().chars().count());
+        row += 1;
+    }
+    Ok(row)
 }
 
 /// Summary: a table with a header row, then one block per section.
 fn write_summary(
     sheet: &mut Worksheet,
     s: &Summary,
-    by_code: &BTreeMap<Code, Vec<usize>>,
-    rows: &[Row],
+    by_code: &BTreeMap<(bool, Code), Vec<usize>>,
+    rows: &[&Row],
     header: &Format,
 ) -> std::result::Result<(), XlsxError> {
     sheet.set_name(SUMMARY_SHEET)?;
     let bold = Format::new().set_bold();
-    const HEADERS: [&str; 10] =
-        ["Mã xã", "Tên xã/phường", "Bản ghi", "Sai lệch", "Đúng", "Đủ", "Sạch", "Sống", "Tổng thể", "Bị loại"];
+    const HEADERS: [&str; 11] = [
+        "Mã xã",
+        "Tên xã/phường",
+        "Bản ghi",
+        "Cần xử lý",
+        "Sửa tự động",
+        "Đúng",
+        "Đủ",
+        "Sạch",
+        "Sống",
+        "Tổng thể",
+        "Bị loại",
+    ];
     let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count() + 3).collect();
     // The table comes first so its header is the frozen, filtered row: one line for the
-    // whole agency ("Toàn bộ"), then one per commune.
+    // whole agency ("Toàn bộ"), then one per commune; a commune's workbook has its line.
     for (c, h) in HEADERS.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, header)?;
     }
-    let mut discrepancies: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut work: BTreeMap<&str, u64> = BTreeMap::new();
     for r in rows {
-        *discrepancies.entry(r.d.commune.as_str()).or_default() += 1;
+        *work.entry(r.d.commune.as_str()).or_default() += 1;
     }
-    let mut line =
-        |sheet: &mut Worksheet, row: u32, code: &str, name: &str, sc: &Scores, n: u64, fmt: Option<&Format>| {
-            let cells = [code.to_string(), name.to_string()];
-            for (c, v) in cells.iter().enumerate() {
-                widths[c] = widths[c].max(v.chars().count());
-                match fmt {
-                    Some(f) => sheet.write_string_with_format(row, c as u16, v, f)?,
-                    None => sheet.write_string(row, c as u16, v)?,
-                };
+    let fixes_total: u64 = s.fixes.values().sum();
+    let mut line = |sheet: &mut Worksheet, row: u32, cells: [&str; 2], sc: &Scores, n: [u64; 2], strong: bool| {
+        for (c, v) in cells.iter().enumerate() {
+            widths[c] = widths[c].max(v.chars().count());
+            match strong {
+                true => sheet.write_string_with_format(row, c as u16, *v, &bold)?,
+                false => sheet.write_string(row, c as u16, *v)?,
+            };
+        }
+        sheet.write_number(row, 2, sc.counts.rows as f64)?;
+        sheet.write_number(row, 3, n[0] as f64)?;
+        sheet.write_number(row, 4, n[1] as f64)?;
+        for (c, d) in Dimension::ALL.iter().enumerate() {
+            if let Some(x) = sc.dimension(*d).score {
+                sheet.write_number(row, 5 + c as u16, x)?;
             }
-            sheet.write_number(row, 2, sc.counts.rows as f64)?;
-            sheet.write_number(row, 3, n as f64)?;
-            for (c, d) in Dimension::ALL.iter().enumerate() {
-                if let Some(x) = sc.dimension(*d).score {
-                    sheet.write_number(row, 4 + c as u16, x)?;
-                }
+        }
+        if let Some(x) = sc.overall {
+            sheet.write_number(row, 9, x)?;
+        }
+        sheet.write_number(row, 10, sc.counts.rejected as f64)?;
+        Ok::<(), XlsxError>(())
+    };
+    let mut row = 1;
+    let counts = match s.scope {
+        Scope::Agency(scores) => {
+            let whole = format!("Toàn bộ — {}", s.name);
+            line(sheet, row, [s.agency, &whole], &scores.total, [rows.len() as u64, fixes_total], true)?;
+            row += 1;
+            for (code, sc) in &scores.communes {
+                let n = [&work, s.fixes_by_commune].map(|m| m.get(code.as_str()).copied().unwrap_or(0));
+                line(sheet, row, [code, super::commune_name(code)], sc, n, false)?;
+                row += 1;
             }
-            if let Some(x) = sc.overall {
-                sheet.write_number(row, 8, x)?;
-            }
-            sheet.write_number(row, 9, sc.counts.rejected as f64)?;
-            Ok::<(), XlsxError>(())
-        };
-    line(sheet, 1, s.agency, &format!("Toàn bộ — {}", s.name), &s.scores.total, rows.len() as u64, Some(&bold))?;
-    let mut row = 2;
-    for (code, sc) in &s.scores.communes {
-        let name = super::commune_name(code);
-        line(sheet, row, code, name, sc, discrepancies.get(code.as_str()).copied().unwrap_or(0), None)?;
-        row += 1;
-    }
+            &scores.total.counts
+        }
+        Scope::Commune(code, sc) => {
+            line(sheet, row, [code, super::commune_name(code)], sc, [rows.len() as u64, fixes_total], true)?;
+            row += 1;
+            &sc.counts
+        }
+    };
     let table_end = row - 1;
-    // Below the table: run facts, outcome counts, counts by code with their sheet.
+    // Below the table: run facts, outcome counts, counts by code with their sheet, and
+    // the fixes by code.
     row += 1;
-    let t = &s.scores.total.counts;
-    let facts: [(&str, String); 6] = [
+    let facts: [(&str, String); 7] = [
+        ("Cơ quan", s.name.to_string()),
         ("Lần chạy", s.run_id.to_string()),
-        ("Bản ghi", t.rows.to_string()),
-        ("Đã liên kết", t.linked.to_string()),
-        ("Cần xem xét", t.review.to_string()),
-        ("Không có trong CSDL dân cư", t.not_in_population.to_string()),
-        ("Bị loại (không đọc được)", t.rejected.to_string()),
+        ("Bản ghi", counts.rows.to_string()),
+        ("Đã liên kết", counts.linked.to_string()),
+        ("Cần xem xét", counts.review.to_string()),
+        ("Không có trong CSDL dân cư", counts.not_in_population.to_string()),
+        ("Bị loại (không đọc được)", counts.rejected.to_string()),
     ];
     for (k, v) in facts {
         sheet.write_string_with_format(row, 0, k, &bold)?;
@@ -283,27 +366,18 @@ fn write_summary(
         widths[0] = widths[0].max(k.chars().count());
         row += 1;
     }
-    row += 1;
-    for (c, h) in ["Mã lỗi (trang)", "Mô tả", "Số lượng", "Tiêu chí", "Mức độ"].iter().enumerate() {
-        sheet.write_string_with_format(row, c as u16, *h, header)?;
-    }
-    row += 1;
-    for (code, idx) in by_code {
-        sheet.write_string(row, 0, code.name())?;
-        sheet.write_string(row, 1, code.description())?;
-        sheet.write_number(row, 2, idx.len() as f64)?;
-        sheet.write_string(row, 3, code.dimension().word())?;
-        sheet.write_string(row, 4, severity_vi(*code))?;
-        widths[0] = widths[0].max(code.name().chars().count());
-        widths[1] = widths[1].max(code.description().chars().count());
-        row += 1;
+    let work_lines = by_code.iter().map(|((_, code), idx)| (*code, idx.len() as u64));
+    row = code_block(sheet, row + 1, WORK_TITLE, work_lines, header, &mut widths)?;
+    if !s.fixes.is_empty() {
+        let fix_lines = s.fixes.iter().map(|(c, n)| (*c, *n));
+        code_block(sheet, row + 1, FIXES_TITLE, fix_lines, header, &mut widths)?;
     }
     for (c, w) in widths.iter().enumerate() {
         sheet.set_column_width(c as u16, (*w).min(MAX_WIDTH) as f64 + 1.0)?;
     }
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofilter(0, 0, table_end.max(1), HEADERS.len() as u16 - 1)?;
-    Ok(())
+    print_setup(sheet)
 }
 
 #[cfg(test)]
@@ -351,11 +425,22 @@ mod tests {
             .collect();
         let scores = crate::score::score(&[], &crate::config::Weights::default());
         let today = crate::vn::date::PartialDate::new(2026, 11, 29).unwrap();
-        let summary = Summary { run_id: "r1", agency: "land", name: "Đất đai", scores: &scores, today };
+        let fixes = BTreeMap::from([(Code::NameVariant, 3)]);
+        let fixes_by_commune = BTreeMap::from([("03388", 3)]);
+        let scope = Scope::Agency(&scores);
+        let summary = Summary {
+            run_id: "r1",
+            agency: "land",
+            name: "Đất đai",
+            scope,
+            fixes: &fixes,
+            fixes_by_commune: &fixes_by_commune,
+            today,
+        };
         let dir = tempfile::tempdir().unwrap();
         let bytes = |n: usize| {
             let path = dir.path().join(format!("{n}.xlsx"));
-            write(&path, &summary, &rows).unwrap();
+            write(&path, &summary, &rows.iter().collect::<Vec<_>>()).unwrap();
             std::fs::read(path).unwrap()
         };
         let first = bytes(0);

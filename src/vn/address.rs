@@ -299,6 +299,19 @@ fn expand(part: &str) -> String {
     text::canonical_tones(&cleaned)
 }
 
+/// The address with its commune replaced by `unit` (a 2025 unit's full name) and its
+/// district, a level abolished in 2025, left out; the other parts as written. `None` when
+/// the address does not name its commune with a type word (which part is the commune is
+/// then a guess, and a guess is no fix to apply).
+pub fn with_commune(raw: &str, unit: &str) -> Option<String> {
+    let a = parse(raw);
+    if !a.commune_typed {
+        return None;
+    }
+    let parts = [a.house.as_deref(), a.hamlet.as_deref(), Some(unit), a.province.as_deref()];
+    Some(parts.iter().flatten().copied().collect::<Vec<_>>().join(", "))
+}
+
 impl Address {
     /// The address written out in full, parts in order, abbreviations expanded:
     /// `SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường` → `Số nhà 12, Bản Nà Tăm, Xã Nà Tăm,
@@ -316,6 +329,18 @@ impl Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_gets_its_2025_commune_and_loses_its_district() {
+        let cases = [
+            ("Tổ 8, P. Quyết Thắng, TP. Lai Châu, T. Lai Châu", Some("Tổ 8, Phường Đoàn Kết, T. Lai Châu")),
+            ("SN 12 - Bản Nà Tăm - xã Nà Tăm - huyện Tam Đường", Some("SN 12, Bản Nà Tăm, Phường Đoàn Kết")),
+            ("Nà Tăm - Tam Đường", None),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(with_commune(raw, "Phường Đoàn Kết").as_deref(), want, "{raw:?}");
+        }
+    }
 
     #[test]
     fn canonical_addresses() {

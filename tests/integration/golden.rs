@@ -1,6 +1,7 @@
 //! Golden scenarios: one per discrepancy code under `fixtures/scenarios/<code>/`, plus
 //! bad input and the demo. Compares every agency's discrepancies (`discrepancies.parquet`
-//! kept as CSV text), `rejected.csv` and the run's `metrics.json` with `expected/`.
+//! kept as CSV text), `fixes.csv`, `rejected.csv` and the run's `metrics.json` with
+//! `expected/`.
 
 use crate::{assert_conserved, code, discrepancies_csv, readable_files, root, stderr, Work};
 use std::path::Path;
@@ -16,7 +17,7 @@ fn compare(run_dir: &Path, expected: &Path) -> Vec<String> {
     let mut diffs = Vec::new();
     for (rel, bytes) in readable_files(run_dir) {
         let name = rel.file_name().unwrap().to_str().unwrap();
-        if !matches!(name, "discrepancies.csv" | "rejected.csv" | "coverage.csv" | "metrics.json") {
+        if !matches!(name, "discrepancies.csv" | "fixes.csv" | "rejected.csv" | "coverage.csv" | "metrics.json") {
             continue;
         }
         let want_path = expected.join(&rel);

@@ -310,7 +310,7 @@ fn a_commune_value_shaped_like_a_path_stays_inside_the_run_folder() {
     let by_commune = work.path().join("demo/runs/r1/insurance/by-commune");
     for e in std::fs::read_dir(by_commune).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().to_string();
-        let stem = name.trim_end_matches(".csv");
+        let stem = name.strip_suffix(".xlsx").expect("a workbook");
         assert!(stem == "unknown" || (stem.len() == 5 && stem.bytes().all(|b| b.is_ascii_digit())), "{name}");
     }
     assert!(!work.path().join("escaped").exists());

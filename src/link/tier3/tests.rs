@@ -48,6 +48,7 @@ fn record(id_raw: &str, name: &str, dob: &str, male: bool, code: &str) -> Record
         dob: date(dob),
         sex: Some(if male { Sex::Male } else { Sex::Female }),
         commune_raw: code.into(),
+        commune_in_address: false,
         commune: commune(code),
         ..Record::default()
     }
