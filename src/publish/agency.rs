@@ -305,7 +305,7 @@ fn review_csv(dir: &Path, a: &AgencyRun, people: &[Person], mask: bool) -> Resul
             shown(e.and_then(|e| pid(e.runner_up.map(|x| x.0)))),
             e.and_then(|e| e.runner_up.map(|x| format!("{:.4}", x.1))).unwrap_or_default(),
             e.map(|e| e.rule.to_string()).unwrap_or_default(),
-            e.map(|e| e.levels.iter().map(|(f, lv, _)| format!("{f}={lv}")).collect::<Vec<_>>().join(";"))
+            e.map(|e| e.levels.iter().map(|(f, lv, _)| format!("{f}={lv}")).collect::<Vec<_>>().join(" "))
                 .unwrap_or_default(),
         ]
     });

@@ -20,6 +20,7 @@ pub mod read;
 mod report;
 pub mod retention;
 mod run_files;
+mod vietnamese;
 pub mod writers;
 pub mod xlsx;
 

@@ -11,11 +11,13 @@
 //! the summary first, then each code sheet on a thread of its own, rows in order.
 
 use super::columns::{self, Column, Row, Value, SHEET_ORDER};
+use super::vietnamese;
 use crate::assess::{Code, Dimension, Severity};
 use crate::error::{Error, Result};
 use crate::link::Tier;
 use crate::score::{AgencyScores, Scores};
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -33,24 +35,30 @@ pub const SUMMARY_SHEET: &str = "Tổng hợp";
 
 /// A cell of a code sheet.
 enum Cell<'a> {
-    Text(&'a str),
+    Text(Cow<'a, str>),
     Number(f64),
     Empty,
 }
 
 /// A discrepancy value as a code sheet shows it: numbers as numbers, the "new" flag as
 /// "có". The probability of a tier-3 link is shown; an ID link's is always 1 and says
-/// nothing, so the cell stays empty (a tenth of a large sheet's cells).
+/// nothing, so the cell stays empty (a tenth of a large sheet's cells). What a clerk
+/// reads is Vietnamese ([`vietnamese`]): the field, the values doisoat wrote, the note.
 fn cell<'a>(r: &Row<'a>, column: &Column) -> Cell<'a> {
     match (column.value)(r) {
-        Value::Text(s) => Cell::Text(s),
+        Value::Text(s) => Cell::Text(match column.name {
+            "field" => Cow::Borrowed(vietnamese::field(s)),
+            "registry_value" | "population_value" | "suggested_value" => vietnamese::value(r.d.field, s),
+            "note" => vietnamese::note(s),
+            _ => Cow::Borrowed(s),
+        }),
         Value::Line(n) => Cell::Number(n as f64),
         Value::Tier(t) => t.map_or(Cell::Empty, |t| Cell::Number(f64::from(t))),
         Value::Score(Some(s)) if r.d.tier == Some(Tier::Probabilistic) => {
             Cell::Number((s * 10_000.0).round() / 10_000.0)
         }
         Value::Score(_) => Cell::Empty,
-        Value::Flag(b) => Cell::Text(if b { "có" } else { "" }),
+        Value::Flag(b) => Cell::Text(Cow::Borrowed(if b { "có" } else { "" })),
     }
 }
 
@@ -206,7 +214,7 @@ fn write_code_sheet(
                         widths[c] = widths[c].max(s.chars().count());
                     }
                     if !s.is_empty() {
-                        sheet.write_string(row, c16, s)?;
+                        sheet.write_string(row, c16, &*s)?;
                     }
                 }
                 Cell::Number(x) => {

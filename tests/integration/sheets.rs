@@ -277,3 +277,34 @@ fn an_xlsx_input_without_the_mapped_columns_names_the_file_and_column() {
     let err = stderr(&out);
     assert!(err.contains("bhxh.xlsx") && err.contains("Họ và tên"), "{err}");
 }
+
+/// What a clerk reads in the worklist is Vietnamese, with one date form: no field key,
+/// no English note or rejection reason, no ISO date in the population's value or the
+/// suggestion (a `dd/mm/yyyy` beside a `yyyy-mm-dd` hides a day–month swap).
+#[test]
+fn the_worklist_reads_in_vietnamese_with_one_date_form() {
+    let work = Work::new();
+    assert_eq!(code(&work.run_demo("demo", "r1")), 0);
+    let iso = |s: &str| s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+    let english = ["found by", "registry precision", "does not exist", " is not ", "expected ", "the ", "digit"];
+    let (mut notes, mut dates) = (0, 0);
+    for agency in ["civil_status", "insurance", "land", "education"] {
+        let mut book =
+            open_workbook_auto(work.path().join("demo/runs/r1").join(agency).join("discrepancies.xlsx")).unwrap();
+        for name in &book.sheet_names()[1..] {
+            for row in book.worksheet_range(name).unwrap().rows().skip(1) {
+                let field = text(&row[4]);
+                assert!(!field.contains('_') && !field.is_empty(), "{agency}/{name}: field {field}");
+                for c in [6, 7] {
+                    let v = text(&row[c]);
+                    assert!(!iso(&v), "{agency}/{name}: {v}");
+                    dates += usize::from(v.len() == 10 && v.as_bytes()[2] == b'/');
+                }
+                let note = text(&row[11]);
+                assert!(!english.iter().any(|e| note.contains(e)), "{agency}/{name}: note {note:?}");
+                notes += usize::from(!note.is_empty());
+            }
+        }
+    }
+    assert!(notes > 0 && dates > 0, "{notes} notes, {dates} dates");
+}
