@@ -1,7 +1,7 @@
 //! The metrics feed (SPEC §7): `RUN_ROOT/feed/metrics.jsonl`, one line per run × agency ×
-//! commune × dimension, appended idempotently per run ID, and `metrics.prom`, the same
-//! figures in OpenMetrics text. Communes under the job's `min_count` show no figures
-//! (SPEC §8).
+//! commune × dimension, appended idempotently per run ID. Communes under the job's
+//! `min_count` show no figures (SPEC §8). `metrics.prom` renders the same figures
+//! ([`super::openmetrics`]).
 
 use crate::error::{Error, Result};
 use crate::handoff::RunData;
@@ -12,19 +12,19 @@ use std::path::Path;
 pub const FEED_DIR: &str = "feed";
 
 /// One figure of the feed: agency × commune (or `all`) × dimension.
-struct FeedRow<'a> {
-    agency: &'a str,
-    commune: &'a str,
-    dimension: &'static str,
-    score: Option<f64>,
-    passed: Option<u64>,
-    total: u64,
-    suppressed: bool,
+pub(super) struct FeedRow<'a> {
+    pub agency: &'a str,
+    pub commune: &'a str,
+    pub dimension: &'static str,
+    pub score: Option<f64>,
+    pub passed: Option<u64>,
+    pub total: u64,
+    pub suppressed: bool,
 }
 
 /// The feed's figures; a commune with fewer records than the job's `min_count` keeps
 /// no score and no counts (SPEC §8).
-fn feed_rows(data: &RunData) -> Vec<FeedRow<'_>> {
+pub(super) fn feed_rows(data: &RunData) -> Vec<FeedRow<'_>> {
     let min = data.config.privacy.min_count;
     let mut out = Vec::new();
     for a in &data.agencies {
@@ -101,25 +101,4 @@ pub(super) fn commit(run_root: &Path, feed: String) -> Result<()> {
     let (tmp, path) = (dir.join(".metrics.jsonl.tmp"), dir.join("metrics.jsonl"));
     std::fs::write(&tmp, feed).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
-}
-
-/// `metrics.prom`: the feed's figures in OpenMetrics text for dashboard scrapers
-/// (suppressed communes left out).
-pub(super) fn openmetrics(data: &RunData) -> String {
-    let mut s = String::from("# TYPE doisoat_score gauge\n# HELP doisoat_score Quality score 0-100 of a registry, by agency, commune and dimension.\n");
-    let rows = feed_rows(data);
-    for r in rows.iter().filter(|r| !r.suppressed) {
-        if let Some(score) = r.score {
-            s.push_str(&format!(
-                "doisoat_score{{agency=\"{}\",commune=\"{}\",dimension=\"{}\"}} {score:.2}\n",
-                r.agency, r.commune, r.dimension
-            ));
-        }
-    }
-    s.push_str("# TYPE doisoat_records gauge\n# HELP doisoat_records Records behind a score.\n");
-    for r in rows.iter().filter(|r| !r.suppressed && r.dimension == "overall") {
-        s.push_str(&format!("doisoat_records{{agency=\"{}\",commune=\"{}\"}} {}\n", r.agency, r.commune, r.total));
-    }
-    s.push_str("# EOF\n");
-    s
 }

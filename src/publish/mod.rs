@@ -14,8 +14,9 @@ mod agency;
 pub mod columns;
 mod feed;
 mod fixes;
-mod gates;
+pub mod gates;
 mod lock;
+mod openmetrics;
 pub mod read;
 mod report;
 pub mod retention;
@@ -178,7 +179,8 @@ impl Publisher {
     pub fn finish(mut self, data: &RunData, written: Vec<agency::Written>, start: Instant) -> Result<RunReport> {
         check_conservation(data)?;
         let cfg = &data.config;
-        let summaries = run_files::write(data, written, &self.staging, self.previous.as_deref(), start)?;
+        let gates = gates::evaluate(data, self.previous.as_deref());
+        let summaries = run_files::write(data, written, &self.staging, self.previous.as_deref(), &gates, start)?;
         let feed = feed::prepare(&cfg.run_root, &cfg.run_id, data)?;
         // Swap into place: the old folder (same run ID re-run) is moved aside first.
         let target = cfg.run_root.join(&cfg.run_id);
@@ -192,7 +194,7 @@ impl Publisher {
             std::fs::remove_dir_all(&replaced).map_err(|e| Error::io(&replaced, e))?;
         }
         feed::commit(&cfg.run_root, feed)?;
-        let failed_gates = gates::evaluate(data, self.previous.as_deref());
+        let failed_gates = gates.iter().filter(|g| !g.passed).map(gates::GateResult::message).collect();
         let pruned = retention::prune(&cfg.run_root, &cfg.run_id, cfg.keep_runs);
         Ok(RunReport {
             run_dir: target,

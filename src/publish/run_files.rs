@@ -2,8 +2,9 @@
 //! `metrics.prom`, `report.html` and `manifest.json`. The JSON files are typed here
 //! ([`Manifest`], [`Metrics`], [`Changes`]) and written with sorted keys.
 
+use super::gates::GateResult;
 use super::writers::write_json;
-use super::{commune_name, feed, peak_memory_bytes, report, Written};
+use super::{commune_name, openmetrics, peak_memory_bytes, report, Written};
 use crate::config::Thresholds;
 use crate::error::{Error, Result};
 use crate::handoff::{hash_file, AgencySummary, RunData};
@@ -18,6 +19,10 @@ use std::time::Instant;
 pub struct Metrics<'a> {
     run_id: &'a str,
     province: &'a str,
+    /// Every gate of the job on every agency it applies to, held or not.
+    gates: &'a [GateResult],
+    /// Every gate held.
+    gates_passed: bool,
     agencies: Vec<AgencyMetrics<'a>>,
 }
 
@@ -85,6 +90,8 @@ pub struct Manifest<'a> {
     stage_timings: Vec<StageTiming>,
     peak_memory_bytes: Option<u64>,
     conservation_holds: bool,
+    gates: &'a [GateResult],
+    gates_passed: bool,
 }
 
 #[derive(Serialize)]
@@ -147,6 +154,7 @@ pub fn write(
     written: Vec<Written>,
     dir: &Path,
     previous: Option<&Path>,
+    gates: &[GateResult],
     start: Instant,
 ) -> Result<Vec<AgencySummary>> {
     let cfg = &data.config;
@@ -192,24 +200,26 @@ pub fn write(
             communes,
         });
     }
-    let metrics = Metrics { run_id: &cfg.run_id, province: &cfg.province, agencies };
+    let gates_passed = gates.iter().all(|g| g.passed);
+    let metrics = Metrics { run_id: &cfg.run_id, province: &cfg.province, gates, gates_passed, agencies };
     write_json(&dir.join("metrics.json"), &to_value(&metrics))?;
     write_json(&dir.join("changes.json"), &to_value(&Changes { run_id: &cfg.run_id, agencies: changes }))?;
     let prom = dir.join("metrics.prom");
-    std::fs::write(&prom, feed::openmetrics(data)).map_err(|e| Error::io(&prom, e))?;
+    std::fs::write(&prom, openmetrics::render(data, gates)).map_err(|e| Error::io(&prom, e))?;
     let mut timings = data.timings.clone();
     timings.push(("publish".into(), start.elapsed().as_millis() as u64));
     let report_path = dir.join("report.html");
-    std::fs::write(&report_path, report::render(data, &timings)).map_err(|e| Error::io(&report_path, e))?;
+    std::fs::write(&report_path, report::render(data, &timings, gates, &summaries))
+        .map_err(|e| Error::io(&report_path, e))?;
     // The manifest's publish time is taken again: it includes writing the report.
     let mut stage_timings: Vec<StageTiming> =
         data.timings.iter().map(|(stage, ms)| StageTiming { stage: stage.clone(), ms: *ms }).collect();
     stage_timings.push(StageTiming { stage: "publish".into(), ms: start.elapsed().as_millis() as u64 });
-    write_json(&dir.join("manifest.json"), &to_value(&manifest(data, stage_timings)))?;
+    write_json(&dir.join("manifest.json"), &to_value(&manifest(data, stage_timings, gates)))?;
     Ok(summaries)
 }
 
-fn manifest(data: &RunData, stage_timings: Vec<StageTiming>) -> Manifest<'_> {
+fn manifest<'a>(data: &'a RunData, stage_timings: Vec<StageTiming>, gates: &'a [GateResult]) -> Manifest<'a> {
     let cfg = &data.config;
     let pop = &data.population_file;
     let mut inputs = vec![InputEntry {
@@ -266,5 +276,7 @@ fn manifest(data: &RunData, stage_timings: Vec<StageTiming>) -> Manifest<'_> {
         stage_timings,
         peak_memory_bytes: peak_memory_bytes(),
         conservation_holds: true,
+        gates,
+        gates_passed: gates.iter().all(|g| g.passed),
     }
 }

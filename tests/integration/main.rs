@@ -159,3 +159,55 @@ pub fn readable_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// Checks OpenMetrics text as the readers do: with `promtool check metrics` and with the
+/// Python client's strict OpenMetrics parser when they are installed (`.ci/run` installs
+/// promtool), and always for what both require: metadata before samples, each family's
+/// samples together, one family per name, `# EOF` last.
+pub fn check_openmetrics(text: &str) {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    assert!(text.ends_with("# EOF\n") && text.matches("# EOF").count() == 1, "no single final # EOF");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut current = String::new();
+    for line in text.lines().filter(|l| *l != "# EOF") {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            current = rest.split(' ').next().unwrap().to_string();
+            assert!(seen.insert(current.clone()), "family {current} twice");
+        } else if !line.starts_with("# HELP ") {
+            let name = line.split(['{', ' ']).next().unwrap();
+            assert_eq!(name, current, "sample {line} outside its family");
+            let value = line.rsplit(' ').next().unwrap();
+            assert!(value.parse::<f64>().is_ok(), "{line}");
+        }
+    }
+    let mut readers = vec![(std::path::PathBuf::from("promtool"), vec!["check", "metrics"])];
+    readers.push((
+        std::path::PathBuf::from("python3"),
+        vec!["-c", "import sys; from prometheus_client.openmetrics.parser import text_string_to_metric_families as p; list(p(sys.stdin.read()))"],
+    ));
+    for (program, args) in readers {
+        let Ok(mut child) = Command::new(&program)
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+        else {
+            continue;
+        };
+        // A reader that stops early (python3 without the parser) closes its input.
+        let _ = child.stdin.take().unwrap().write_all(text.as_bytes());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("No module named") {
+            continue;
+        }
+        assert!(
+            out.status.success(),
+            "{} rejects metrics.prom: {err}{}",
+            program.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

@@ -93,7 +93,31 @@ fn a_failed_gate_publishes_and_exits_3_naming_the_gate() {
     let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"]);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("insurance dung"), "{}", stderr(&out));
-    assert!(work.path().join("demo/runs/r1/manifest.json").is_file());
+    // The failed gate is in every file the dashboard and the team read, with its figures.
+    let run = work.path().join("demo/runs/r1");
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["gates_passed"], false);
+    let gates = metrics["gates"].as_array().unwrap();
+    let gate = gates.iter().find(|g| g["agency"] == "insurance" && g["dimension"] == "dung").unwrap();
+    assert_eq!(
+        (gate["agency"].as_str(), gate["dimension"].as_str(), gate["rule"].as_str()),
+        (Some("insurance"), Some("dung"), Some("min"))
+    );
+    assert_eq!(gate["passed"], false);
+    let (score, shortfall) = (gate["score"].as_f64().unwrap(), gate["shortfall"].as_f64().unwrap());
+    assert!(score < 95.0 && (shortfall - (95.0 - score)).abs() < 0.006, "{gate}");
+    assert_eq!(crate::manifest(&run)["gates"], metrics["gates"]);
+    let prom = std::fs::read_to_string(run.join("metrics.prom")).unwrap();
+    assert!(prom.contains("doisoat_run_gates_passed 0\n"), "{prom}");
+    assert!(prom.contains("doisoat_gate_passed{agency=\"insurance\",dimension=\"dung\",rule=\"min\"} 0\n"), "{prom}");
+    crate::check_openmetrics(&prom);
+    let report = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(report.contains("Không đạt 1 ngưỡng chất lượng"), "no failed gate in report.html");
+    assert!(
+        report.contains(&format!("dưới mức tối thiểu 95.00 (thiếu {shortfall:.2})")),
+        "no shortfall in report.html"
+    );
 }
 
 #[test]
@@ -202,9 +226,42 @@ fn small_communes_are_suppressed_in_the_feed() {
     }
     assert!(suppressed > 0);
     let prom = std::fs::read_to_string(work.path().join("demo/runs/r1/metrics.prom")).unwrap();
-    assert!(prom.ends_with("# EOF\n"), "{prom}");
-    assert!(prom.contains("doisoat_score{agency=\"insurance\",commune=\"all\",dimension=\"dung\"}"), "{prom}");
+    crate::check_openmetrics(&prom);
+    assert!(prom.contains("doisoat_score{agency=\"insurance\",dimension=\"dung\"}"), "{prom}");
     assert!(!prom.contains("commune=\"03424\""), "a suppressed commune is in metrics.prom");
+    assert!(!prom.contains("commune=\"all\"") && !prom.contains("commune=\"unknown\""), "{prom}");
+    assert!(prom.contains("doisoat_run_gates_passed 1\n"), "{prom}");
+    assert!(prom.contains("doisoat_records{agency=\"insurance\",outcome=\"rejected\"}"), "{prom}");
+    assert!(prom.contains("doisoat_discrepancies{agency=\"insurance\",code=\"NAME_VARIANT\"}"), "{prom}");
+}
+
+/// metrics.prom of a province with communes above `min_count`: the commune families sum
+/// to the agency's records (no total counted twice), and the rejected rows are an
+/// outcome of the agency, not a pseudo-commune with a score of 0.
+#[test]
+fn metrics_prom_communes_add_up_to_the_agency_and_rejected_rows_are_no_commune() {
+    let work = Work::new();
+    let dir = work.province("p", 3000, 4);
+    let job = dir.join("job.toml");
+    assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r"])), 0);
+    let prom = std::fs::read_to_string(dir.join("runs/r/metrics.prom")).unwrap();
+    crate::check_openmetrics(&prom);
+    let value = |line: &str| line.rsplit(' ').next().unwrap().parse::<f64>().unwrap();
+    for agency in ["civil_status", "insurance", "land", "education"] {
+        let label = format!("agency=\"{agency}\"");
+        let of =
+            |prefix: &str| prom.lines().filter(|l| l.starts_with(prefix) && l.contains(&label)).map(value).sum::<f64>();
+        let communes = of("doisoat_commune_records{");
+        let outcomes = of("doisoat_records{");
+        let rejected = of(&format!("doisoat_records{{{label},outcome=\"rejected\""));
+        assert!(rejected > 0.0, "{agency}: the generated province rejects rows");
+        // Communes cover the records with a commune: at most the agency's rows, without
+        // the rejected ones, and most of them.
+        assert!(
+            communes <= outcomes - rejected && communes > 0.9 * (outcomes - rejected),
+            "{agency}: {communes} {outcomes}"
+        );
+    }
 }
 
 /// `[privacy] mask_review_ids`: personal IDs in review.csv keep 3 digits at each end. The
@@ -272,10 +329,17 @@ fn the_report_is_self_contained_and_renders() {
         "BHXH tỉnh Lai Châu",
         "Sở Giáo dục và Đào tạo",
         "<polyline",
-        "Conservation",
-        "Timings",
+        "Bảo toàn số dòng",
+        "Thời gian các bước",
         "NOT_IN_POPULATION",
         "viewport",
+        // What changed since the previous night, the chart of agency × commune, a legend
+        // for the colours, and tables that stack at phone width.
+        "Từ lần chạy trước:",
+        "Điểm tổng theo xã và cơ quan",
+        "dưới 70",
+        "@media (max-width:600px)",
+        "data-label=",
     ] {
         assert!(html.contains(want), "report.html lacks {want}");
     }
