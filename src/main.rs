@@ -14,6 +14,32 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Writes to stdout. A closed pipe (`doisoat evaluate … | head -1`) ends the output
+/// quietly: what the command did stands, and its exit code with it (Rust's `print!`
+/// panics there, exit 101).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// [`out!`] with a line end.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Writes a line to stderr, quietly when it is closed.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "doisoat",
@@ -171,7 +197,7 @@ impl Progress for Render {
     fn stage(&self, stage: &str, input: &str) {
         match &self.bar {
             Some(b) => b.set_message(format!("{stage} {input}")),
-            None => eprintln!("doisoat: {stage} {input}"),
+            None => errln!("doisoat: {stage} {input}"),
         }
     }
 }
@@ -225,22 +251,22 @@ fn run_job(job: &std::path::Path, opts: RunOptions) -> Result<RunReport, Error> 
 }
 
 fn finish_run(report: RunReport) -> ExitCode {
-    print!("{}", summary(&report));
+    out!("{}", summary(&report));
     if !report.pruned.removed.is_empty() {
-        println!(
+        outln!(
             "removed {} old run(s) by keep_runs: {} (their changes.json kept in feed/changes/)",
             report.pruned.removed.len(),
             report.pruned.removed.join(", ")
         );
     }
     for p in &report.pruned.problems {
-        eprintln!("doisoat: warning: {p}");
+        errln!("doisoat: warning: {p}");
     }
     if report.failed_gates.is_empty() {
         ExitCode::SUCCESS
     } else {
         for g in &report.failed_gates {
-            eprintln!("doisoat: quality gate failed: {g}");
+            errln!("doisoat: quality gate failed: {g}");
         }
         ExitCode::from(3)
     }
@@ -337,30 +363,30 @@ fn main() -> ExitCode {
         }
         Command::Generate { people, seed, out, profile, date } => {
             generate(&out, people, seed, profile.as_deref(), &date).map(|s| {
-                println!(
+                outln!(
                     "{} people; {}",
                     s.people,
                     s.registries.iter().map(|(a, n)| format!("{a} {n} rows")).collect::<Vec<_>>().join(", ")
                 );
-                println!("job: {}", s.job.display());
+                outln!("job: {}", s.job.display());
                 ExitCode::SUCCESS
             })
         }
         Command::Evaluate { run, truth, job } => {
             doisoat::evaluate::evaluate_with(&run, &truth, job.as_deref()).map(|ev| {
-                print!("{}", render_evaluation(&ev));
-                println!("written: {}", run.join("evaluation.json").display());
+                out!("{}", render_evaluation(&ev));
+                outln!("written: {}", run.join("evaluation.json").display());
                 ExitCode::SUCCESS
             })
         }
         Command::Explain { run, agency, record } => doisoat::explain::explain(&run, &agency, &record).map(|e| {
-            print!("{e}");
+            out!("{e}");
             ExitCode::SUCCESS
         }),
         Command::CheckRules { path } => doisoat::pipeline::check_rules(&path).map(|(n, warnings)| {
-            println!("{}: {n} file(s) checked, no problems", path.display());
+            outln!("{}: {n} file(s) checked, no problems", path.display());
             for w in warnings {
-                println!("warning: {w}");
+                outln!("warning: {w}");
             }
             ExitCode::SUCCESS
         }),
@@ -393,7 +419,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("doisoat: {e}");
+            errln!("doisoat: {e}");
             ExitCode::from(e.exit_code() as u8)
         }
     }

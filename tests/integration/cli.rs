@@ -122,3 +122,47 @@ fn an_over_long_run_id_or_agency_key_says_it_is_too_long() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("at most 64 characters") && !stderr(&out).contains(&long), "{}", stderr(&out));
 }
+
+/// Runs doisoat in `work` with its stdout a pipe whose reader is already gone (`| head
+/// -1` that has read its line); gives the exit code and stderr.
+fn into_closed_pipe(work: &Work, args: &[&str]) -> (i32, String) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_doisoat"))
+        .args(args)
+        .current_dir(work.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    (code(&out), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+/// Every subcommand writing into a closed pipe ends quietly with its own exit code (Rust's
+/// print! panicked there: exit 101).
+#[test]
+fn every_subcommand_ends_quietly_in_a_closed_pipe() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let job = job.to_str().unwrap();
+    let truth = work.province("p", 300, 3).join("truth");
+    let p_job = work.path().join("p/job.toml");
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["run", "--job", job, "--run-id", "r1"], 0),
+        (vec!["run", "--job", p_job.to_str().unwrap(), "--run-id", "e"], 0),
+        (vec!["evaluate", "--run", "p/runs/e", "--truth", truth.to_str().unwrap()], 0),
+        (vec!["explain", "--run", "demo/runs/r1", "--agency", "insurance", "--record", "1201000001"], 0),
+        (vec!["check-rules", job], 0),
+        (vec!["normalize", "name", "Lò Văn A"], 0),
+        (vec!["generate", "--people", "200", "--seed", "1", "--out", "g"], 0),
+        (vec!["demo", "--people", "300", "--out", "d"], 0),
+        (vec!["--help"], 0),
+    ];
+    for (args, want) in cases {
+        let (got, err) = into_closed_pipe(&work, &args);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(got, want, "{args:?}: {err}");
+    }
+}
