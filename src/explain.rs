@@ -32,6 +32,9 @@ pub struct Explanation {
     pub review_candidate: Option<String>,
     /// The runner-up and its probability.
     pub runner_up: Option<(String, f64)>,
+    /// For a record not linked: the best candidate considered and its probability, below
+    /// review (`levels` are its comparison: why it fell short).
+    pub best_candidate: Option<(String, f64)>,
     /// For a record tier 3 tried: the blocking rules it was looked up under, and the
     /// candidates they gave.
     pub tried: Option<(Vec<String>, u32)>,
@@ -98,6 +101,7 @@ pub fn explain(run: &Path, agency: &str, record_id: &str) -> Result<Explanation>
         review_candidate: str_at(&df, "review_candidate", i)?,
         runner_up: runner,
         tried: tried(&df, i)?,
+        best_candidate: best_candidate(&df, i)?,
         discrepancies,
     })
 }
@@ -110,6 +114,15 @@ fn tried(df: &DataFrame, i: usize) -> Result<Option<(Vec<String>, u32)>> {
     };
     let rules = rules.str()?.get(i).map(|s| s.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect());
     Ok(rules.map(|r| (r, n.u32().ok().and_then(|c| c.get(i)).unwrap_or(0))))
+}
+
+/// The best candidate of a record not linked (a run before these columns existed has
+/// none).
+fn best_candidate(df: &DataFrame, i: usize) -> Result<Option<(String, f64)>> {
+    if df.column("best_candidate").is_err() {
+        return Ok(None);
+    }
+    Ok(str_at(df, "best_candidate", i)?.zip(f64_at(df, "best_probability", i)?))
 }
 
 impl std::fmt::Display for Explanation {
@@ -131,6 +144,18 @@ impl std::fmt::Display for Explanation {
         }
         if let Some(r) = &self.rule {
             writeln!(f, "  rule          {r}")?;
+        }
+        if let Some((p, pr)) = &self.best_candidate {
+            writeln!(f, "  best candidate {p} at {pr:.4}: below the review threshold")?;
+            let against: Vec<String> = self
+                .levels
+                .iter()
+                .filter(|(_, _, w)| *w < 0.0)
+                .map(|(field, level, _)| format!("{field} {level}"))
+                .collect();
+            if !against.is_empty() {
+                writeln!(f, "  fell short on {}", against.join(", "))?;
+            }
         }
         if let Some((rules, n)) = &self.tried {
             let under = if rules.is_empty() {
@@ -188,6 +213,7 @@ mod tests {
             match_weight: Some(11.7),
             review_candidate: None,
             runner_up: None,
+            best_candidate: None,
             tried: None,
             discrepancies: Vec::new(),
         };

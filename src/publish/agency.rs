@@ -270,6 +270,16 @@ fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person], mask: bool) -> Re
         ),
         Column::new("source_file".into(), a.records.iter().map(|r| a.source_name(r.source)).collect::<Vec<_>>()),
         Column::new(
+            "best_candidate".into(),
+            ls.iter()
+                .map(|l| candidate(l.explanation.as_ref().and_then(|e| e.fell_short.map(|f| f.0))))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "best_probability".into(),
+            ls.iter().map(|l| l.explanation.as_ref().and_then(|e| e.fell_short.map(|f| f.1))).collect::<Vec<_>>(),
+        ),
+        Column::new(
             "rules_tried".into(),
             ls.iter().map(|l| l.tried.as_ref().map(|t| t.rules.join(","))).collect::<Vec<_>>(),
         ),

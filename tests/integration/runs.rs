@@ -171,6 +171,43 @@ fn explain_shows_tier_rule_levels_and_runner_up_from_the_run() {
     assert_eq!(code(&out), 2);
 }
 
+/// `explain` on a record that did not link names the best candidate considered, its
+/// probability and the fields it fell short on, from links.parquet.
+#[test]
+fn explain_says_why_the_best_candidate_of_an_unlinked_record_fell_short() {
+    use polars::prelude::*;
+    let work = Work::new();
+    let dir = work.province("p", 3000, 5);
+    let job = dir.join("job.toml");
+    assert_eq!(code(&work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "x"])), 0);
+    let mut shown = 0;
+    for agency in ["civil_status", "insurance", "land", "education"] {
+        let file = std::fs::File::open(dir.join("runs/x").join(agency).join("links.parquet")).unwrap();
+        let df = ParquetReader::new(file).finish().unwrap();
+        let (ids, outcome, best, pr) = (
+            df.column("record_id").unwrap().str().unwrap().clone(),
+            df.column("outcome").unwrap().str().unwrap().clone(),
+            df.column("best_candidate").unwrap().str().unwrap().clone(),
+            df.column("best_probability").unwrap().f64().unwrap().clone(),
+        );
+        for i in 0..df.height() {
+            let Some(candidate) = best.get(i) else { continue };
+            assert_eq!(outcome.get(i), Some("not_in_population"), "a best candidate only where nothing linked");
+            if shown == 3 {
+                continue;
+            }
+            let record = ids.get(i).unwrap();
+            let args = ["explain", "--run", "p/runs/x", "--agency", agency, "--record", record];
+            let out = work.run(&args);
+            let text = String::from_utf8_lossy(&out.stdout);
+            let want = format!("best candidate {candidate} at {:.4}: below the review threshold", pr.get(i).unwrap());
+            assert!(text.contains(&want) && text.contains("comparison"), "{want} not in:\n{text}");
+            shown += 1;
+        }
+    }
+    assert!(shown > 0, "no unlinked record with a candidate in the generated province");
+}
+
 /// Shuffling a registry's rows changes no link and no discrepancy (only line numbers).
 #[test]
 fn shuffled_input_rows_give_the_same_results() {

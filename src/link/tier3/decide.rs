@@ -182,6 +182,7 @@ impl<'a> Scorer<'a> {
             levels,
             weight: (s.weight * 1000.0).round() / 1000.0,
             runner_up: s.runner_up,
+            fell_short: None,
         }
     }
 }
@@ -245,6 +246,11 @@ pub fn decide(
         } else if pr >= thresholds.review {
             Outcome::Review
         } else {
+            // Not linked: the best candidate considered is kept with its levels, so
+            // `explain` says why it fell short.
+            let mut e = scorer.explanation(s, contradicted);
+            e.fell_short = Some((p, (pr * 10_000.0).round() / 10_000.0));
+            links[i].explanation = Some(Box::new(e));
             continue;
         };
         let l = &mut links[i];

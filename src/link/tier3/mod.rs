@@ -70,7 +70,8 @@ fn prob(w: f64) -> f64 {
     1.0 / (1.0 + (-w).exp2())
 }
 
-/// The explanation stored on a tier-3 link or review.
+/// The explanation stored on a tier-3 link or review, and on a record whose best
+/// candidate fell short of review (`fell_short`): why it did not link.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
     /// The blocking rule that found the pair.
@@ -81,6 +82,9 @@ pub struct Explanation {
     pub weight: f64,
     /// The runner-up person and its probability.
     pub runner_up: Option<(u32, f64)>,
+    /// The best candidate and its probability when it fell short of review (the record
+    /// is not in the population, or its ID contradicted it): the levels above say why.
+    pub fell_short: Option<(u32, f64)>,
 }
 
 /// The blocking of a record tier 3 tried: the rules it had every key of (it was looked
