@@ -40,6 +40,8 @@ pub(super) fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Fin
                 let mut f = finding(Code::IdMalformed, "id", &r.id_raw);
                 f.note = note.to_string();
                 f.suggested_value = r.id.digits.clone();
+                // Repaired, it is the ID of the person the record linked to: a fix.
+                f.fix = person.is_some_and(|p| p.pid.digits == r.id.digits);
                 out.push(f);
             }
             for p in id::check_personal(&r.id.digits, r.sex, r.dob.as_ref()) {
@@ -74,7 +76,7 @@ pub(super) fn address_findings(r: &Record, out: &mut Vec<Finding>) {
     // Written in a free-text address, the fix is the whole address with its 2025 unit
     // (the field's new value); written as a code, the 2025 code; written alone, the unit.
     let (field, rewritten) = if r.commune_in_address {
-        ("address", crate::vn::address::with_commune(&r.commune_raw, &unit))
+        ("address", r.address_2025.as_deref().map(str::to_string))
     } else if r.commune_raw.bytes().all(|b| b.is_ascii_digit()) {
         ("commune", Some(c.code.clone()))
     } else {

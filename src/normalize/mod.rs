@@ -20,6 +20,7 @@ use crate::vn::sex::{self, Sex};
 use crate::vn::text;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::sync::Arc;
 
 /// A normalized registry record (the default: a record with nothing written).
 #[derive(Debug, Clone, Default)]
@@ -52,6 +53,9 @@ pub struct Record {
     pub commune_raw: String,
     /// `commune_raw` is the free-text address (the record has no commune column value).
     pub commune_in_address: bool,
+    /// That address with its legacy unit replaced by the 2025 unit and its district left
+    /// out, when it names a legacy unit with a type word (the ADDRESS_LEGACY_UNIT fix).
+    pub address_2025: Option<Arc<str>>,
     /// Resolved commune.
     pub commune: Option<Commune>,
     /// The address's hamlet as a key ([`hamlet_key`]), when the address names one.
@@ -160,7 +164,9 @@ struct Context<'a> {
     folded: HashMap<&'a str, String>,
     case_blind: bool,
     names: HashMap<&'a str, Option<Name>>,
-    communes: HashMap<CommuneKey<'a>, Option<Commune>>,
+    /// Communes resolved, with the address rewritten for its 2025 unit when a legacy unit
+    /// was read from it ([`address_2025`]).
+    communes: HashMap<CommuneKey<'a>, (Option<Commune>, Option<Arc<str>>)>,
     /// Addresses: their hamlet keys.
     hamlets: HashMap<&'a str, Option<u64>>,
 }
@@ -211,8 +217,14 @@ impl<'a> Context<'a> {
                 set.insert(commune_key(r, layout, c, a));
             }
         });
-        let communes =
-            keys.into_par_iter().map(|k| (k, resolve_commune(k, rules.commune_code_era, province))).collect();
+        let communes = keys
+            .into_par_iter()
+            .map(|k| {
+                let commune = resolve_commune(k, rules.commune_code_era, province);
+                let rewritten = address_2025(k, commune.as_ref());
+                (k, (commune, rewritten))
+            })
+            .collect();
         let hamlets = if rules.has(Field::Address) {
             let addresses = distinct_values(table, |r, set| {
                 set.insert(r.get(layout, Field::Address).trim());
@@ -276,6 +288,15 @@ fn commune_key<'a>(row: &'a Row, layout: &'a Layout, commune: Field, address: Fi
     CommuneKey([written, row.get(layout, Field::District).trim(), address])
 }
 
+/// The address of a key whose legacy unit was read from it (no commune written), with its
+/// 2025 unit ([`address::with_commune`]): the fix ADDRESS_LEGACY_UNIT suggests, built
+/// once per distinct address.
+fn address_2025(CommuneKey([written, _, address]): CommuneKey, commune: Option<&Commune>) -> Option<Arc<str>> {
+    let c = commune.filter(|c| c.era == Era::Legacy && written.is_empty() && !address.is_empty())?;
+    let unit = AdminUnits::get().unit(&c.code)?;
+    address::with_commune(address, &unit.name).map(Arc::from)
+}
+
 /// Resolves a commune from its commune column, else from the free-text address; the
 /// district column (or the address's district) disambiguates legacy names.
 fn resolve_commune(
@@ -301,6 +322,15 @@ fn resolve_commune(
     }
     let parts = address::parse(address);
     units.resolve_address(&parts, district, province)
+}
+
+/// A row's commune as read: the text it came from, whether that is the address, the
+/// unit resolved and the address rewritten for 2025.
+struct CommuneRead {
+    raw: String,
+    in_address: bool,
+    resolved: Option<Commune>,
+    address_2025: Option<Arc<str>>,
 }
 
 impl Context<'_> {
@@ -362,13 +392,18 @@ impl Context<'_> {
     }
 
     /// The commune of a row (as written, resolved), from the memo.
-    /// The commune as written (or the address, when no commune is written, with `true`)
-    /// and resolved.
-    fn commune(&self, row: &Row, commune_field: Field, address_field: Field) -> (String, bool, Option<Commune>) {
+    /// The commune as written (or the address, when no commune is written), resolved.
+    fn commune(&self, row: &Row, commune_field: Field, address_field: Field) -> CommuneRead {
         let key = commune_key(row, self.layout, commune_field, address_field);
         let [commune, _, address] = key.0;
         let written = if commune.is_empty() { address } else { commune };
-        (written.to_string(), commune.is_empty() && !address.is_empty(), self.communes.get(&key).cloned().flatten())
+        let (resolved, address_2025) = self.communes.get(&key).cloned().unwrap_or_default();
+        CommuneRead {
+            raw: written.to_string(),
+            in_address: commune.is_empty() && !address.is_empty(),
+            resolved,
+            address_2025,
+        }
     }
 
     fn hamlet(&self, row: &Row) -> Option<u64> {
@@ -418,7 +453,8 @@ impl Context<'_> {
             }
             i => (id_raw, i),
         };
-        let (commune_raw, commune_in_address, commune) = self.commune(row, Field::Commune, Field::Address);
+        let CommuneRead { raw: commune_raw, in_address: commune_in_address, resolved: commune, address_2025 } =
+            self.commune(row, Field::Commune, Field::Address);
         let active = self.rules.has(Field::Status).then(|| self.in_list(get(Field::Status), &self.lists.active));
         let ev = get(Field::EventType);
         let event = if self.in_list(ev, &self.lists.birth) {
@@ -446,6 +482,7 @@ impl Context<'_> {
             sex,
             commune_raw,
             commune_in_address,
+            address_2025,
             commune,
             hamlet: self.hamlet(row),
             active,
@@ -487,8 +524,8 @@ impl Context<'_> {
         let death_date = self.date(row, Field::DeathDate)?;
         let updated_at = self.date(row, Field::UpdatedAt)?;
         let deceased = self.in_list(get(Field::VitalStatus), &self.lists.deceased) || death_date.is_some();
-        let (_, _, current) = self.commune(row, Field::CurrentCommune, Field::CurrentAddress);
-        let (_, _, permanent) = self.commune(row, Field::Commune, Field::Address);
+        let current = self.commune(row, Field::CurrentCommune, Field::CurrentAddress).resolved;
+        let permanent = self.commune(row, Field::Commune, Field::Address).resolved;
         Ok(Person {
             line: row.line,
             pid: self.id(get(Field::Id)),

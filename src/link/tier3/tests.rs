@@ -49,6 +49,7 @@ fn record(id_raw: &str, name: &str, dob: &str, male: bool, code: &str) -> Record
         sex: Some(if male { Sex::Male } else { Sex::Female }),
         commune_raw: code.into(),
         commune_in_address: false,
+        address_2025: None,
         commune: commune(code),
         ..Record::default()
     }
