@@ -41,7 +41,8 @@ h1{font-size:1.3em} h2{font-size:1.1em;margin-top:1.4em} .cards{display:grid;gri
 td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:right} td:first-child,th:first-child{text-align:left} small,.legend{color:#666;font-size:.85em} svg{max-width:640px}
 .gates{border-radius:8px;padding:8px 12px;margin:8px 0} .fail{background:#fdecea;border:1px solid #c62828} .pass{background:#e8f5e9;border:1px solid #2e7d32}
 .heat td{color:#fff;text-align:center} .heat td:first-child{color:#222;text-align:left}
-@media (max-width:600px){table.rs tr:first-child{display:none} table.rs tr{display:block;border-bottom:2px solid #ddd;padding:4px 0}
+@media (max-width:600px){.heat{font-size:.7em;table-layout:fixed} .heat th{overflow-wrap:anywhere;font-weight:normal} .heat td,.heat th{padding:3px 2px} .heat td:first-child{width:34%}
+table.rs tr:first-child{display:none} table.rs tr{display:block;border-bottom:2px solid #ddd;padding:4px 0}
 table.rs td{display:flex;justify-content:space-between;border:0;text-align:right} table.rs td::before{content:attr(data-label);color:#666;text-align:left;padding-right:8px}}"#;
 
 /// A table whose rows become stacked cards at phone width: a header row, then rows of
