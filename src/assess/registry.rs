@@ -45,7 +45,7 @@ pub(super) fn duplicates(
     links: &[Link],
     cardinality: Cardinality,
     outcomes: &mut [RecordOutcome],
-    out: &mut Vec<Discrepancy>,
+    out: &mut [Vec<Discrepancy>],
 ) {
     if cardinality == Cardinality::Many {
         return;
@@ -68,7 +68,7 @@ pub(super) fn duplicates(
             let r = &records[i];
             let l = &links[i];
             flag(&mut outcomes[i].flagged, Code::DuplicateRecord);
-            out.push(Discrepancy {
+            out[i].push(Discrepancy {
                 record_id: r.record_id.clone(),
                 line: r.line,
                 commune: outcomes[i].commune.clone(),

@@ -220,8 +220,8 @@ impl<'a> Context<'a> {
         let communes = keys
             .into_par_iter()
             .map(|k| {
-                let commune = resolve_commune(k, rules.commune_code_era, province);
-                let rewritten = address_2025(k, commune.as_ref());
+                let (commune, parsed) = resolve_commune(k, rules.commune_code_era, province);
+                let rewritten = parsed.and_then(|a| address_2025(&a, commune.as_ref()));
                 (k, (commune, rewritten))
             })
             .collect();
@@ -288,26 +288,27 @@ fn commune_key<'a>(row: &'a Row, layout: &'a Layout, commune: Field, address: Fi
     CommuneKey([written, row.get(layout, Field::District).trim(), address])
 }
 
-/// The address of a key whose legacy unit was read from it (no commune written), with its
-/// 2025 unit ([`address::with_commune`]): the fix ADDRESS_LEGACY_UNIT suggests, built
-/// once per distinct address.
-fn address_2025(CommuneKey([written, _, address]): CommuneKey, commune: Option<&Commune>) -> Option<Arc<str>> {
-    let c = commune.filter(|c| c.era == Era::Legacy && written.is_empty() && !address.is_empty())?;
+/// An address whose legacy unit was read from it (no commune written), with its 2025 unit
+/// ([`address::with_commune`]): the fix ADDRESS_LEGACY_UNIT suggests, built once per
+/// distinct address.
+fn address_2025(parsed: &address::Address, commune: Option<&Commune>) -> Option<Arc<str>> {
+    let c = commune.filter(|c| c.era == Era::Legacy)?;
     let unit = AdminUnits::get().unit(&c.code)?;
-    address::with_commune(address, &unit.name).map(Arc::from)
+    parsed.with_commune(&unit.name).map(Arc::from)
 }
 
 /// Resolves a commune from its commune column, else from the free-text address; the
-/// district column (or the address's district) disambiguates legacy names.
+/// district column (or the address's district) disambiguates legacy names. Gives the
+/// address as parsed too, when the commune was read from it.
 fn resolve_commune(
     CommuneKey([written, district, address]): CommuneKey,
     era: CodeEra,
     province: &str,
-) -> Option<Commune> {
+) -> (Option<Commune>, Option<address::Address>) {
     let units = AdminUnits::get();
     let district = (!district.is_empty()).then_some(district);
     if !written.is_empty() {
-        return if written.len() == 5 && written.bytes().all(|b| b.is_ascii_digit()) {
+        let resolved = if written.len() == 5 && written.bytes().all(|b| b.is_ascii_digit()) {
             let era = match era {
                 CodeEra::Current => Era::Current,
                 CodeEra::Legacy => Era::Legacy,
@@ -316,12 +317,13 @@ fn resolve_commune(
         } else {
             units.resolve_name(written, district, province)
         };
+        return (resolved, None);
     }
     if address.is_empty() {
-        return None;
+        return (None, None);
     }
     let parts = address::parse(address);
-    units.resolve_address(&parts, district, province)
+    (units.resolve_address(&parts, district, province), Some(parts))
 }
 
 /// A row's commune as read: the text it came from, whether that is the address, the

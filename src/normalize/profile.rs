@@ -94,8 +94,8 @@ pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate
         let parses = |v: &str| -> bool {
             match kind {
                 // Resolved as the run resolves them.
-                Kind::Commune => resolve_commune(CommuneKey([v, "", ""]), rules.commune_code_era, province).is_some(),
-                Kind::Address => resolve_commune(CommuneKey(["", "", v]), rules.commune_code_era, province).is_some(),
+                Kind::Commune => resolve_commune(CommuneKey([v, "", ""]), rules.commune_code_era, province).0.is_some(),
+                Kind::Address => resolve_commune(CommuneKey(["", "", v]), rules.commune_code_era, province).0.is_some(),
                 Kind::Date => date::parse(v, rules.dates.order, today).is_ok_and(|d| d.is_some()),
                 Kind::Id => matches!(id::parse(v).kind, IdKind::Personal | IdKind::Legacy),
             }

@@ -304,15 +304,19 @@ fn expand(part: &str) -> String {
 /// the address does not name its commune with a type word (which part is the commune is
 /// then a guess, and a guess is no fix to apply).
 pub fn with_commune(raw: &str, unit: &str) -> Option<String> {
-    let a = parse(raw);
-    if !a.commune_typed {
-        return None;
-    }
-    let parts = [a.house.as_deref(), a.hamlet.as_deref(), Some(unit), a.province.as_deref()];
-    Some(parts.iter().flatten().copied().collect::<Vec<_>>().join(", "))
+    parse(raw).with_commune(unit)
 }
 
 impl Address {
+    /// [`with_commune`] of an address already parsed.
+    pub fn with_commune(&self, unit: &str) -> Option<String> {
+        if !self.commune_typed {
+            return None;
+        }
+        let parts = [self.house.as_deref(), self.hamlet.as_deref(), Some(unit), self.province.as_deref()];
+        Some(parts.iter().flatten().copied().collect::<Vec<_>>().join(", "))
+    }
+
     /// The address written out in full, parts in order, abbreviations expanded:
     /// `SN 12, b. Nà Tăm, X.Nà Tăm, H.Tam Đường` → `Số nhà 12, Bản Nà Tăm, Xã Nà Tăm,
     /// Huyện Tam Đường`.

@@ -342,7 +342,9 @@ pub fn compose_cp1258(s: &str) -> String {
 /// TCVN3 / VNI surface under Windows-1252. The decoding with the fewest non-Vietnamese
 /// Latin-1 characters wins; ties go to Windows-1258.
 pub fn sniff_legacy_file(bytes: &[u8]) -> FileEncoding {
-    let sample = &bytes[..bytes.len().min(1 << 20)];
+    // 256 KB (some 2 000 rows) tell the encodings apart as surely as 1 MB did, and
+    // scoring every word of three decodings was 3.6 % of a province night.
+    let sample = &bytes[..bytes.len().min(1 << 18)];
     let cp1258 = encoding_rs::WINDOWS_1258.decode_without_bom_handling(sample).0;
     let surface = encoding_rs::WINDOWS_1252.decode_without_bom_handling(sample).0;
     let scores = [
