@@ -26,6 +26,16 @@ use std::path::Path;
 /// Rows searched for the header row.
 pub const HEADER_SEARCH: usize = 30;
 
+/// Most cells a sheet may expand to (rows times each row's width, up to its last cell):
+/// Excel's own limit is a million rows, and a province's largest export has some 15
+/// columns. A workbook beyond it is refused, not allowed to exhaust the memory (one cell
+/// at `XFD1048576` once asked for 512 GiB).
+pub const MAX_CELLS: usize = 20_000_000;
+
+/// Most bytes the parts of an `.xlsx` (a zip archive) may declare once uncompressed: a
+/// 9 MB zip bomb declared 9 GB of sheet XML.
+pub const MAX_UNZIPPED: u64 = 4 << 30;
+
 /// Whether a path is a spreadsheet by its extension.
 pub fn is_sheet(path: &Path) -> bool {
     path.extension()
@@ -34,8 +44,37 @@ pub fn is_sheet(path: &Path) -> bool {
 }
 
 fn open(path: &Path, bytes: Vec<u8>) -> Result<Sheets<Cursor<Vec<u8>>>> {
+    check_unzipped(path, &bytes, MAX_UNZIPPED)?;
     calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable spreadsheet: {e}") })
+}
+
+/// A zip-based workbook (`.xlsx`, `.xlsm`, `.ods`) whose parts declare more than `limit`
+/// ([`MAX_UNZIPPED`]) bytes uncompressed is refused before anything is decompressed.
+fn check_unzipped(path: &Path, bytes: &[u8], limit: u64) -> Result<()> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine says what is wrong with it
+    };
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        if let Ok(part) = zip.by_index_raw(i) {
+            total = total.saturating_add(part.size());
+        }
+    }
+    if total > limit {
+        return Err(Error::Input {
+            path: path.into(),
+            message: format!(
+                "the workbook's parts expand to {} MB (most accepted: {} MB): refused as a possible zip bomb",
+                total >> 20,
+                limit >> 20
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// A cell as text.
@@ -93,6 +132,86 @@ fn grid(range: &Range<Data>, merged: &[calamine::Dimensions]) -> Grid {
     Grid { first_row, rows }
 }
 
+/// An `.xlsx` sheet's grid, read cell by cell: each row as wide as its last cell, so the
+/// memory follows the cells the sheet holds, not its extent; refused beyond
+/// [`MAX_CELLS`]. The same grid as [`grid`] of calamine's range: rows from the first
+/// non-empty cell's, columns from the sheet's first, merged regions filled.
+fn xlsx_grid(
+    book: &mut calamine::Xlsx<Cursor<Vec<u8>>>,
+    path: &Path,
+    name: &str,
+    merged: &[calamine::Dimensions],
+) -> Result<Grid> {
+    let unreadable = |e: calamine::XlsxError| Error::Input {
+        path: path.into(),
+        message: format!("sheet '{name}' cannot be read: {e}"),
+    };
+    let too_large = || Error::Input {
+        path: path.into(),
+        message: format!("sheet '{name}' expands to more than {MAX_CELLS} cells: refused"),
+    };
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // A chart sheet: no cells (as calamine's range has none).
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Grid { first_row: 0, rows: Vec::new() }),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let mut cells: Vec<(u32, u32, std::result::Result<String, String>)> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        if cells.len() >= MAX_CELLS {
+            return Err(too_large());
+        }
+        let value = match Data::from(cell.get_value().clone()) {
+            Data::String(s) => Ok(s),
+            other => text(&other),
+        };
+        cells.push((r, c, value));
+    }
+    drop(reader);
+    // Sheets list their rows in order; a workbook that does not is sorted.
+    if !cells.is_sorted_by_key(|c| (c.0, c.1)) {
+        cells.sort_by_key(|c| (c.0, c.1));
+    }
+    let first_row = cells.first().map_or(0, |c| c.0);
+    let last_row = cells.last().map_or(0, |c| c.0);
+    // Merged regions reach as far as their last cell.
+    let mut width = vec![0usize; (last_row - first_row) as usize + 1];
+    for &(r, c, _) in &cells {
+        let w = &mut width[(r - first_row) as usize];
+        *w = (*w).max(c as usize + 1);
+    }
+    for m in merged.iter().filter(|m| m.start.0 >= first_row && m.start.0 <= last_row) {
+        for r in m.start.0..=m.end.0.min(last_row) {
+            let w = &mut width[(r - first_row) as usize];
+            *w = (*w).max(m.end.1 as usize + 1);
+        }
+    }
+    if width.iter().sum::<usize>() > MAX_CELLS {
+        return Err(too_large());
+    }
+    let mut rows: Vec<Vec<std::result::Result<String, String>>> =
+        width.iter().map(|&w| std::iter::repeat_with(|| Ok(String::new())).take(w).collect()).collect();
+    for (r, c, v) in cells {
+        rows[(r - first_row) as usize][c as usize] = v;
+    }
+    for m in merged {
+        if m.start.0 < first_row || m.start.0 > last_row {
+            continue;
+        }
+        let Some(value) = rows[(m.start.0 - first_row) as usize].get(m.start.1 as usize).cloned() else { continue };
+        for r in m.start.0..=m.end.0.min(last_row) {
+            for c in m.start.1..=m.end.1 {
+                rows[(r - first_row) as usize][c as usize] = value.clone();
+            }
+        }
+    }
+    Ok(Grid { first_row, rows })
+}
+
 fn is_blank(row: &[std::result::Result<String, String>]) -> bool {
     row.iter().all(|c| matches!(c, Ok(s) if s.trim().is_empty()))
 }
@@ -103,7 +222,13 @@ fn matched(row: &[std::result::Result<String, String>], layout: &Layout) -> usiz
     layout.columns.iter().filter(|(_, col)| keys.contains(&header_key(col))).count()
 }
 
+/// A workbook's sheet as a grid. An `.xlsx` sheet is read cell by cell ([`xlsx_grid`]) and
+/// may not expand beyond [`MAX_CELLS`]; other formats through calamine's range.
 fn sheet_grid(book: &mut Sheets<Cursor<Vec<u8>>>, path: &Path, name: &str) -> Result<Grid> {
+    if let Sheets::Xlsx(x) = book {
+        let merged = x.merge_cells_by_sheet_name(name).unwrap_or_default();
+        return xlsx_grid(x, path, name, &merged);
+    }
     let range = book
         .worksheet_range(name)
         .map_err(|e| Error::Input { path: path.into(), message: format!("sheet '{name}' cannot be read: {e}") })?;
@@ -119,8 +244,18 @@ fn sheet_grid(book: &mut Sheets<Cursor<Vec<u8>>>, path: &Path, name: &str) -> Re
 /// the error names what is missing from the likeliest header). Gives the sheet's grid and
 /// the row's index in it.
 fn find_header(path: &Path, bytes: Vec<u8>, layout: &Layout) -> Result<(Grid, usize)> {
+    data_sheets(path, bytes, layout, true).map(|mut sheets| sheets.swap_remove(0))
+}
+
+/// The sheets that hold the data: the first sheet whose header row holds every mapped
+/// column and, unless `first_only`, every later sheet whose header does too (an export
+/// that continues on a second sheet when the first is full, or split by the clerk), each
+/// grid with its header row's index. None such: the likeliest header alone, for the
+/// error to name what it lacks.
+fn data_sheets(path: &Path, bytes: Vec<u8>, layout: &Layout, first_only: bool) -> Result<Vec<(Grid, usize)>> {
     let mut book = open(path, bytes)?;
     let mut best: Option<(Grid, usize, usize)> = None;
+    let mut complete = Vec::new();
     for name in book.sheet_names() {
         let g = sheet_grid(&mut book, path, &name)?;
         let top = g.rows.iter().take(HEADER_SEARCH).enumerate().filter(|(_, r)| !is_blank(r));
@@ -128,13 +263,18 @@ fn find_header(path: &Path, bytes: Vec<u8>, layout: &Layout) -> Result<(Grid, us
             continue;
         };
         if n == layout.columns.len() {
-            return Ok((g, i));
-        }
-        if best.as_ref().is_none_or(|b| n > b.2) {
+            complete.push((g, i));
+            if first_only {
+                break;
+            }
+        } else if complete.is_empty() && best.as_ref().is_none_or(|b| n > b.2) {
             best = Some((g, i, n));
         }
     }
-    best.map(|(g, i, _)| (g, i))
+    if !complete.is_empty() {
+        return Ok(complete);
+    }
+    best.map(|(g, i, _)| vec![(g, i)])
         .ok_or_else(|| Error::Input { path: path.into(), message: "the workbook has no non-blank row".into() })
 }
 
@@ -193,13 +333,12 @@ fn streamed_header(path: &Path, bytes: Vec<u8>, layout: &Layout) -> Option<Vec<S
     None
 }
 
-/// Reads the data sheet of a workbook.
+/// Reads the data sheets of a workbook ([`data_sheets`]): every sheet whose header row
+/// holds every mapped column, in sheet order, each by its own header. Line numbers are
+/// each sheet's own row numbers.
 pub fn read(path: &Path, rules: &Rules, bytes: Vec<u8>, size: u64, sha256: String) -> Result<Table> {
     let layout = Layout::new(rules);
-    let (g, h) = find_header(path, bytes, &layout)?;
-    let headers = header_cells(&g, h);
-    let pos = positions(path, &headers, &layout)?;
-    let id_pos = layout.index[Field::RecordId as usize].map(|i| pos[i as usize]);
+    let sheets = data_sheets(path, bytes, &layout, false)?;
     let mut table = Table {
         path: path.into(),
         layout,
@@ -210,6 +349,17 @@ pub fn read(path: &Path, rules: &Rules, bytes: Vec<u8>, size: u64, sha256: Strin
         size,
         sha256,
     };
+    for (g, h) in sheets {
+        read_rows(path, &g, h, &mut table)?;
+    }
+    Ok(table)
+}
+
+/// The data rows of one sheet (below its header row `h`) into the table.
+fn read_rows(path: &Path, g: &Grid, h: usize, table: &mut Table) -> Result<()> {
+    let headers = header_cells(g, h);
+    let pos = positions(path, &headers, &table.layout)?;
+    let id_pos = table.layout.index[Field::RecordId as usize].map(|i| pos[i as usize]);
     for (i, row) in g.rows.iter().enumerate().skip(h + 1) {
         if is_blank(row) {
             continue;
@@ -240,13 +390,30 @@ pub fn read(path: &Path, rules: &Rules, bytes: Vec<u8>, size: u64, sha256: Strin
             None => table.rows.push(Row::new(line, values)),
         }
     }
-    Ok(table)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use calamine::{CellErrorType, ExcelDateTime, ExcelDateTimeType};
+
+    /// Hostile (#20, item 6): a zip bomb (9 MB declaring 9 GB of sheet XML) is refused
+    /// from its parts' declared sizes, before calamine decompresses anything. Here a
+    /// workbook of 3 MB of sheet XML against a 2 MB limit.
+    #[test]
+    fn a_workbook_whose_parts_expand_beyond_the_limit_is_refused_as_a_zip_bomb() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for r in 0..60_000u32 {
+            sheet.write_string(r, 0, "aaaaaaaaaaaaaaaaaaaa").unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        let path = Path::new("bomb.xlsx");
+        let err = check_unzipped(path, &bytes, 2 << 20).unwrap_err().to_string();
+        assert!(err.contains("bomb.xlsx") && err.contains("zip bomb"), "{err}");
+        assert!(check_unzipped(path, &bytes, MAX_UNZIPPED).is_ok());
+    }
 
     /// What each kind of cell reads as: integers without `.0`, dates as ISO, a cell
     /// error as a reason that rejects the row.

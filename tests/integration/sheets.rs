@@ -308,3 +308,84 @@ fn the_worklist_reads_in_vietnamese_with_one_date_form() {
     }
     assert!(notes > 0 && dates > 0, "{notes} notes, {dates} dates");
 }
+
+/// The demo's insurance CSV as (headers, rows of full width).
+fn insurance_rows(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(dir.join("bhxh.csv")).unwrap();
+    let headers = r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect::<Vec<_>>();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect::<Vec<String>>())
+        .filter(|r| r.len() == headers.len())
+        .collect();
+    (headers, rows)
+}
+
+/// Points the demo job's insurance at `bhxh.xlsx`.
+fn use_xlsx(job: &Path) {
+    let text = std::fs::read_to_string(job).unwrap().replace("file = \"bhxh.csv\"", "file = \"bhxh.xlsx\"");
+    std::fs::write(job, text).unwrap();
+}
+
+/// Hostile (#20, item 10): the export continues on a second sheet under the same header
+/// (Excel's sheet was full, or a clerk split it). Every sheet whose header holds the
+/// mapped columns is read (was: the first only, the rest ignored with exit 0).
+#[test]
+fn a_workbook_whose_data_continues_on_a_second_sheet_is_read_whole() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let dir = work.path().join("demo");
+    let (headers, rows) = insurance_rows(&dir);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let (first, second) = rows.split_at(rows.len() / 2);
+    for (name, part) in [("Trang 1", first), ("Trang 2", second)] {
+        let sheet = book.add_worksheet().set_name(name).unwrap();
+        for (c, h) in headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, h).unwrap();
+        }
+        for (i, rec) in part.iter().enumerate() {
+            for (c, v) in rec.iter().enumerate() {
+                sheet.write_string(i as u32 + 1, c as u16, v).unwrap();
+            }
+        }
+    }
+    book.save(dir.join("bhxh.xlsx")).unwrap();
+    use_xlsx(&job);
+    let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let m = crate::manifest(&dir.join("runs/r"));
+    let input =
+        m["inputs"].as_array().unwrap().iter().find(|i| i["path"].as_str().unwrap().ends_with("bhxh.xlsx")).unwrap();
+    assert_eq!(input["rows"].as_u64().unwrap(), rows.len() as u64, "both sheets' rows are records");
+}
+
+/// Hostile (#20, item 6): one cell at `XFD1048576`, the last of a sheet. The sheet is read
+/// cell by cell, so memory follows the cells, not the sheet's extent (it asked for 512 GiB
+/// and was OOM-killed). Run under a 3 GiB address-space limit: it must finish, and the
+/// far cell is one more row (rejected: no record ID).
+#[test]
+fn a_workbook_with_a_cell_at_the_last_row_and_column_is_read_within_memory() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let dir = work.path().join("demo");
+    let (headers, rows) = insurance_rows(&dir);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (i, rec) in rows.iter().enumerate() {
+        for (c, v) in rec.iter().enumerate() {
+            sheet.write_string(i as u32 + 1, c as u16, v).unwrap();
+        }
+    }
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save(dir.join("bhxh.xlsx")).unwrap();
+    use_xlsx(&job);
+    let bin = env!("CARGO_BIN_EXE_doisoat");
+    let script = format!("ulimit -v 3145728; exec {bin} run --job {} --run-id r", job.display());
+    let out = std::process::Command::new("sh").args(["-c", &script]).current_dir(work.path()).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rejected = std::fs::read_to_string(dir.join("runs/r/insurance/rejected.csv")).unwrap();
+    assert!(rejected.contains("1048576,"), "the far cell's row is a rejected row: {rejected}");
+}
