@@ -6,9 +6,9 @@
 //! conservation is checked — during a run, while the next registry is computed
 //! ([`crate::pipeline::run`]); the run's own files follow once every agency is done and
 //! the whole run's conservation holds. [`publish`] does the same for a run computed
-//! beforehand. One run at a time holds `RUN_ROOT/.lock`; a lock left by a dead process is taken
-//! over. After the rename it appends the metrics feed (idempotently per run ID) and
-//! evaluates the job's quality gates.
+//! beforehand. One run at a time holds the OS lock on `RUN_ROOT/.lock` ([`lock`]). The
+//! job's quality gates are evaluated before the run's own files are written (they report
+//! them); after the rename the metrics feed is replaced (idempotently per run ID).
 
 mod agency;
 pub mod columns;

@@ -360,14 +360,23 @@ fn a_full_disk_fails_naming_the_path_and_publishes_nothing() {
     assert!(left.iter().all(|n| n == "feed"), "left on the full disk: {left:?}");
 }
 
-/// A second run while one holds the lock refuses with a clear message; a lock left by a
-/// dead process is taken over.
+/// A second run while one holds the lock refuses with a clear message; a lock file left
+/// by a killed run (nobody holds the OS lock on it, whatever PID it names) is taken.
 #[test]
 fn a_held_lock_refuses_and_a_stale_lock_is_taken_over() {
     let work = Work::new();
     let job = work.demo_job("demo");
     let root = work.path().join("demo/runs");
     std::fs::create_dir_all(&root).unwrap();
+    // This test process holds the lock as a run does: the OS lock on the file, its PID in it.
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(root.join(".lock"))
+        .unwrap();
+    held.lock().unwrap();
     std::fs::write(root.join(".lock"), std::process::id().to_string()).unwrap();
     let out = run(&work, &job);
     assert_eq!(code(&out), 1);
@@ -377,6 +386,7 @@ fn a_held_lock_refuses_and_a_stale_lock_is_taken_over() {
         stderr(&out)
     );
     assert!(!published(&work));
+    drop(held);
     // A dead process's lock: the highest PID is never alive.
     let dead = std::fs::read_to_string("/proc/sys/kernel/pid_max").unwrap().trim().parse::<u32>().unwrap();
     std::fs::write(root.join(".lock"), dead.to_string()).unwrap();
