@@ -54,22 +54,24 @@ pub(super) fn feed_rows(data: &RunData) -> Vec<FeedRow<'_>> {
 }
 
 /// The feed with this run's lines: every line of `feed/metrics.jsonl` but an earlier
-/// attempt's of the same run ID, then one line per agency × commune × dimension. Built
+/// attempt's of the same run ID, then one line per agency × commune × dimension; and the
+/// feed as it was, to write back if publishing fails after replacing it. Built
 /// before the run is published, so that a feed that cannot be read (a torn write, a hand
 /// edit) stops the run with the line named, and never becomes a feed of this run's
 /// lines only.
-pub(super) fn prepare(run_root: &Path, run_id: &str, data: &RunData) -> Result<String> {
+pub(super) fn prepare(run_root: &Path, run_id: &str, data: &RunData) -> Result<(String, Option<String>)> {
     let path = run_root.join(FEED_DIR).join("metrics.jsonl");
     let existing = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|e| Error::Input {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|e| Error::Input {
             path: path.clone(),
             message: format!("the feed is not UTF-8 (byte {}); repair or move it aside", e.utf8_error().valid_up_to()),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(&path, e)),
     };
-    let mut out = String::with_capacity(existing.len() + 4096);
-    for (n, line) in existing.lines().enumerate() {
+    let previous = existing.as_deref().unwrap_or_default();
+    let mut out = String::with_capacity(previous.len() + 4096);
+    for (n, line) in previous.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
@@ -91,14 +93,5 @@ pub(super) fn prepare(run_root: &Path, run_id: &str, data: &RunData) -> Result<S
         out.push_str(&line.to_string());
         out.push('\n');
     }
-    Ok(out)
-}
-
-/// Writes the feed [`prepare`] built: a temporary file renamed over the old one.
-pub(super) fn commit(run_root: &Path, feed: String) -> Result<()> {
-    let dir = run_root.join(FEED_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let (tmp, path) = (dir.join(".metrics.jsonl.tmp"), dir.join("metrics.jsonl"));
-    std::fs::write(&tmp, feed).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    Ok((out, existing))
 }

@@ -75,25 +75,9 @@ impl Drop for RunLock {
     }
 }
 
-/// Removes staging folders of killed runs; restores a run folder that a killed run had
-/// moved aside but not yet replaced.
+/// Settles what killed runs left ([`super::commit::recover`]).
 fn cleanup(run_root: &Path) -> Result<()> {
-    let entries = std::fs::read_dir(run_root).map_err(|e| Error::io(run_root, e))?;
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        let path = e.path();
-        if name.starts_with(".staging-") {
-            std::fs::remove_dir_all(&path).map_err(|err| Error::io(&path, err))?;
-        } else if let Some(id) = name.strip_prefix(".replaced-") {
-            let target = run_root.join(id);
-            if target.exists() {
-                std::fs::remove_dir_all(&path).map_err(|err| Error::io(&path, err))?;
-            } else {
-                std::fs::rename(&path, &target).map_err(|err| Error::io(&target, err))?;
-            }
-        }
-    }
-    Ok(())
+    super::commit::recover(run_root)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 mod agency;
 pub mod columns;
+mod commit;
 mod feed;
 mod fixes;
 pub mod gates;
@@ -181,19 +182,14 @@ impl Publisher {
         let cfg = &data.config;
         let gates = gates::evaluate(data, self.previous.as_deref());
         let summaries = run_files::write(data, written, &self.staging, self.previous.as_deref(), &gates, start)?;
-        let feed = feed::prepare(&cfg.run_root, &cfg.run_id, data)?;
-        // Swap into place: the old folder (same run ID re-run) is moved aside first.
-        let target = cfg.run_root.join(&cfg.run_id);
-        let replaced = cfg.run_root.join(format!(".replaced-{}", cfg.run_id));
-        if target.exists() {
-            std::fs::rename(&target, &replaced).map_err(|e| Error::io(&target, e))?;
+        let (feed, old_feed) = feed::prepare(&cfg.run_root, &cfg.run_id, data)?;
+        if let Err(e) = commit::publish(&cfg.run_root, &cfg.run_id, &feed, old_feed.as_deref()) {
+            // Decided but not undone: the next run completes it from the staging folder.
+            self.finished = commit::decided(&cfg.run_root, &cfg.run_id);
+            return Err(e);
         }
-        std::fs::rename(&self.staging, &target).map_err(|e| Error::io(&target, e))?;
         self.finished = true;
-        if replaced.exists() {
-            std::fs::remove_dir_all(&replaced).map_err(|e| Error::io(&replaced, e))?;
-        }
-        feed::commit(&cfg.run_root, feed)?;
+        let target = cfg.run_root.join(&cfg.run_id);
         let failed_gates = gates.iter().filter(|g| !g.passed).map(gates::GateResult::message).collect();
         let pruned = retention::prune(&cfg.run_root, &cfg.run_id, cfg.keep_runs);
         Ok(RunReport {

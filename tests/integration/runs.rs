@@ -582,3 +582,53 @@ fn an_unreadable_feed_line_stops_the_run_and_names_the_line() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), feed, "the feed is left as it was");
     assert!(runs.join("r1/manifest.json").is_file());
 }
+
+/// Hostile (#20, item 3): the publish protocol (README, "Publishing") stopped at each of
+/// its points by an abort (`DOISOAT_CRASH_AT`), on a re-run of an ID whose input changed.
+/// Right after the crash the run folder is the old run or the new one, never missing or
+/// partial; the next run completes the publication: the run folder is the new run, the
+/// feed holds its lines once, and nothing of the protocol is left behind.
+#[test]
+fn a_publication_stopped_at_any_point_is_completed_by_the_next_run() {
+    for point in ["complete", "feed", "swapped"] {
+        let work = Work::new();
+        let job = work.demo_job("demo");
+        let job_s = job.to_str().unwrap();
+        assert_eq!(code(&work.run(&["run", "--job", job_s, "--run-id", "r1"])), 0);
+        // The insurance file changes: the new r1 read a file of another size.
+        let bhxh = work.path().join("demo/bhxh.csv");
+        let old_size = std::fs::metadata(&bhxh).unwrap().len();
+        let text = std::fs::read_to_string(&bhxh).unwrap();
+        std::fs::write(&bhxh, text.replacen("Giàng A Páo", "Giàng A Pao", 1)).unwrap();
+        let new_size = std::fs::metadata(&bhxh).unwrap().len();
+        assert_ne!(old_size, new_size);
+        let size = |run: &str| {
+            let m = crate::manifest(&work.path().join("demo/runs").join(run));
+            let input = m["inputs"].as_array().unwrap().iter().find(|i| i["agency"] == "insurance").cloned().unwrap();
+            input["size"].as_u64().unwrap()
+        };
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
+            .args(["run", "--job", job_s, "--run-id", "r1"])
+            .current_dir(work.path())
+            .env("DOISOAT_CRASH_AT", point)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{point}: the run was to stop");
+        let now = size("r1");
+        assert!(now == old_size || now == new_size, "{point}: r1 is neither run");
+        // The next run, of another ID, settles the stopped one.
+        assert_eq!(code(&work.run(&["run", "--job", job_s, "--run-id", "r2"])), 0, "{point}");
+        assert_eq!(size("r1"), new_size, "{point}: r1 is the new run");
+        let feed = std::fs::read_to_string(work.path().join("demo/runs/feed/metrics.jsonl")).unwrap();
+        let r1_lines = feed.lines().filter(|l| l.contains("\"run_id\":\"r1\"")).count();
+        let r2_lines = feed.lines().filter(|l| l.contains("\"run_id\":\"r2\"")).count();
+        assert!(r1_lines > 0 && r1_lines == r2_lines, "{point}: r1's lines once, as many as r2's");
+        let left: Vec<String> = std::fs::read_dir(work.path().join("demo/runs"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "{point}: left behind {left:?}");
+    }
+}
