@@ -4,15 +4,16 @@
 //! and the feed with its lines), and the exit code says which.
 //!
 //! 1. The run's files are written into `.staging-ID` (before this module).
-//! 2. The new feed is written into `.staging-ID/.feed-next` and the mark `.incoming` beside
-//!    it, then the marker `.complete-ID` is created in the run root: from here on the run
-//!    is decided. An error before the marker leaves the old state (exit 1, the staging
-//!    folder removed).
+//! 2. The new feed is written into `.staging-ID/.feed-next`, then the marker
+//!    `.complete-ID` is created in the run root, naming the staging folder by its inode
+//!    (after an exchange, that tells the new run from the earlier one): from here on the
+//!    run is decided. An error before the marker leaves the old state (exit 1, the
+//!    staging folder removed).
 //! 3. `.feed-next` is renamed over `feed/metrics.jsonl`.
 //! 4. `.staging-ID` becomes `ID`: exchanged with an earlier run of the ID in one atomic
 //!    step (`renameat2(RENAME_EXCHANGE)`; where the file system cannot, the earlier run
 //!    is renamed to `.replaced-ID` first), else renamed.
-//! 5. The earlier run, the `.incoming` mark and the marker are removed.
+//! 5. The earlier run and the marker are removed.
 //!
 //! An error in 3 or 4 undoes what was done (the old feed written back, the old run moved
 //! back) and exits 1 with the old state; if even that fails, the marker stays and the
@@ -32,9 +33,11 @@ use std::path::{Path, PathBuf};
 /// The feed file inside a staging folder, waiting for step 3.
 const FEED_NEXT: &str = ".feed-next";
 
-/// The mark of the new run's folder, until step 5: after an exchange it tells the new
-/// run (in `ID`) from the earlier one (now in `.staging-ID`).
-const INCOMING: &str = ".incoming";
+/// A folder's identity (device and inode), as the marker records the staging folder's.
+fn identity(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| format!("{}:{}", m.dev(), m.ino()))
+}
 
 /// Swaps two folders in one step; `false` when the file system cannot (then nothing moved).
 fn exchange(a: &Path, b: &Path) -> Result<bool> {
@@ -104,8 +107,8 @@ pub(super) fn publish(run_root: &Path, run_id: &str, feed: &str, old_feed: Optio
     let feed_dir = run_root.join(FEED_DIR);
     std::fs::create_dir_all(&feed_dir).map_err(|e| Error::io(&feed_dir, e))?;
     write_synced(&p.staging.join(FEED_NEXT), feed.as_bytes())?;
-    write_synced(&p.staging.join(INCOMING), b"")?;
-    write_synced(&p.marker, b"")?;
+    let staged = identity(&p.staging).ok_or_else(|| Error::io(&p.staging, std::io::ErrorKind::NotFound.into()))?;
+    write_synced(&p.marker, staged.as_bytes())?;
     crash_point("complete");
     let undone = |why: Error, feed_replaced: bool| -> Error {
         let restored = (|| -> Result<()> {
@@ -155,7 +158,7 @@ pub(super) fn publish(run_root: &Path, run_id: &str, feed: &str, old_feed: Optio
         }
     }
     crash_point("swapped");
-    finish(&p)
+    finish(&p, true)
 }
 
 /// Whether the run of `run_id` is decided (its marker exists): a failure from here on is
@@ -164,16 +167,13 @@ pub(super) fn decided(run_root: &Path, run_id: &str) -> bool {
     Paths::of(run_root, run_id).marker.exists()
 }
 
-/// Step 5: the old run (exchanged into the staging folder, or moved aside), the new run's
-/// mark and the marker removed (an old run whose replacement is not in place is moved back
-/// instead: never is a run removed without another in its place).
-fn finish(p: &Paths) -> Result<()> {
-    let incoming = p.target.join(INCOMING);
-    if incoming.exists() {
-        if p.staging.exists() {
-            std::fs::remove_dir_all(&p.staging).map_err(|e| Error::io(&p.staging, e))?;
-        }
-        std::fs::remove_file(&incoming).map_err(|e| Error::io(&incoming, e))?;
+/// Step 5, once the new run is in place (`in_place`): the earlier run (exchanged into the
+/// staging folder, or moved aside) and the marker removed (an earlier run whose
+/// replacement is not in place is moved back instead: never is a run removed without
+/// another in its place).
+fn finish(p: &Paths, in_place: bool) -> Result<()> {
+    if in_place && p.staging.exists() {
+        std::fs::remove_dir_all(&p.staging).map_err(|e| Error::io(&p.staging, e))?;
     }
     if p.replaced.exists() {
         if p.target.exists() {
@@ -199,8 +199,10 @@ pub(super) fn recover(run_root: &Path) -> Result<()> {
         if p.staging.join(FEED_NEXT).exists() {
             std::fs::rename(p.staging.join(FEED_NEXT), &p.feed).map_err(|e| Error::io(&p.feed, e))?;
         }
-        // The new run is in place when `ID` holds the mark; else it is still staged.
-        if p.staging.join(INCOMING).exists() {
+        // The new run is in place when `ID` is the folder the marker names; else it is
+        // still staged.
+        let staged = std::fs::read_to_string(run_root.join(format!(".complete-{id}"))).unwrap_or_default();
+        if identity(&p.staging).is_some_and(|s| s == staged) {
             if p.target.exists() && !p.replaced.exists() {
                 std::fs::rename(&p.target, &p.replaced).map_err(|e| Error::io(&p.target, e))?;
             }
@@ -208,7 +210,8 @@ pub(super) fn recover(run_root: &Path) -> Result<()> {
                 std::fs::rename(&p.staging, &p.target).map_err(|e| Error::io(&p.target, e))?;
             }
         }
-        finish(&p)?;
+        let in_place = identity(&p.target).is_some_and(|t| t == staged);
+        finish(&p, in_place)?;
     }
     for name in &names {
         let path = run_root.join(name);
@@ -283,8 +286,7 @@ mod tests {
             let (_dir, root) = setup();
             let p = Paths::of(&root, "r");
             write_synced(&p.staging.join(FEED_NEXT), b"new feed\n").unwrap();
-            write_synced(&p.staging.join(INCOMING), b"").unwrap();
-            write_synced(&p.marker, b"").unwrap();
+            write_synced(&p.marker, identity(&p.staging).unwrap().as_bytes()).unwrap();
             if step >= 1 {
                 std::fs::rename(p.staging.join(FEED_NEXT), &p.feed).unwrap();
             }
@@ -301,7 +303,7 @@ mod tests {
             assert_eq!(std::fs::read_to_string(root.join("r/manifest.json")).unwrap(), "new", "step {step}");
             assert_eq!(std::fs::read_to_string(&p.feed).unwrap(), "new feed\n", "step {step}");
             assert!(!p.marker.exists() && !p.replaced.exists() && !p.staging.exists(), "step {step}");
-            assert!(!p.target.join(INCOMING).exists(), "step {step}");
+            assert_eq!(std::fs::read_dir(&p.target).unwrap().count(), 1, "step {step}: only the run's file");
         }
     }
 }
