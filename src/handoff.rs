@@ -5,7 +5,7 @@
 
 use crate::assess::Assessment;
 use crate::config::{Config, Input};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest::{self, Rejected};
 use crate::link::{self, Link};
 use crate::normalize::{Person, Record};
@@ -31,7 +31,7 @@ pub struct FileInfo {
 
 /// SHA-256 and size of a file.
 pub fn hash_file(path: &Path) -> Result<(u64, String)> {
-    Ok(ingest::digest(&std::fs::read(path).map_err(|e| Error::io(path, e))?))
+    Ok(ingest::digest(&ingest::read_input(path)?))
 }
 
 /// Everything one registry produced.

@@ -206,8 +206,37 @@ pub fn digest(bytes: &[u8]) -> (u64, String) {
     (bytes.len() as u64, Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// Opens an input for reading if it is a regular file. A device (`/dev/zero` grew
+/// without bound), a FIFO (opening it waited for a writer forever) or a socket is refused
+/// naming the path; the open does not wait (`O_NONBLOCK`, no effect on a file).
+pub fn open_input(path: &Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Input {
+            path: path.into(),
+            message: "is not a regular file (a device, a FIFO or a socket): an input must be a file".into(),
+        });
+    }
+    Ok(file)
+}
+
+/// The bytes of an input file ([`open_input`]).
+pub fn read_input(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = open_input(path)?;
+    let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |m| m.len() as usize));
+    file.read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    Ok(bytes)
+}
+
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+    read_input(path)
 }
 
 /// Decodes a file's bytes to UTF-8: a BOM decides first, then the declared
@@ -299,7 +328,7 @@ pub fn read_headers(path: &Path, rules: &Rules) -> Result<Vec<String>> {
 fn header_prefix(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     const PREFIX: u64 = 1 << 20;
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = open_input(path)?;
     let mut bytes = Vec::new();
     file.take(PREFIX).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 == PREFIX {
@@ -514,7 +543,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
 
 fn parquet_frame(path: &Path) -> Result<polars::prelude::DataFrame> {
     use polars::prelude::*;
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = open_input(path)?;
     ParquetReader::new(file)
         .finish()
         .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") })

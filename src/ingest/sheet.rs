@@ -288,7 +288,7 @@ fn header_cells(g: &Grid, h: usize) -> Vec<String> {
 /// took a second before the run could start, and the run reads it again); when they hold
 /// no row with every mapped column, the whole search decides, as [`read`]'s does.
 pub fn read_headers(path: &Path, rules: &Rules) -> Result<Vec<String>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = super::read_input(path)?;
     let layout = Layout::new(rules);
     if let Some(header) = streamed_header(path, bytes.clone(), &layout) {
         return Ok(header);

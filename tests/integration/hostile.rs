@@ -460,3 +460,40 @@ fn a_population_without_people_is_refused_naming_the_file() {
     assert!(stderr(&out).contains("population.csv") && stderr(&out).contains("no readable person"), "{}", stderr(&out));
     assert!(!published(&work), "nothing published");
 }
+
+/// Hostile (#20, weak): a device or a FIFO named as an input. `/dev/zero` grew without
+/// bound and a FIFO waited forever for a writer; both are refused at once, exit 1 naming
+/// the path.
+#[test]
+fn a_device_or_a_fifo_as_an_input_is_refused_naming_it() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let fifo = work.path().join("demo/bhxh.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for input in ["/dev/zero", fifo.to_str().unwrap()] {
+        let text = std::fs::read_to_string(&job).unwrap();
+        let text = text.replace("file = \"bhxh.csv\"", &format!("file = \"{input}\""));
+        std::fs::write(work.path().join("demo/job-hostile.toml"), text).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
+            .args(["run", "--job", "demo/job-hostile.toml", "--run-id", "r1"])
+            .current_dir(work.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("{input}: the run did not end");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{input}: {err}");
+        assert!(err.contains(input) && err.contains("not a regular file"), "{input}: {err}");
+    }
+}
