@@ -64,12 +64,15 @@ pub fn field_problem(raw: &[u8]) -> Option<String> {
 
 /// A record ID as kept on a rejected row: trimmed, and dropped when longer than a record
 /// ID can be (the row was rejected because a field ran away; it may be that one).
+///
+/// Control characters (a NUL among them) are left out: the ID is shown in rejected.csv,
+/// and the row was rejected for holding them.
 fn rejected_id(id: &str) -> String {
-    let id = id.trim();
+    let id = id.trim().trim_start_matches('\u{feff}');
     if id.len() > 64 {
         String::new()
     } else {
-        id.to_string()
+        id.chars().filter(|c| !c.is_control()).collect()
     }
 }
 
@@ -190,8 +193,11 @@ struct Decoded {
 }
 
 impl Decoded {
-    /// One field as text: a legacy font encoding is decoded; `None` if not UTF-8.
+    /// One field as text: a legacy font encoding is decoded; `None` if not UTF-8. A byte
+    /// order mark at its start is dropped: two exports concatenated leave the second one's
+    /// BOM at the start of a line, inside its first field (a record ID).
     fn field<'a>(&self, raw: &'a [u8]) -> Option<std::borrow::Cow<'a, str>> {
+        let raw = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
         let s = std::str::from_utf8(raw).ok()?;
         Some(match self.encoding.legacy() {
             Some(l) => encoding::decode(s, l).into(),

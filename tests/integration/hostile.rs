@@ -497,3 +497,26 @@ fn a_device_or_a_fifo_as_an_input_is_refused_naming_it() {
         assert!(err.contains(input) && err.contains("not a regular file"), "{input}: {err}");
     }
 }
+
+/// Hostile (#20, weak): two exports concatenated leave the second one's byte order mark
+/// at the start of a line, inside its record ID; and a NUL inside a record ID reached
+/// rejected.csv. The BOM is dropped (the record is the record it names, linked as the
+/// others); a rejected row's ID is shown without control characters.
+#[test]
+fn a_bom_inside_the_file_and_a_nul_in_a_record_id_stay_out_of_the_outputs() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        let b = with_line(b, 3, |l| format!("\u{feff}{l}").into_bytes());
+        with_line(b, 4, |l| l.replacen("12010000", "1201\u{0}0000", 1).into_bytes())
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let dir = work.path().join("demo/runs/r1/insurance");
+    let links = crate::discrepancies_csv(&dir) + &std::fs::read_to_string(dir.join("rejected.csv")).unwrap();
+    assert!(!links.contains("\u{feff}1201"), "a BOM inside a record ID");
+    let bytes = std::fs::read(dir.join("rejected.csv")).unwrap();
+    assert!(!bytes.contains(&0u8), "a NUL byte in rejected.csv");
+    let rej = rejected(&work, "insurance");
+    assert!(rej.iter().any(|(line, _, why)| *line == 4 && why.contains("U+0000")), "{rej:?}");
+    assert_conserved(&work.path().join("demo/runs/r1"));
+}
