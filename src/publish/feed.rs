@@ -6,6 +6,7 @@
 use crate::error::{Error, Result};
 use crate::handoff::RunData;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Name of the metrics feed folder inside the run root.
@@ -22,16 +23,40 @@ pub(super) struct FeedRow<'a> {
     pub suppressed: bool,
 }
 
-/// The feed's figures; a commune with fewer records than the job's `min_count` keeps
-/// no score and no counts (SPEC §8).
+/// The communes of an agency whose figures are not shown (SPEC §8): those with fewer
+/// records than `min`, and then, so that the agency's total minus the communes shown does
+/// not give a hidden commune's figures, the smallest others until the hidden ones are at
+/// least two and hold at least `min` records together (or none is left to hide).
+pub(super) fn suppressed_communes(scores: &crate::score::AgencyScores, min: u64) -> BTreeSet<&str> {
+    let mut by_size: Vec<(u64, &str)> = scores.communes.iter().map(|(c, s)| (s.counts.rows, c.as_str())).collect();
+    by_size.sort();
+    let mut hidden: BTreeSet<&str> = by_size.iter().filter(|(n, _)| *n < min).map(|(_, c)| *c).collect();
+    if hidden.is_empty() {
+        return hidden;
+    }
+    let mut held: u64 = by_size.iter().filter(|(_, c)| hidden.contains(c)).map(|(n, _)| n).sum();
+    for (n, c) in &by_size {
+        if hidden.len() >= 2 && held >= min {
+            break;
+        }
+        if hidden.insert(c) {
+            held += n;
+        }
+    }
+    hidden
+}
+
+/// The feed's figures; a commune [`suppressed_communes`] hides keeps no score and no
+/// counts (SPEC §8).
 pub(super) fn feed_rows(data: &RunData) -> Vec<FeedRow<'_>> {
     let min = data.config.privacy.min_count;
     let mut out = Vec::new();
     for a in &data.agencies {
+        let hidden = suppressed_communes(&a.scores, min);
         let all =
             std::iter::once(("all", &a.scores.total)).chain(a.scores.communes.iter().map(|(c, s)| (c.as_str(), s)));
         for (commune, s) in all {
-            let suppressed = commune != "all" && s.counts.rows < min;
+            let suppressed = commune != "all" && hidden.contains(commune);
             let mut push = |dimension, score: Option<f64>, passed: Option<u64>, total: u64| {
                 out.push(FeedRow {
                     agency: &a.input.agency,
@@ -94,4 +119,39 @@ pub(super) fn prepare(run_root: &Path, run_id: &str, data: &RunData) -> Result<(
         out.push('\n');
     }
     Ok((out, existing))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::{AgencyScores, Scores};
+
+    fn agency(sizes: &[(&str, u64)]) -> AgencyScores {
+        let none = Scores::of(&[], &crate::config::Weights::default());
+        let sized = |n: u64| {
+            let mut s = none.clone();
+            s.counts.rows = n;
+            s
+        };
+        AgencyScores {
+            total: sized(sizes.iter().map(|x| x.1).sum()),
+            communes: sizes.iter().map(|(c, n)| (c.to_string(), sized(*n))).collect(),
+        }
+    }
+
+    /// Hostile (#20, weak): one commune under `min_count` hidden alone, and the agency's
+    /// total minus the communes shown gave its exact counts. A second commune is hidden
+    /// with it, the smallest, until the hidden ones hold `min_count` together.
+    #[test]
+    fn a_hidden_commune_is_never_the_only_one_hidden() {
+        let hidden = |s: &[(&str, u64)]| {
+            let a = agency(s);
+            suppressed_communes(&a, 5).into_iter().map(str::to_string).collect::<Vec<_>>()
+        };
+        assert_eq!(hidden(&[("a", 3), ("b", 40), ("c", 9)]), ["a", "c"]);
+        assert_eq!(hidden(&[("a", 3), ("b", 4), ("c", 40)]), ["a", "b"]);
+        assert_eq!(hidden(&[("a", 1), ("b", 1), ("c", 2), ("d", 40)]), ["a", "b", "c", "d"]);
+        assert!(hidden(&[("a", 5), ("b", 40)]).is_empty());
+        assert_eq!(hidden(&[("a", 3)]), ["a"]);
+    }
 }

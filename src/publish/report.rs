@@ -255,12 +255,15 @@ fn heat_map(h: &mut String, data: &RunData) {
         let _ = write!(h, "<th>{}</th>", esc(&a.input.agency));
     }
     h.push_str("</tr>");
+    let hidden: BTreeMap<&String, _> =
+        data.agencies.iter().map(|a| (&a.input.agency, super::feed::suppressed_communes(&a.scores, min))).collect();
     for c in communes {
         let name = super::commune_name(c);
         let label = if name.is_empty() { c.to_string() } else { format!("{name} ({c})") };
         let _ = write!(h, "<tr><td>{}</td>", esc(&label));
         for a in &data.agencies {
-            let score = a.scores.communes.get(c).filter(|s| s.counts.rows >= min).and_then(|s| s.overall);
+            let score =
+                a.scores.communes.get(c).filter(|_| !hidden[&a.input.agency].contains(c)).and_then(|s| s.overall);
             let _ = write!(h, r#"<td style="background:{}">{}</td>"#, colour(score), fmt_score(score));
         }
         h.push_str("</tr>");
@@ -275,11 +278,14 @@ fn commune_tables(h: &mut String, data: &RunData) {
     let headers = ["xã/phường", "bản ghi", "đúng", "đủ", "sạch", "sống", "tổng"];
     for a in &data.agencies {
         let _ = write!(h, r#"<h2>{} theo xã/phường</h2>"#, esc(&a.input.name));
+        let hidden = super::feed::suppressed_communes(&a.scores, min);
         let rows = a.scores.communes.iter().map(|(code, s)| {
             let name = super::commune_name(code);
             let label = esc(&if name.is_empty() { code.clone() } else { format!("{name} ({code})") });
-            if s.counts.rows < min {
-                let hidden = format!("<small>dưới {min} bản ghi: ẩn</small>");
+            if hidden.contains(code.as_str()) {
+                let why =
+                    if s.counts.rows < min { format!("dưới {min} bản ghi") } else { "ẩn kèm xã nhỏ".into() };
+                let hidden = format!("<small>{why}: ẩn</small>");
                 return vec![label, hidden, String::new(), String::new(), String::new(), String::new(), String::new()];
             }
             let dims = [s.dung.score, s.du.score, s.sach.score, s.song.score, s.overall].map(fmt_score);
