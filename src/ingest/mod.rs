@@ -313,8 +313,26 @@ fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter(bytes)).from_reader(bytes)
 }
 
+/// Runs a reader of `path`, turning a panic inside a third-party reader (a Parquet footer
+/// or a workbook's XML corrupted in a way its library does not check) into an input
+/// error naming the file: every unreadable input is exit 1, never a crash (exit 101).
+fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown failure".into());
+        Err(Error::Input { path: path.into(), message: format!("not a readable file: its reader failed ({why})") })
+    })
+}
+
 /// The header row of an input file.
 pub fn read_headers(path: &Path, rules: &Rules) -> Result<Vec<String>> {
+    guarded(path, || headers_of_input(path, rules))
+}
+
+fn headers_of_input(path: &Path, rules: &Rules) -> Result<Vec<String>> {
     let declared = rules.encoding;
     if is_parquet(path) {
         return Ok(parquet_frame(path)?.get_column_names().iter().map(|s| s.to_string()).collect());
@@ -368,6 +386,10 @@ fn headers_of(path: &Path, decoded: &Decoded) -> Result<Vec<String>> {
 
 /// Reads an input file with its rules.
 pub fn read(path: &Path, rules: &Rules) -> Result<Table> {
+    guarded(path, || read_input_table(path, rules))
+}
+
+fn read_input_table(path: &Path, rules: &Rules) -> Result<Table> {
     if is_parquet(path) {
         read_parquet(path, rules)
     } else if sheet::is_sheet(path) {
@@ -547,21 +569,41 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
     Ok(table)
 }
 
-fn parquet_frame(path: &Path) -> Result<polars::prelude::DataFrame> {
+/// Most rows a Parquet input may declare: a province's largest registry is some 14 M
+/// records. A damaged footer declaring more made the reader ask for memory it could not
+/// have (an abort, not an error).
+pub const MAX_PARQUET_ROWS: usize = 100_000_000;
+
+/// A Parquet input as a frame, once its footer has been checked: rows declared within
+/// [`MAX_PARQUET_ROWS`], and each row group's rows adding up to the file's.
+fn parquet_checked<R: polars::io::mmap::MmapBytesReader>(path: &Path, source: R) -> Result<polars::prelude::DataFrame> {
     use polars::prelude::*;
-    let file = open_input(path)?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") })
+    let unreadable =
+        |e: PolarsError| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") };
+    let mut reader = ParquetReader::new(source);
+    let md = reader.get_metadata().map_err(unreadable)?;
+    let groups: usize = md.row_groups.iter().map(|g| g.num_rows()).fold(0usize, usize::saturating_add);
+    if md.num_rows > MAX_PARQUET_ROWS || groups != md.num_rows {
+        return Err(Error::Input {
+            path: path.into(),
+            message: format!(
+                "not a readable Parquet file: its footer declares {} rows in row groups of {groups} (most accepted: {MAX_PARQUET_ROWS})",
+                md.num_rows
+            ),
+        });
+    }
+    reader.finish().map_err(unreadable)
+}
+
+fn parquet_frame(path: &Path) -> Result<polars::prelude::DataFrame> {
+    parquet_checked(path, open_input(path)?)
 }
 
 fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
     use polars::prelude::*;
     let raw = read_file(path)?;
     let (size, sha256) = digest(&raw);
-    let df = ParquetReader::new(std::io::Cursor::new(raw))
-        .finish()
-        .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") })?;
+    let df = parquet_checked(path, std::io::Cursor::new(raw))?;
     let layout = Layout::new(rules);
     let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
     let pos = positions(path, &headers, &layout)?;

@@ -7,6 +7,7 @@
 mod architecture;
 mod cli;
 mod exports;
+mod fuzz;
 mod golden;
 mod hostile;
 mod model;
