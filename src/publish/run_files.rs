@@ -204,6 +204,7 @@ pub fn write(
     let metrics = Metrics { run_id: &cfg.run_id, province: &cfg.province, gates, gates_passed, agencies };
     write_json(&dir.join("metrics.json"), &to_value(&metrics))?;
     write_json(&dir.join("changes.json"), &to_value(&Changes { run_id: &cfg.run_id, agencies: changes }))?;
+    population_rejected(data, dir)?;
     let prom = dir.join("metrics.prom");
     std::fs::write(&prom, openmetrics::render(data, gates)).map_err(|e| Error::io(&prom, e))?;
     let mut timings = data.timings.clone();
@@ -217,6 +218,21 @@ pub fn write(
     stage_timings.push(StageTiming { stage: "publish".into(), ms: start.elapsed().as_millis() as u64 });
     write_json(&dir.join("manifest.json"), &to_value(&manifest(data, stage_timings, gates)))?;
     Ok(summaries)
+}
+
+/// `population-rejected.csv`: the population rows that could not be read, listed as any
+/// registry's are (line, person ID as written, column, reason), for the register's
+/// keepers; written even when empty, so a reader knows none was rejected.
+fn population_rejected(data: &RunData, dir: &Path) -> Result<()> {
+    let rows = data.population_rejected.iter().map(|r| {
+        let file = data.population_file.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        vec![r.line.to_string(), r.record_id.clone(), r.column.clone(), r.reason.clone(), file]
+    });
+    super::writers::write_csv(
+        &dir.join("population-rejected.csv"),
+        &["line", "person_id", "column", "reason", "source_file"],
+        rows,
+    )
 }
 
 fn manifest<'a>(data: &'a RunData, stage_timings: Vec<StageTiming>, gates: &'a [GateResult]) -> Manifest<'a> {

@@ -520,3 +520,28 @@ fn a_bom_inside_the_file_and_a_nul_in_a_record_id_stay_out_of_the_outputs() {
     assert!(rej.iter().any(|(line, _, why)| *line == 4 && why.contains("U+0000")), "{rej:?}");
     assert_conserved(&work.path().join("demo/runs/r1"));
 }
+
+/// Hostile (#20, weak): rejected population rows were only counted. They are listed in
+/// `population-rejected.csv` (line, person ID as written, column, reason), as a
+/// registry's are in its `rejected.csv`, and the file exists when none was rejected.
+#[test]
+fn rejected_population_rows_are_listed_with_their_reason() {
+    let work = Work::new();
+    let job = demo_with(&work, "population.csv", |b| {
+        with_line(b, 3, |l| {
+            let mut cells: Vec<&str> = l.trim_end().split(',').collect();
+            cells.truncate(2);
+            format!("{}\n", cells.join(",")).into_bytes()
+        })
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let listed = std::fs::read_to_string(work.path().join("demo/runs/r1/population-rejected.csv")).unwrap();
+    let rows: Vec<&str> = listed.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert!(
+        rows[0].starts_with("3,") && rows[0].contains("expected") && rows[0].ends_with("population.csv"),
+        "{listed}"
+    );
+    assert_conserved(&work.path().join("demo/runs/r1"));
+}
