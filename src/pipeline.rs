@@ -158,7 +158,8 @@ fn compute(
     progress.stage("ingest", "population");
     let pop = &config.population;
     let pop_table = timer.time("ingest", || ingest::read(&pop.path, &pop.rules))?;
-    let population_file = file_info(&pop.path, &pop_table, &pop.rules, province, &today);
+    let mut population_file = file_info(&pop.path, &pop_table, &pop.rules, province, &today);
+    population_file.warnings.extend(normalize::profile::missing_required(&pop_table, &pop.rules));
     progress.stage("normalize", "population");
     let (people, population_rejected) =
         timer.time("normalize", || normalize::people(&pop_table, &pop.rules, province, &today));

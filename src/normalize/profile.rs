@@ -80,6 +80,33 @@ fn kind(field: Field) -> Option<Kind> {
     }
 }
 
+/// The population's required columns that are empty on some rows, one warning each with
+/// the count and the first lines. Such a person is kept (a name is all a person needs),
+/// but the register's keepers must know: a person without an ID or a date of birth can be
+/// found only by what remains.
+pub fn missing_required(table: &Table, rules: &Rules) -> Vec<String> {
+    let layout = &table.layout;
+    rules
+        .required
+        .iter()
+        .filter(|f| !layout.column(**f).is_empty())
+        .filter_map(|&f| {
+            let lines: Vec<u64> =
+                table.rows.iter().filter(|r| r.get(layout, f).trim().is_empty()).map(|r| r.line).collect();
+            let first: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+            let more = if lines.len() > 10 { ", …" } else { "" };
+            (!lines.is_empty()).then(|| {
+                format!(
+                    "column '{}' is required and empty on {} row(s) (line {}{more}): they are kept, unchecked on it",
+                    layout.column(f),
+                    lines.len(),
+                    first.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 /// Profiles the mapped columns of a table that must resolve, on its first
 /// [`SAMPLE_ROWS`] rows; each distinct value is parsed once.
 pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate) -> Vec<ColumnProfile> {

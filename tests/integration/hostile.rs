@@ -545,3 +545,18 @@ fn rejected_population_rows_are_listed_with_their_reason() {
     );
     assert_conserved(&work.path().join("demo/runs/r1"));
 }
+
+/// Hostile (#20, weak): a population row whose required ID is empty was accepted without
+/// a word. It is kept (a name is all a person needs), and the run says so: a warning in
+/// the manifest and on the terminal naming the column, the count and the line.
+#[test]
+fn empty_required_population_fields_are_reported() {
+    let work = Work::new();
+    let job =
+        demo_with(&work, "population.csv", |b| with_line(b, 3, |l| l.replacen("012192000102", "", 1).into_bytes()));
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let m = crate::manifest(&work.path().join("demo/runs/r1"));
+    let warnings = m["inputs"][0]["warnings"].to_string();
+    assert!(warnings.contains("Số định danh cá nhân") && warnings.contains("1 row(s) (line 3)"), "{warnings}");
+}
