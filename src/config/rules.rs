@@ -405,6 +405,18 @@ pub fn load_rules(path: &Path, out: &mut Vec<Problem>) -> Option<Rules> {
     };
     let before = out.len();
     let mut seen = HashSet::new();
+    // Headers are matched without case or spacing: two spellings of one header
+    // (`Họ và tên`, `HỌ VÀ TÊN`) would both read the same column.
+    let mut keys: std::collections::HashMap<String, &String> = std::collections::HashMap::new();
+    for column in rules.columns.keys().chain(rules.attributes.keys()) {
+        if let Some(other) = keys.insert(header_key(column), column) {
+            out.push(problem(
+                path,
+                format!("columns.\"{column}\""),
+                format!("'{column}' and '{other}' name the same header (headers are compared without case or spacing): both would read one column"),
+            ));
+        }
+    }
     for (column, field) in &rules.columns {
         if !seen.insert(*field) {
             out.push(problem(

@@ -166,3 +166,25 @@ fn every_subcommand_ends_quietly_in_a_closed_pipe() {
         assert_eq!(got, want, "{args:?}: {err}");
     }
 }
+
+/// Hostile (#20, weak): two spellings of one header mapped in a rules file (`Họ và tên`
+/// to the name, `HỌ VÀ TÊN` to the father's name) both read the same column: the name
+/// was read as another field and check-rules said nothing. Now a rules error naming both.
+#[test]
+fn two_spellings_of_one_header_in_the_rules_are_a_rules_error() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let rules = work.path().join("demo/rules/insurance.toml");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    std::fs::write(
+        &rules,
+        text.replace("\"Họ và tên\" = \"full_name\"", "\"Họ và tên\" = \"full_name\"\n\"HỌ VÀ TÊN\" = \"father_name\""),
+    )
+    .unwrap();
+    for args in [vec!["check-rules", job.to_str().unwrap()], vec!["run", "--job", job.to_str().unwrap()]] {
+        let out = work.run(&args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("insurance.toml") && err.contains("HỌ VÀ TÊN") && err.contains("same header"), "{err}");
+    }
+}
