@@ -335,7 +335,7 @@ pub fn read_headers(path: &Path, rules: &Rules) -> Result<Vec<String>> {
 fn headers_of_input(path: &Path, rules: &Rules) -> Result<Vec<String>> {
     let declared = rules.encoding;
     if is_parquet(path) {
-        return Ok(parquet_frame(path)?.get_column_names().iter().map(|s| s.to_string()).collect());
+        return parquet_frame_names(path);
     }
     if sheet::is_sheet(path) {
         return sheet::read_headers(path, rules);
@@ -574,13 +574,19 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
 /// have (an abort, not an error).
 pub const MAX_PARQUET_ROWS: usize = 100_000_000;
 
-/// A Parquet input as a frame, once its footer has been checked: rows declared within
-/// [`MAX_PARQUET_ROWS`], and each row group's rows adding up to the file's.
-fn parquet_checked<R: polars::io::mmap::MmapBytesReader>(path: &Path, source: R) -> Result<polars::prelude::DataFrame> {
+/// A Parquet input as a frame (only `columns`, when given: an unmapped column of a type
+/// doisoat cannot read, nested or a date, is never decoded), once its footer has been
+/// checked: rows declared within [`MAX_PARQUET_ROWS`], and each row group's rows adding
+/// up to the file's.
+fn parquet_checked<R: polars::io::mmap::MmapBytesReader>(
+    path: &Path,
+    source: R,
+    columns: Option<Vec<String>>,
+) -> Result<polars::prelude::DataFrame> {
     use polars::prelude::*;
     let unreadable =
         |e: PolarsError| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") };
-    let mut reader = ParquetReader::new(source);
+    let mut reader = ParquetReader::new(source).with_columns(columns);
     let md = reader.get_metadata().map_err(unreadable)?;
     let groups: usize = md.row_groups.iter().map(|g| g.num_rows()).fold(0usize, usize::saturating_add);
     if md.num_rows > MAX_PARQUET_ROWS || groups != md.num_rows {
@@ -595,21 +601,44 @@ fn parquet_checked<R: polars::io::mmap::MmapBytesReader>(path: &Path, source: R)
     reader.finish().map_err(unreadable)
 }
 
-fn parquet_frame(path: &Path) -> Result<polars::prelude::DataFrame> {
-    parquet_checked(path, open_input(path)?)
+/// The column names of a Parquet input, from its schema (no column decoded).
+fn parquet_frame_names(path: &Path) -> Result<Vec<String>> {
+    use polars::prelude::*;
+    let schema = ParquetReader::new(open_input(path)?)
+        .schema()
+        .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") })?;
+    Ok(schema.iter_names().map(|n| n.to_string()).collect())
+}
+
+/// The mapped columns of a Parquet input; a column that cannot be decoded is named.
+fn parquet_columns(path: &Path, raw: &[u8], wanted: &[String]) -> Result<polars::prelude::DataFrame> {
+    parquet_checked(path, std::io::Cursor::new(raw), Some(wanted.to_vec())).map_err(|e| {
+        let failing = wanted
+            .iter()
+            .find(|c| parquet_checked(path, std::io::Cursor::new(raw), Some(vec![c.to_string()])).is_err());
+        match failing {
+            Some(c) => Error::Input { path: path.into(), message: format!("column '{c}' cannot be read: {e}") },
+            None => e,
+        }
+    })
 }
 
 fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
     use polars::prelude::*;
     let raw = read_file(path)?;
     let (size, sha256) = digest(&raw);
-    let df = parquet_checked(path, std::io::Cursor::new(raw))?;
+    let headers = parquet_frame_names(path)?;
     let layout = Layout::new(rules);
-    let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
     let pos = positions(path, &headers, &layout)?;
+    let mut wanted: Vec<String> = pos.iter().map(|&i| headers[i].clone()).collect();
+    wanted.sort();
+    wanted.dedup();
+    let df = parquet_columns(path, &raw, &wanted)?;
+    drop(raw);
+    let column_of = |i: usize| df.column(&headers[i]).expect("a column read by its name");
     for (k, &i) in pos.iter().enumerate() {
         let (field, column) = &layout.columns[k];
-        let dtype = df.columns()[i].dtype();
+        let dtype = column_of(i).dtype();
         if ID_FIELDS.contains(field) && dtype.is_primitive_numeric() {
             return Err(Error::Input {
                 path: path.into(),
@@ -621,7 +650,7 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
     }
     let mut columns = Vec::with_capacity(pos.len());
     for &i in &pos {
-        let c = df.columns()[i].cast(&DataType::String).map_err(|e| Error::Input {
+        let c = column_of(i).cast(&DataType::String).map_err(|e| Error::Input {
             path: path.into(),
             message: format!("column '{}' cannot be read as text: {e}", headers[i]),
         })?;

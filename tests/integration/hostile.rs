@@ -560,3 +560,36 @@ fn empty_required_population_fields_are_reported() {
     let warnings = m["inputs"][0]["warnings"].to_string();
     assert!(warnings.contains("Số định danh cá nhân") && warnings.contains("1 row(s) (line 3)"), "{warnings}");
 }
+
+/// Hostile (#20, weak): only the mapped columns of a Parquet export are decoded, so a
+/// column doisoat does not map is never read, whatever its type (here a list; a `date32`
+/// column, which this build's polars cannot decode, was refused with a raw message
+/// naming no column — the test cannot write one without that polars feature). A mapped
+/// column that cannot be decoded is named in the error.
+#[test]
+fn an_unmapped_nested_parquet_column_is_never_read() {
+    use polars::prelude::*;
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let dir = work.path().join("demo");
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(dir.join("bhxh.csv")).unwrap();
+    let headers: Vec<String> =
+        r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).filter(|x| x.len() == headers.len()).collect();
+    let mut cols: Vec<Column> = headers
+        .iter()
+        .enumerate()
+        .map(|(c, h)| Column::new(h.into(), rows.iter().map(|r| r[c].to_string()).collect::<Vec<_>>()))
+        .collect();
+    let lists: Vec<Series> = rows.iter().map(|_| Series::new("".into(), &[1i64, 2])).collect();
+    cols.push(Column::new("Lịch sử đóng".into(), lists));
+    let mut df = DataFrame::new_infer_height(cols).unwrap();
+    ParquetWriter::new(std::fs::File::create(dir.join("bhxh.parquet")).unwrap()).finish(&mut df).unwrap();
+    let job_text = std::fs::read_to_string(&job).unwrap().replace("file = \"bhxh.csv\"", "file = \"bhxh.parquet\"");
+    std::fs::write(&job, job_text).unwrap();
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let m = crate::manifest(&work.path().join("demo/runs/r1"));
+    let input = m["inputs"].as_array().unwrap().iter().find(|i| i["agency"] == "insurance").cloned().unwrap();
+    assert_eq!(input["rows"].as_u64().unwrap(), rows.len() as u64);
+}
