@@ -113,16 +113,24 @@ fn check_columns(input: &Input, read_headers: ReadHeaders, out: &mut Vec<Problem
             return;
         }
     };
+    // A header cell with bytes that are not UTF-8 (shown as U+FFFD) is the likely cause
+    // of a column not found: say so.
+    let spoiled = headers
+        .iter()
+        .position(|h| h.contains('\u{fffd}'))
+        .map(|k| format!(" (its column {} holds bytes that are not UTF-8: '{}')", k + 1, headers[k]))
+        .unwrap_or_default();
     for column in input.rules.columns.keys().chain(input.rules.attributes.keys()) {
         let why = match header_matches(&headers, column).len() {
             0 => "column not found in",
             1 => continue,
             _ => "column appears more than once in",
         };
+        let cause = if why.starts_with("column not found") { spoiled.as_str() } else { "" };
         out.push(problem(
             &input.rules_path,
             format!("columns.\"{column}\""),
-            format!("{why} {}", input.path.display()),
+            format!("{why} {}{cause}", input.path.display()),
         ));
     }
 }

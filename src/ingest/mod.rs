@@ -271,12 +271,20 @@ fn decode(bytes: Vec<u8>, declared: FileEncoding) -> Decoded {
             // its bad rows are rejected one by one (found by a proptest: two corrupt
             // rows out of three had turned a UTF-8 file into "Windows-1258").
             let header = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
+            // Lines with non-ASCII bytes after the header: (not UTF-8, all).
+            let rest = || {
+                let non_ascii = bytes.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_ascii());
+                non_ascii.fold((0usize, 0usize), |(b, a), l| (b + usize::from(std::str::from_utf8(l).is_err()), a + 1))
+            };
             let legacy = if !header.is_ascii() {
-                std::str::from_utf8(header).is_err()
+                // A header that is not UTF-8 is a legacy one, unless the rows are UTF-8:
+                // then it is a stray byte (in a column nobody maps, as often as not).
+                std::str::from_utf8(header).is_err() && {
+                    let (bad, all) = rest();
+                    all == 0 || bad * 2 > all
+                }
             } else {
-                let non_ascii = bytes.split(|&b| b == b'\n').filter(|l| !l.is_ascii());
-                let (bad, all) = non_ascii
-                    .fold((0usize, 0usize), |(b, a), l| (b + usize::from(std::str::from_utf8(l).is_err()), a + 1));
+                let (bad, all) = rest();
                 bad * 2 > all
             };
             if legacy {
@@ -373,15 +381,13 @@ fn headers_of(path: &Path, decoded: &Decoded) -> Result<Vec<String>> {
     if !got {
         return Err(Error::Input { path: path.into(), message: "the file is empty (no header row)".into() });
     }
-    record
+    // A header cell that is not UTF-8 keeps its other characters (U+FFFD for the bad
+    // bytes): the mapped columns are found by the others, and a mapped one it spoils is
+    // reported as missing, with the cause ([`positions`]).
+    Ok(record
         .iter()
-        .map(|f| {
-            decoded
-                .field(f)
-                .map(String::from)
-                .ok_or_else(|| Error::Input { path: path.into(), message: "the header row is not valid UTF-8".into() })
-        })
-        .collect()
+        .map(|f| decoded.field(f).map_or_else(|| String::from_utf8_lossy(f).into_owned(), String::from))
+        .collect())
 }
 
 /// Reads an input file with its rules.
@@ -408,7 +414,17 @@ fn positions(path: &Path, headers: &[String], layout: &Layout) -> Result<Vec<usi
         .iter()
         .map(|(_, column)| match header_matches(headers, column)[..] {
             [i] => Ok(i),
-            [] => Err(Error::Input { path: path.into(), message: format!("column '{column}' is not in the header") }),
+            [] => Err(Error::Input {
+                path: path.into(),
+                message: match headers.iter().position(|h| h.contains('\u{fffd}')) {
+                    Some(k) => format!(
+                        "column '{column}' is not in the header (its column {} holds bytes that are not UTF-8: '{}')",
+                        k + 1,
+                        headers[k]
+                    ),
+                    None => format!("column '{column}' is not in the header"),
+                },
+            }),
             [i, j, ..] => Err(Error::Input {
                 path: path.into(),
                 message: format!(

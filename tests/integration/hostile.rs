@@ -593,3 +593,41 @@ fn an_unmapped_nested_parquet_column_is_never_read() {
     let input = m["inputs"].as_array().unwrap().iter().find(|i| i["agency"] == "insurance").cloned().unwrap();
     assert_eq!(input["rows"].as_u64().unwrap(), rows.len() as u64);
 }
+
+/// Hostile (#20, weak): a BOM-less UTF-8 file with one bad byte in its header, in a
+/// column nobody maps, was taken for a legacy encoding: every mapped column "not found",
+/// nothing on the cause. The rows are UTF-8, so the file is; the file is read. A bad
+/// byte inside a mapped header is reported with its cause.
+#[test]
+fn a_bad_byte_in_an_unmapped_header_keeps_a_utf8_file_utf8() {
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        let mut out = Vec::new();
+        for (i, line) in b.split_inclusive(|&c| c == b'\n').enumerate() {
+            let cut = line.iter().rposition(|&c| c != b'\n' && c != b'\r').map_or(0, |p| p + 1);
+            let (body, end) = line.split_at(cut);
+            out.extend_from_slice(body);
+            out.extend_from_slice(if i == 0 { b",Ghi ch\xff" } else { b",x" });
+            out.extend_from_slice(end);
+        }
+        out
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let m = crate::manifest(&work.path().join("demo/runs/r1"));
+    let input = m["inputs"].as_array().unwrap().iter().find(|i| i["agency"] == "insurance").cloned().unwrap();
+    assert_eq!(input["encoding"], "utf-8");
+
+    let work = Work::new();
+    let job = demo_with(&work, "bhxh.csv", |b| {
+        let text = b.clone();
+        let name = "Họ và tên".as_bytes();
+        let at = text.windows(name.len()).position(|w| w == name).unwrap();
+        let mut b = b;
+        b.insert(at + 1, 0xff);
+        b
+    });
+    let out = run(&work, &job);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not UTF-8"), "{}", stderr(&out));
+}
