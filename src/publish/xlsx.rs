@@ -111,6 +111,7 @@ pub struct Summary<'a> {
 /// constant-memory sheet fails, e.g. on a full disk; that panic is caught here and
 /// becomes the usual I/O error naming the file, so a full disk fails the run cleanly.
 pub fn write(path: &Path, summary: &Summary, rows: &[&Row]) -> Result<()> {
+    let _quiet = QuietPanics::on();
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_book(path, summary, rows))) {
         Ok(result) => result,
         Err(panic) => {
@@ -121,6 +122,39 @@ pub fn write(path: &Path, summary: &Summary, rows: &[&Row]) -> Result<()> {
                 .unwrap_or_else(|| "unknown failure".into());
             Err(Error::io(path, std::io::Error::other(format!("the workbook writer failed: {why}"))))
         }
+    }
+}
+
+thread_local! {
+    /// This thread writes a workbook: a panic here is the writer's, caught and reported as
+    /// the file's error ([`write`]), so the panic hook stays silent.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Silences the panic hook on this thread while it lives (a full disk made every sheet
+/// thread of the writer print a panic before the one clean error). The hook is wrapped
+/// once per process; other threads' panics print as before.
+struct QuietPanics;
+
+impl QuietPanics {
+    fn on() -> QuietPanics {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let default = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(std::cell::Cell::get) {
+                    default(info);
+                }
+            }));
+        });
+        QUIET.with(|q| q.set(true));
+        QuietPanics
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        QUIET.with(|q| q.set(false));
     }
 }
 
@@ -174,6 +208,7 @@ fn write_book(path: &Path, summary: &Summary, rows: &[&Row]) -> Result<()> {
             .zip(&parts)
             .map(|(sheet, (name, chunk))| {
                 scope.spawn(move || {
+                    let _quiet = QuietPanics::on();
                     sheet.set_name(name)?;
                     write_code_sheet(sheet, rows, chunk, header)
                 })

@@ -356,6 +356,7 @@ fn a_full_disk_fails_naming_the_path_and_publishes_nothing() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains(disk.to_str().unwrap()), "{err}");
+    assert!(!err.contains("panicked"), "a clean error, no thread panics: {err}");
     let left = entries(&disk.join("runs"));
     assert!(left.iter().all(|n| n == "feed"), "left on the full disk: {left:?}");
 }
