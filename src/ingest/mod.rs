@@ -326,11 +326,7 @@ fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
 /// error naming the file: every unreadable input is exit 1, never a crash (exit 101).
 fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unknown failure".into());
+        let why = crate::error::panic_message(panic.as_ref());
         Err(Error::Input { path: path.into(), message: format!("not a readable file: its reader failed ({why})") })
     })
 }

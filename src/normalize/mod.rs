@@ -289,7 +289,7 @@ fn commune_key<'a>(row: &'a Row, layout: &'a Layout, commune: Field, address: Fi
 }
 
 /// An address whose legacy unit was read from it (no commune written), with its 2025 unit
-/// ([`address::with_commune`]): the fix ADDRESS_LEGACY_UNIT suggests, built once per
+/// ([`address::Address::with_commune`]): the fix ADDRESS_LEGACY_UNIT suggests, built once per
 /// distinct address.
 fn address_2025(parsed: &address::Address, commune: Option<&Commune>) -> Option<Arc<str>> {
     let c = commune.filter(|c| c.era == Era::Legacy)?;

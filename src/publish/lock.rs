@@ -59,7 +59,7 @@ impl RunLock {
             let mut lock = RunLock { path, file };
             lock.file.set_len(0).map_err(|e| Error::io(&lock.path, e))?;
             write!(lock.file, "{}", std::process::id()).map_err(|e| Error::io(&lock.path, e))?;
-            cleanup(run_root)?;
+            super::commit::recover(run_root)?;
             return Ok(lock);
         }
         Err(Error::Locked { path, holder: "other runs (the lock changed hands repeatedly)".into() })
@@ -73,11 +73,6 @@ impl Drop for RunLock {
         let _ = std::fs::remove_file(&self.path);
         let _ = self.file.unlock();
     }
-}
-
-/// Settles what killed runs left ([`super::commit::recover`]).
-fn cleanup(run_root: &Path) -> Result<()> {
-    super::commit::recover(run_root)
 }
 
 #[cfg(test)]

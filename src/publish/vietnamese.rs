@@ -166,15 +166,9 @@ pub fn note(text: &str) -> Cow<'_, str> {
 fn matches<'t>(form: &str, text: &'t str) -> Option<Vec<(&'t str, bool)>> {
     let mut pieces = Vec::new();
     let mut rest = form;
-    loop {
-        let (hole, at) = match (rest.find("{}"), rest.find("{t}")) {
-            (Some(a), Some(b)) if b < a => (true, b),
-            (Some(a), _) => (false, a),
-            (None, Some(b)) => (true, b),
-            (None, None) => break,
-        };
-        pieces.push((&rest[..at], Some(hole)));
-        rest = &rest[at + if hole { 3 } else { 2 }..];
+    while let Some((at, len, translated)) = next_hole(rest) {
+        pieces.push((&rest[..at], Some(translated)));
+        rest = &rest[at + len..];
     }
     pieces.push((rest, None));
     let mut parts = Vec::new();
@@ -195,17 +189,22 @@ fn matches<'t>(form: &str, text: &'t str) -> Option<Vec<(&'t str, bool)>> {
     (pieces.len() > 1 || t.is_empty()).then_some(parts)
 }
 
+/// The first hole of a form: (where, its length, whether it is a `{t}`).
+fn next_hole(form: &str) -> Option<(usize, usize, bool)> {
+    match (form.find("{}"), form.find("{t}")) {
+        (Some(a), Some(b)) if b < a => Some((b, 3, true)),
+        (Some(a), _) => Some((a, 2, false)),
+        (None, Some(b)) => Some((b, 3, true)),
+        (None, None) => None,
+    }
+}
+
 /// `form` with its holes filled by `parts`, in order (a `{t}` part translated).
 fn fill(form: &str, parts: &[(&str, bool)]) -> String {
     let mut out = String::with_capacity(form.len() + 32);
     let mut rest = form;
     for (part, translate) in parts {
-        let (at, len) = match (rest.find("{}"), rest.find("{t}")) {
-            (Some(a), Some(b)) if b < a => (b, 3),
-            (Some(a), _) => (a, 2),
-            (None, Some(b)) => (b, 3),
-            (None, None) => break,
-        };
+        let Some((at, len, _)) = next_hole(rest) else { break };
         out.push_str(&rest[..at]);
         if *translate {
             out.push_str(&note(part));

@@ -115,11 +115,7 @@ pub fn write(path: &Path, summary: &Summary, rows: &[&Row]) -> Result<()> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_book(path, summary, rows))) {
         Ok(result) => result,
         Err(panic) => {
-            let why = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown failure".into());
+            let why = crate::error::panic_message(panic.as_ref());
             Err(Error::io(path, std::io::Error::other(format!("the workbook writer failed: {why}"))))
         }
     }

@@ -299,16 +299,11 @@ fn expand(part: &str) -> String {
     text::canonical_tones(&cleaned)
 }
 
-/// The address with its commune replaced by `unit` (a 2025 unit's full name) and its
-/// district, a level abolished in 2025, left out; the other parts as written. `None` when
-/// the address does not name its commune with a type word (which part is the commune is
-/// then a guess, and a guess is no fix to apply).
-pub fn with_commune(raw: &str, unit: &str) -> Option<String> {
-    parse(raw).with_commune(unit)
-}
-
 impl Address {
-    /// [`with_commune`] of an address already parsed.
+    /// The address with its commune replaced by `unit` (a 2025 unit's full name) and its
+    /// district, a level abolished in 2025, left out; the other parts as written. `None`
+    /// when the address does not name its commune with a type word (which part is the
+    /// commune is then a guess, and a guess is no fix to apply).
     pub fn with_commune(&self, unit: &str) -> Option<String> {
         if !self.commune_typed {
             return None;
@@ -342,7 +337,7 @@ mod tests {
             ("Nà Tăm - Tam Đường", None),
         ];
         for (raw, want) in cases {
-            assert_eq!(with_commune(raw, "Phường Đoàn Kết").as_deref(), want, "{raw:?}");
+            assert_eq!(parse(raw).with_commune("Phường Đoàn Kết").as_deref(), want, "{raw:?}");
         }
     }
 

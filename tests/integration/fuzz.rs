@@ -28,14 +28,7 @@ fn demo(work: &Work) -> (doisoat::config::Rules, Vec<String>, Vec<Vec<String>>) 
     let dir = job.parent().unwrap();
     let mut problems = Vec::new();
     let rules = doisoat::config::load_rules(&dir.join("rules/insurance.toml"), &mut problems).unwrap();
-    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(dir.join("bhxh.csv")).unwrap();
-    let headers: Vec<String> =
-        r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
-    let rows = r
-        .records()
-        .map(|x| x.unwrap().iter().map(str::to_string).collect::<Vec<String>>())
-        .filter(|x| x.len() == headers.len())
-        .collect();
+    let (headers, rows) = crate::insurance_export(dir);
     (rules, headers, rows)
 }
 

@@ -573,10 +573,7 @@ fn an_unmapped_nested_parquet_column_is_never_read() {
     let work = Work::new();
     let job = work.demo_job("demo");
     let dir = work.path().join("demo");
-    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(dir.join("bhxh.csv")).unwrap();
-    let headers: Vec<String> =
-        r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
-    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).filter(|x| x.len() == headers.len()).collect();
+    let (headers, rows) = crate::insurance_export(&dir);
     let mut cols: Vec<Column> = headers
         .iter()
         .enumerate()

@@ -212,3 +212,17 @@ pub fn check_openmetrics(text: &str) {
         );
     }
 }
+
+/// The demo's insurance export (`DIR/bhxh.csv`) as (headers, rows of full width: its short
+/// row, a rejected row, left out), to write it again in another form.
+pub fn insurance_export(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(dir.join("bhxh.csv")).unwrap();
+    let headers: Vec<String> =
+        r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect::<Vec<String>>())
+        .filter(|r| r.len() == headers.len())
+        .collect();
+    (headers, rows)
+}

@@ -309,18 +309,6 @@ fn the_worklist_reads_in_vietnamese_with_one_date_form() {
     assert!(notes > 0 && dates > 0, "{notes} notes, {dates} dates");
 }
 
-/// The demo's insurance CSV as (headers, rows of full width).
-fn insurance_rows(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::ReaderBuilder::new().flexible(true).from_path(dir.join("bhxh.csv")).unwrap();
-    let headers = r.headers().unwrap().iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect::<Vec<_>>();
-    let rows = r
-        .records()
-        .map(|x| x.unwrap().iter().map(str::to_string).collect::<Vec<String>>())
-        .filter(|r| r.len() == headers.len())
-        .collect();
-    (headers, rows)
-}
-
 /// Points the demo job's insurance at `bhxh.xlsx`.
 fn use_xlsx(job: &Path) {
     let text = std::fs::read_to_string(job).unwrap().replace("file = \"bhxh.csv\"", "file = \"bhxh.xlsx\"");
@@ -335,7 +323,7 @@ fn a_workbook_whose_data_continues_on_a_second_sheet_is_read_whole() {
     let work = Work::new();
     let job = work.demo_job("demo");
     let dir = work.path().join("demo");
-    let (headers, rows) = insurance_rows(&dir);
+    let (headers, rows) = crate::insurance_export(&dir);
     let mut book = rust_xlsxwriter::Workbook::new();
     let (first, second) = rows.split_at(rows.len() / 2);
     for (name, part) in [("Trang 1", first), ("Trang 2", second)] {
@@ -368,7 +356,7 @@ fn a_workbook_with_a_cell_at_the_last_row_and_column_is_read_within_memory() {
     let work = Work::new();
     let job = work.demo_job("demo");
     let dir = work.path().join("demo");
-    let (headers, rows) = insurance_rows(&dir);
+    let (headers, rows) = crate::insurance_export(&dir);
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (c, h) in headers.iter().enumerate() {
