@@ -615,8 +615,13 @@ fn parquet_checked<R: polars::io::mmap::MmapBytesReader>(
 
 /// The column names of a Parquet input, from its schema (no column decoded).
 fn parquet_frame_names(path: &Path) -> Result<Vec<String>> {
+    parquet_names(path, open_input(path)?)
+}
+
+/// The column names in a Parquet source's schema.
+fn parquet_names<R: polars::io::mmap::MmapBytesReader>(path: &Path, source: R) -> Result<Vec<String>> {
     use polars::prelude::*;
-    let schema = ParquetReader::new(open_input(path)?)
+    let schema = ParquetReader::new(source)
         .schema()
         .map_err(|e| Error::Input { path: path.into(), message: format!("not a readable Parquet file: {e}") })?;
     Ok(schema.iter_names().map(|n| n.to_string()).collect())
@@ -639,7 +644,8 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
     use polars::prelude::*;
     let raw = read_file(path)?;
     let (size, sha256) = digest(&raw);
-    let headers = parquet_frame_names(path)?;
+    // The schema from the bytes already read, not from the file a second time.
+    let headers = parquet_names(path, std::io::Cursor::new(raw.as_slice()))?;
     let layout = Layout::new(rules);
     let pos = positions(path, &headers, &layout)?;
     let mut wanted: Vec<String> = pos.iter().map(|&i| headers[i].clone()).collect();
