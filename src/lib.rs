@@ -46,6 +46,7 @@ pub mod handoff;
 pub mod ingest;
 pub mod link;
 pub mod normalize;
+pub mod onboard;
 pub mod pipeline;
 pub mod publish;
 pub mod rng;

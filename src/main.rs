@@ -146,6 +146,31 @@ enum Command {
         #[arg(default_value = "rules")]
         path: PathBuf,
     },
+    /// Write a job and its rules files from the files themselves: each column placed by
+    /// its header (a dictionary of Vietnamese spellings) and its values, the encoding,
+    /// date order, registry kind, cardinality and status spellings guessed, every guess
+    /// commented, the columns it could not place listed for a person to decide. The job
+    /// is loaded back before init ends: it runs as it is.
+    ///
+    /// Example: doisoat init --population dan_cu.csv --registry bhxh.xlsx --registry civil_status=khai_sinh.csv --registry civil_status=khai_tu.csv --out laichau
+    Init {
+        /// The population extract.
+        #[arg(long)]
+        population: PathBuf,
+        /// A registry's file, as FILE or AGENCY=FILE (an agency with several files names
+        /// each with the same key). Repeat for each.
+        #[arg(long, required = true)]
+        registry: Vec<String>,
+        /// Where to write job.toml and rules/ (default: the current folder).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// The 2025 province code; guessed from the population's communes when absent.
+        #[arg(long)]
+        province: Option<String>,
+        /// Replace an existing job.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Normalize values given as arguments or on stdin (one per line); prints TSV.
     ///
     /// Example: echo "NGUYỄN  VĂN hoà" | doisoat normalize name
@@ -346,6 +371,28 @@ fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
     s
 }
 
+fn render_init(report: &doisoat::onboard::InitReport) -> String {
+    let mut s = format!("province {} — {}\n", report.province.0, report.province.1);
+    for f in &report.files {
+        s.push_str(&format!("\n{} → {} ({})\n", f.path.display(), f.agency, f.rules.display()));
+        for (header, field) in &f.mapped {
+            s.push_str(&format!("  {header:<32} {}\n", field.name()));
+        }
+        for (header, why) in &f.unplaced {
+            s.push_str(&format!("  {header:<32} not placed: {why}\n"));
+        }
+        if !f.missing.is_empty() {
+            let names: Vec<&str> = f.missing.iter().map(|m| m.name()).collect();
+            s.push_str(&format!("  LEFT OUT of the job: no column for {}\n", names.join(", ")));
+        }
+    }
+    s.push_str(&format!(
+        "\nwritten: {}\nnext: doisoat check-rules {0}   then   doisoat run --job {0}\n",
+        report.job.display()
+    ));
+    s
+}
+
 fn main() -> ExitCode {
     doisoat::alloc::keep_freed_memory();
     let cli = Cli::parse();
@@ -390,6 +437,23 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }),
+        Command::Init { population, registry, out, province, force } => {
+            let registries = registry
+                .iter()
+                .map(|r| match r.split_once('=') {
+                    Some((agency, file)) if !agency.contains(['/', '\\', '.']) => {
+                        (Some(agency.to_string()), PathBuf::from(file))
+                    }
+                    _ => (None, PathBuf::from(r)),
+                })
+                .collect();
+            let opts =
+                doisoat::onboard::InitOptions { population, registries, out, province, force, today: config::today() };
+            doisoat::onboard::init(&opts).map(|report| {
+                out!("{}", render_init(&report));
+                ExitCode::SUCCESS
+            })
+        }
         Command::Normalize { kind, province, header, values } => {
             let kind = match kind {
                 NormalizeKind::Name => describe::Kind::Name,

@@ -182,6 +182,11 @@ pub struct Table {
     pub sha256: String,
 }
 
+/// Whether a file is read as Parquet or as a workbook (no text encoding to detect).
+pub fn is_binary_input(path: &Path) -> bool {
+    is_parquet(path) || sheet::is_sheet(path)
+}
+
 fn is_parquet(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }

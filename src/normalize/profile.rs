@@ -62,13 +62,20 @@ fn what_fails(field: Field) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
+/// What a value must read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A commune: a 5-digit code or a name, resolved in the province.
     Commune,
+    /// A free-text address whose commune resolves in the province.
     Address,
+    /// A date, full or partial.
     Date,
+    /// A personal ID or a legacy CMND.
     Id,
 }
+
+use ValueKind as Kind;
 
 fn kind(field: Field) -> Option<Kind> {
     match field {
@@ -77,6 +84,24 @@ fn kind(field: Field) -> Option<Kind> {
         Field::Dob | Field::BirthYear | Field::DeathDate | Field::EventDate | Field::UpdatedAt => Some(Kind::Date),
         Field::Id | Field::LegacyId => Some(Kind::Id),
         _ => None,
+    }
+}
+
+/// Whether a value reads as a kind, as the run reads it (communes resolved in `province`
+/// with codes of `era`, dates in `order`, after nothing later than `today`).
+pub fn reads_as(
+    kind: ValueKind,
+    v: &str,
+    era: crate::config::CodeEra,
+    order: date::DayOrder,
+    province: &str,
+    today: &PartialDate,
+) -> bool {
+    match kind {
+        Kind::Commune => resolve_commune(CommuneKey([v, "", ""]), era, province).0.is_some(),
+        Kind::Address => resolve_commune(CommuneKey(["", "", v]), era, province).0.is_some(),
+        Kind::Date => date::parse(v, order, today).is_ok_and(|d| d.is_some()),
+        Kind::Id => matches!(id::parse(v).kind, IdKind::Personal | IdKind::Legacy),
     }
 }
 
@@ -118,15 +143,7 @@ pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate
         if kind == Kind::Id && rules.id_kind == crate::config::IdScheme::Other {
             continue;
         }
-        let parses = |v: &str| -> bool {
-            match kind {
-                // Resolved as the run resolves them.
-                Kind::Commune => resolve_commune(CommuneKey([v, "", ""]), rules.commune_code_era, province).0.is_some(),
-                Kind::Address => resolve_commune(CommuneKey(["", "", v]), rules.commune_code_era, province).0.is_some(),
-                Kind::Date => date::parse(v, rules.dates.order, today).is_ok_and(|d| d.is_some()),
-                Kind::Id => matches!(id::parse(v).kind, IdKind::Personal | IdKind::Legacy),
-            }
-        };
+        let parses = |v: &str| reads_as(kind, v, rules.commune_code_era, rules.dates.order, province, today);
         let mut seen: HashMap<&str, bool> = HashMap::new();
         let mut forms: HashMap<String, usize> = HashMap::new();
         let (mut values, mut failed) = (0, 0);

@@ -73,6 +73,8 @@ pub struct AdminUnits {
     legacy_in_province: HashMap<String, Vec<(String, LegacyUnit)>>,
     /// 2025 province → (name key, 2025 code), for the spelling fallback.
     current_in_province: HashMap<String, Vec<(String, String)>>,
+    /// 2025 province code → its name (`Tỉnh Lai Châu`), by code.
+    provinces: std::collections::BTreeMap<String, String>,
 }
 
 /// A unit name's words after its type word, with their marks (lower case, NFC, one tone
@@ -102,9 +104,11 @@ impl AdminUnits {
         let mut units = HashMap::new();
         let mut by_name: HashMap<(String, String), Vec<String>> = HashMap::new();
         let mut current_in_province: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut provinces = std::collections::BTreeMap::new();
         for line in units_2025.lines().skip(1) {
             let f: Vec<&str> = line.split(',').collect();
             let (province, code, name) = (f[0], f[2], f[3]);
+            provinces.entry(province.to_string()).or_insert_with(|| f[1].to_string());
             let key = name_key(name, commune_words());
             current_in_province.entry(province.to_string()).or_default().push((key.clone(), code.to_string()));
             by_name.entry((province.to_string(), key)).or_default().push(code.to_string());
@@ -135,7 +139,20 @@ impl AdminUnits {
             legacy_by_name.entry((f[6].to_string(), key)).or_default().push(unit.clone());
             legacy_by_code.insert(unit.code.clone(), unit);
         }
-        AdminUnits { units, by_name, legacy_by_name, legacy_by_code, legacy_in_province, current_in_province }
+        AdminUnits {
+            units,
+            by_name,
+            legacy_by_name,
+            legacy_by_code,
+            legacy_in_province,
+            current_in_province,
+            provinces,
+        }
+    }
+
+    /// The 2025 provinces: (code, name), by code.
+    pub fn provinces(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.provinces.iter().map(|(c, n)| (c.as_str(), n.as_str()))
     }
 
     /// The 2025 unit with this code.

@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["handoff"],
     &["publish"],
     &["pipeline"],
-    &["demo", "explain", "evaluate"],
+    &["demo", "explain", "evaluate", "onboard"],
 ];
 
 const MAX_FN_LINES: usize = 120;

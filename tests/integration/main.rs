@@ -12,6 +12,7 @@ mod golden;
 mod hostile;
 mod model;
 mod normalize_table;
+mod onboard;
 mod properties;
 mod runs;
 mod sheets;

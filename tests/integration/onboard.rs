@@ -1,0 +1,176 @@
+//! `doisoat init`: a job written from the files themselves runs as the hand-written one.
+
+use crate::{code, readable_files, stderr, Work};
+use std::path::Path;
+
+/// Other common spellings of the demo's headers, per file.
+const RENAMED: &[(&str, &[(&str, &str)])] = &[
+    (
+        "population.csv",
+        &[
+            ("Số định danh cá nhân", "Số CCCD"),
+            ("Số CMND", "CMND cũ"),
+            ("Họ và tên", "HỌ VÀ TÊN"),
+            ("Ngày sinh", "Ngày tháng năm sinh"),
+            ("Mã xã thường trú", "Mã xã"),
+            ("Địa chỉ thường trú", "Nơi thường trú"),
+            ("Họ tên cha", "Họ và tên cha"),
+            ("Tình trạng,", "Trạng thái,"),
+        ],
+    ),
+    (
+        "ho_tich.csv",
+        &[
+            ("Số đăng ký", "Số ĐK"),
+            ("Loại sự kiện", "Loại việc"),
+            ("Họ và tên", "Họ tên"),
+            ("Số định danh", "Số định danh cá nhân"),
+            ("Nơi đăng ký", "Cơ quan đăng ký"),
+        ],
+    ),
+    (
+        "bhxh.csv",
+        &[
+            ("Mã số BHXH", "Mã BHXH"),
+            ("Số CCCD/CMND", "Số CMND/CCCD"),
+            ("Địa chỉ", "Địa chỉ thường trú"),
+            ("Trạng thái thẻ", "Tình trạng thẻ"),
+        ],
+    ),
+    (
+        "dat_dai.csv",
+        &[
+            ("Tên chủ sử dụng", "Họ tên chủ sử dụng"),
+            ("Số giấy tờ", "Số giấy tờ tùy thân"),
+            ("Tình trạng GCN", "Trạng thái GCN"),
+        ],
+    ),
+    (
+        "giao_duc.csv",
+        &[
+            ("Mã học sinh", "Mã HS"),
+            ("Họ và tên", "Họ và tên học sinh"),
+            ("Mã định danh", "Số định danh"),
+            ("Xã/Phường", "Xã"),
+            ("Trạng thái", "Tình trạng"),
+        ],
+    ),
+];
+
+/// Copies the demo's files into `dir` with their header rows respelt.
+fn renamed_demo(demo: &Path, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (file, renames) in RENAMED {
+        let text = std::fs::read_to_string(demo.join(file)).unwrap();
+        let (header, rest) = text.split_once('\n').unwrap();
+        let mut header = header.to_string();
+        for (from, to) in *renames {
+            assert!(header.contains(from), "{file}: {from}");
+            header = header.replacen(from, to, 1);
+        }
+        std::fs::write(dir.join(file), format!("{header}\n{rest}")).unwrap();
+    }
+}
+
+/// The agency folders of a run, as the readers see them.
+fn agency_files(run: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    ["civil_status", "insurance", "land", "education"]
+        .iter()
+        .flat_map(|a| readable_files(&run.join(a)).into_iter().map(move |(p, b)| (Path::new(a).join(p), b)))
+        .collect()
+}
+
+#[test]
+fn init_on_respelt_headers_runs_as_the_hand_written_rules() {
+    let work = Work::new();
+    let job = work.demo_job("hand");
+    let hand = job.parent().unwrap();
+    renamed_demo(hand, &work.path().join("respelt"));
+    let out = work.run(&[
+        "init",
+        "--population",
+        "respelt/population.csv",
+        "--registry",
+        "respelt/ho_tich.csv",
+        "--registry",
+        "respelt/bhxh.csv",
+        "--registry",
+        "respelt/dat_dai.csv",
+        "--registry",
+        "respelt/giao_duc.csv",
+        "--out",
+        "init",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("province 12"), "{said}");
+    assert!(said.contains("Tờ bản đồ") && said.contains("not placed"), "unplaced columns are listed: {said}");
+    let rules = std::fs::read_to_string(work.path().join("init/rules/civil_status.toml")).unwrap();
+    assert!(rules.contains("\"Cơ quan đăng ký\" = \"commune\""), "{rules}");
+    assert!(rules.contains("where the event was registered"), "a registration office is said to be one: {rules}");
+    let check = work.run(&["check-rules", "init/job.toml"]);
+    assert_eq!(code(&check), 0, "{}", stderr(&check));
+
+    for (job, root) in [(job.to_str().unwrap(), "runs-hand"), ("init/job.toml", "runs-init")] {
+        let run = work.run(&["run", "--job", job, "--run-id", "r", "--run-root", root]);
+        assert!(code(&run) == 0 || code(&run) == 3, "{}", stderr(&run));
+    }
+    let (a, b) = (agency_files(&work.path().join("runs-hand/r")), agency_files(&work.path().join("runs-init/r")));
+    assert_eq!(a.len(), b.len());
+    for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
+        assert_eq!(pa, pb);
+        assert!(ba == bb, "{} differs between the hand-written and the init rules", pa.display());
+    }
+}
+
+#[test]
+fn init_says_what_it_cannot_place_and_still_writes_a_valid_job() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let demo = job.parent().unwrap();
+    std::fs::write(work.path().join("mystery.csv"), "A,B,C\nx1,qq,17\nx2,rr,18\nx3,ss,19\n").unwrap();
+    let population = demo.join("population.csv");
+    let insurance = demo.join("bhxh.csv");
+    let out = work.run(&[
+        "init",
+        "--population",
+        population.to_str().unwrap(),
+        "--registry",
+        insurance.to_str().unwrap(),
+        "--registry",
+        "mystery.csv",
+        "--out",
+        "init",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("LEFT OUT of the job: no column for record_id, full_name"), "{said}");
+    let job = std::fs::read_to_string(work.path().join("init/job.toml")).unwrap();
+    assert!(job.contains("# LEFT OUT of the run: no column was placed as record_id and full_name"), "{job}");
+    let rules = std::fs::read_to_string(work.path().join("init/rules/mystery.toml")).unwrap();
+    assert!(rules.contains("# \"A\" — not a header doisoat knows"), "{rules}");
+    let check = work.run(&["check-rules", "init/job.toml"]);
+    assert_eq!(code(&check), 0, "{}", stderr(&check));
+    let run = work.run(&["run", "--job", "init/job.toml", "--run-id", "r"]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    // A second init does not overwrite the job unless asked.
+    let again =
+        work.run(&["init", "--population", population.to_str().unwrap(), "--registry", "mystery.csv", "--out", "init"]);
+    assert_eq!(code(&again), 2);
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+}
+
+#[test]
+fn init_refuses_a_population_it_cannot_place() {
+    let work = Work::new();
+    std::fs::write(work.path().join("p.csv"), "A,B\n1,2\n").unwrap();
+    std::fs::write(work.path().join("r.csv"), "A,B\n1,2\n").unwrap();
+    let out = work.run(&["init", "--population", "p.csv", "--registry", "r.csv", "--province", "12"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("p.csv: no column of the population extract could be placed as id and full_name"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!work.path().join("job.toml").exists());
+}
