@@ -27,6 +27,8 @@ pub struct FileInfo {
     pub encoding: &'static str,
     /// Mapped columns most of whose sampled values do not parse.
     pub warnings: Vec<String>,
+    /// How the sampled values of each checked column parse (the input profile).
+    pub profile: Vec<crate::normalize::profile::ColumnProfile>,
 }
 
 /// SHA-256 and size of a file.

@@ -371,6 +371,35 @@ fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
     s
 }
 
+/// The input profile of each file: per checked column, the values that parsed and the
+/// commonest shapes of those that did not.
+fn render_profiles(files: &[doisoat::handoff::FileInfo]) -> String {
+    let mut s = String::new();
+    for f in files {
+        s.push_str(&format!("\n{} ({}, {} rows)\n", f.path.display(), f.encoding, f.rows));
+        for c in &f.profile {
+            let share = if c.values == 0 { 100.0 } else { 100.0 * (c.values - c.failed) as f64 / c.values as f64 };
+            s.push_str(&format!(
+                "  {:<28} {:<14} {:>5} of {:>5} parse ({share:5.1} %)",
+                c.column,
+                c.field.name(),
+                c.values - c.failed,
+                c.values
+            ));
+            if !c.forms.is_empty() {
+                let forms: Vec<String> = c.forms.iter().map(|(form, n)| format!("`{form}` {n}")).collect();
+                s.push_str(&format!("; not: {}", forms.join(", ")));
+            }
+            s.push('\n');
+            if let Some(n) = &c.notable {
+                let forms: Vec<String> = n.forms.iter().map(|(form, k)| format!("`{form}` {k}")).collect();
+                s.push_str(&format!("  {:<43} {} {}: {}\n", "", n.count, n.what.describe(), forms.join(", ")));
+            }
+        }
+    }
+    s
+}
+
 fn render_init(report: &doisoat::onboard::InitReport) -> String {
     let mut s = format!("province {} — {}\n", report.province.0, report.province.1);
     for f in &report.files {
@@ -430,10 +459,13 @@ fn main() -> ExitCode {
             out!("{e}");
             ExitCode::SUCCESS
         }),
-        Command::CheckRules { path } => doisoat::pipeline::check_rules(&path).map(|(n, warnings)| {
+        Command::CheckRules { path } => doisoat::pipeline::check_rules(&path).map(|(n, files)| {
             outln!("{}: {n} file(s) checked, no problems", path.display());
-            for w in warnings {
-                outln!("warning: {w}");
+            out!("{}", render_profiles(&files));
+            for f in &files {
+                for w in &f.warnings {
+                    outln!("warning: {}: {w}", f.path.display());
+                }
             }
             ExitCode::SUCCESS
         }),

@@ -24,22 +24,22 @@ pub fn load(job_path: &Path, opts: &RunOptions) -> Result<Config> {
 }
 
 /// Checks a job or a folder of rules files ([`config::check`]); gives the files checked
-/// and, for a job, the warnings of its inputs' mapped columns (read and sampled: most
-/// values of a commune, address, date or ID column that do not parse), each with its file.
-pub fn check_rules(path: &Path) -> Result<(usize, Vec<String>)> {
+/// and, for a job, each input as read: its profile (how the sampled values of each mapped
+/// name, sex, event, commune, address, date and ID column parse, the shapes of those that
+/// do not) and the warnings of columns most of whose values do not.
+pub fn check_rules(path: &Path) -> Result<(usize, Vec<FileInfo>)> {
     if path.is_dir() {
         return Ok((config::check(path, &ingest::read_headers)?, Vec::new()));
     }
     // A job: loaded (rules and headers checked) once, then its inputs sampled.
     let cfg = load(path, &RunOptions::default())?;
     let checked = 1 + 1 + cfg.registries.len();
-    let mut warnings = Vec::new();
+    let mut files = Vec::new();
     for input in std::iter::once(&cfg.population).chain(&cfg.registries) {
         let table = ingest::read(&input.path, &input.rules)?;
-        let info = file_info(&input.path, &table, &input.rules, &cfg.province, &cfg.today);
-        warnings.extend(info.warnings.iter().map(|w| format!("{}: {w}", input.path.display())));
+        files.push(file_info(&input.path, &table, &input.rules, &cfg.province, &cfg.today));
     }
-    Ok((checked, warnings))
+    Ok((checked, files))
 }
 
 /// Receives progress from a run. The binary renders it; the library never prints.
@@ -242,10 +242,8 @@ fn file_info(
     province: &str,
     today: &PartialDate,
 ) -> FileInfo {
-    let warnings = normalize::profile::profile(table, rules, province, today)
-        .iter()
-        .filter_map(normalize::profile::ColumnProfile::warning)
-        .collect();
+    let profile = normalize::profile::profile(table, rules, province, today);
+    let warnings = profile.iter().filter_map(normalize::profile::ColumnProfile::warning).collect();
     FileInfo {
         path: path.to_path_buf(),
         size: table.size,
@@ -253,6 +251,7 @@ fn file_info(
         rows: table.rows_read,
         encoding: table.encoding.label(),
         warnings,
+        profile,
     }
 }
 

@@ -21,7 +21,7 @@ pub const SAMPLE_ROWS: usize = 2_000;
 const FORMS_SHOWN: usize = 3;
 
 /// One mapped column's values, sampled.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ColumnProfile {
     /// The canonical field.
     pub field: Field,
@@ -33,11 +33,58 @@ pub struct ColumnProfile {
     pub failed: usize,
     /// The commonest shapes of the failed values, with their counts, commonest first.
     pub forms: Vec<(String, usize)>,
+    /// Values that parse but that a person should know of (names written after a title,
+    /// a commune written as the office that registered): what they are, how many, and
+    /// their commonest shapes.
+    pub notable: Option<Notable>,
+}
+
+/// What notable values are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotableKind {
+    /// Names written after a title (`Ông`, `Hộ bà`).
+    Titled,
+    /// A commune written as an office (`UBND xã …`).
+    Office,
+}
+
+impl NotableKind {
+    /// What the values are, for a person reading the profile.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NotableKind::Titled => "start with a title (Ông, Bà, Hộ …), read without it",
+            NotableKind::Office => "name an office (UBND …): where a record was registered, not where the person lives",
+        }
+    }
+}
+
+/// Values of a column that parse but that a person should know of.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Notable {
+    /// What they are.
+    pub what: NotableKind,
+    /// How many of the sampled values.
+    pub count: usize,
+    /// Their commonest shapes, with their counts.
+    pub forms: Vec<(String, usize)>,
 }
 
 impl ColumnProfile {
-    /// A warning when most values of the column do not parse.
+    /// A warning when most values of the column do not parse, or name an office.
     pub fn warning(&self) -> Option<String> {
+        if let Some(n) = self.notable.as_ref().filter(|n| n.count * 2 > self.values && n.what == NotableKind::Office) {
+            let forms: Vec<String> = n.forms.iter().map(|(f, k)| format!("`{f}` ({k})")).collect();
+            return Some(format!(
+                "column \"{}\" ({}): {} of {} sampled values {}; commonest forms: {}",
+                self.column,
+                self.field.name(),
+                n.count,
+                self.values,
+                n.what.describe(),
+                forms.join(", ")
+            ));
+        }
         (self.values > 0 && self.failed * 2 > self.values).then(|| {
             let forms: Vec<String> = self.forms.iter().map(|(f, n)| format!("`{f}` ({n})")).collect();
             format!(
@@ -53,12 +100,34 @@ impl ColumnProfile {
     }
 }
 
-fn what_fails(field: Field) -> &'static str {
-    match kind(field) {
-        Some(Kind::Commune) | Some(Kind::Address) => "resolve to no commune",
-        Some(Kind::Date) => "are no date",
-        Some(Kind::Id) => "are no personal ID or CMND",
+/// What the failed values of a field are not.
+pub fn what_fails(field: Field) -> &'static str {
+    match column_kind(field) {
+        Some(Check::Value(Kind::Commune)) | Some(Check::Value(Kind::Address)) => "resolve to no commune",
+        Some(Check::Value(Kind::Date)) => "are no date",
+        Some(Check::Value(Kind::Id)) => "are no personal ID or CMND",
+        Some(Check::Name) => "are no name",
+        Some(Check::Sex) => "are no sex the rules know",
+        Some(Check::Event) => "are no event type the rules know",
         None => "do not parse",
+    }
+}
+
+/// How a mapped column is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    Value(ValueKind),
+    Name,
+    Sex,
+    Event,
+}
+
+fn column_kind(field: Field) -> Option<Check> {
+    match field {
+        Field::FullName | Field::FatherName | Field::MotherName | Field::SpouseName => Some(Check::Name),
+        Field::Sex => Some(Check::Sex),
+        Field::EventType => Some(Check::Event),
+        f => kind(f).map(Check::Value),
     }
 }
 
@@ -132,20 +201,20 @@ pub fn missing_required(table: &Table, rules: &Rules) -> Vec<String> {
         .collect()
 }
 
-/// Profiles the mapped columns of a table that must resolve, on its first
-/// [`SAMPLE_ROWS`] rows; each distinct value is parsed once.
+/// Profiles the mapped columns of a table that must parse, on its first
+/// [`SAMPLE_ROWS`] rows; each distinct value is read once.
 pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate) -> Vec<ColumnProfile> {
     let rows = &table.rows[..table.rows.len().min(SAMPLE_ROWS)];
     let mut out = Vec::new();
     for (column, &field) in &rules.columns {
-        let Some(kind) = kind(field) else { continue };
+        let Some(check) = column_kind(field) else { continue };
         // Another scheme's identifiers are compared as written: nothing to parse.
-        if kind == Kind::Id && rules.id_kind == crate::config::IdScheme::Other {
+        if check == Check::Value(Kind::Id) && rules.id_kind == crate::config::IdScheme::Other {
             continue;
         }
-        let parses = |v: &str| reads_as(kind, v, rules.commune_code_era, rules.dates.order, province, today);
-        let mut seen: HashMap<&str, bool> = HashMap::new();
+        let mut seen: HashMap<&str, (bool, Option<String>)> = HashMap::new();
         let mut forms: HashMap<String, usize> = HashMap::new();
+        let mut notable: HashMap<String, usize> = HashMap::new();
         let (mut values, mut failed) = (0, 0);
         for row in rows {
             let v = row.get(&table.layout, field).trim();
@@ -153,17 +222,61 @@ pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate
                 continue;
             }
             values += 1;
-            if !*seen.entry(v).or_insert_with(|| parses(v)) {
+            let (ok, note) = seen.entry(v).or_insert_with(|| read(check, v, rules, province, today));
+            if !*ok {
                 failed += 1;
                 *forms.entry(shape(v)).or_default() += 1;
             }
+            if let Some(n) = note {
+                *notable.entry(n.clone()).or_default() += 1;
+            }
         }
-        let mut forms: Vec<(String, usize)> = forms.into_iter().collect();
-        forms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        forms.truncate(FORMS_SHOWN);
-        out.push(ColumnProfile { field, column: column.clone(), values, failed, forms });
+        let notable = (!notable.is_empty()).then(|| {
+            let what = if check == Check::Name { NotableKind::Titled } else { NotableKind::Office };
+            Notable { what, count: notable.values().sum(), forms: commonest(notable) }
+        });
+        out.push(ColumnProfile { field, column: column.clone(), values, failed, forms: commonest(forms), notable });
     }
     out
+}
+
+fn commonest(counts: HashMap<String, usize>) -> Vec<(String, usize)> {
+    let mut forms: Vec<(String, usize)> = counts.into_iter().collect();
+    forms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    forms.truncate(FORMS_SHOWN);
+    forms
+}
+
+/// Whether a value reads as its column's kind, and its shape when it is notable (a name
+/// after a title: the title kept; an office).
+fn read(check: Check, v: &str, rules: &Rules, province: &str, today: &PartialDate) -> (bool, Option<String>) {
+    let in_lists = |lists: &[&Vec<String>]| {
+        let f = text::fold(v);
+        lists.iter().any(|l| l.iter().any(|x| text::fold(x) == f))
+    };
+    match check {
+        Check::Value(kind) => {
+            let ok = reads_as(kind, v, rules.commune_code_era, rules.dates.order, province, today);
+            let f = text::fold(v);
+            let office = kind == Kind::Commune
+                && (f.starts_with("ubnd") || f.starts_with("uy ban") || f.starts_with("phong tu phap"));
+            (ok, office.then(|| shape(v)))
+        }
+        Check::Name => match crate::vn::name::Name::parse(v) {
+            Some(n) if !v.chars().any(|c| c.is_ascii_digit()) => {
+                let titled = n.titled.then(|| {
+                    let cleaned = text::clean(v);
+                    let (_, rest) = crate::vn::name::strip_title(&cleaned);
+                    let title = cleaned[..cleaned.len() - rest.len()].trim_end();
+                    format!("{title} {}", shape(rest))
+                });
+                (true, titled)
+            }
+            _ => (false, None),
+        },
+        Check::Sex => (in_lists(&[&rules.sex.male, &rules.sex.female]), None),
+        Check::Event => (in_lists(&[&rules.events.birth, &rules.events.death, &rules.events.marriage]), None),
+    }
 }
 
 /// A value's shape with its personal data masked: each word of letters `Xxx` (`xxx` in
@@ -178,7 +291,10 @@ pub fn shape(value: &str) -> String {
         }
         let folded = text::fold(word);
         let unit_word = type_words().full.iter().any(|(w, full)| *w == folded || text::fold(full) == folded);
-        if unit_word {
+        // An office (`UBND`) and the exponent of a number a spreadsheet wrote in
+        // scientific notation (`1,20191E+11`) are no personal data.
+        let exponent = (word == "E" || word == "e") && out.ends_with(|c: char| c.is_ascii_digit());
+        if unit_word || folded == "ubnd" || exponent {
             out.push_str(word);
         } else if word.chars().next().is_some_and(char::is_uppercase) {
             out.push_str("Xxx");
@@ -209,7 +325,8 @@ mod tests {
     #[test]
     fn shapes_mask_personal_data_and_keep_unit_words() {
         assert_eq!(shape("Bản Nậm Ty - xã Mù Cả - huyện Mường Tè"), "Bản Xxx Xxx - xã Xxx Xxx - huyện Xxx Xxx");
-        assert_eq!(shape("UBND xã Mù Cả"), "Xxx xã Xxx Xxx");
+        assert_eq!(shape("UBND xã Mù Cả"), "UBND xã Xxx Xxx");
+        assert_eq!(shape("1,20191E+11"), "9,99999E+99");
         assert_eq!(shape("12/31/1990"), "99/99/9999");
         assert_eq!(shape("#REF!"), "#REF!");
         assert_eq!(shape("Lò Văn Pấu"), "Xxx Xxx Xxx");

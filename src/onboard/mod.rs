@@ -105,7 +105,8 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
     write_all(opts, &job_path, &province, &province_name, &pop_plan, &plans)?;
     // What init wrote must run as it is.
     crate::pipeline::load(&job_path, &RunOptions { today: Some(opts.today), ..RunOptions::default() })?;
-    let rules_of = rules_paths(&plans);
+    let files: Vec<PathBuf> = opts.registries.iter().map(|(_, p)| p.clone()).collect();
+    let rules_of = rules_paths(&plans, &files);
     let mut files = vec![report(&opts.population, "population", PathBuf::from("rules/population.toml"), &pop_plan)];
     for (((key, plan), (_, path)), rules) in plans.iter().zip(&opts.registries).zip(rules_of) {
         files.push(report(path, key, rules, plan));
@@ -125,23 +126,29 @@ fn report(path: &Path, agency: &str, rules: PathBuf, plan: &Plan) -> FileReport 
 }
 
 /// The rules file of each registry: `rules/<agency>.toml`, or one per file of an agency
-/// with several (`rules/civil_status-khai_tu.toml`).
-fn rules_paths(plans: &[(String, Plan)]) -> Vec<PathBuf> {
+/// with several, named after the file (`rules/civil_status-ho_tich_khai_tu.toml`; a
+/// number where two files' names fold alike).
+fn rules_paths(plans: &[(String, Plan)], files: &[PathBuf]) -> Vec<PathBuf> {
     let mut count: HashMap<&str, usize> = HashMap::new();
     for (key, _) in plans {
         *count.entry(key.as_str()).or_default() += 1;
     }
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut used = std::collections::HashSet::new();
     plans
         .iter()
-        .map(|(key, _)| {
-            let n = seen.entry(key.as_str()).or_default();
-            *n += 1;
-            if count[key.as_str()] == 1 {
-                PathBuf::from(format!("rules/{key}.toml"))
-            } else {
-                PathBuf::from(format!("rules/{key}-{n}.toml"))
+        .zip(files)
+        .enumerate()
+        .map(|(i, ((key, _), file))| {
+            let stem = file.file_stem().map(|s| headers::fold_header(&s.to_string_lossy()).replace(' ', "_"));
+            let mut name = match stem.filter(|s| !s.is_empty() && count[key.as_str()] > 1) {
+                Some(stem) => format!("{key}-{}", stem.chars().take(60).collect::<String>()),
+                None => key.clone(),
+            };
+            if !used.insert(name.clone()) {
+                name = format!("{name}-{}", i + 1);
+                used.insert(name.clone());
             }
+            PathBuf::from(format!("rules/{name}.toml"))
         })
         .collect()
 }
@@ -162,7 +169,8 @@ fn write_all(
     };
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     put(Path::new("rules/population.toml"), write::rules(pop_plan, &name(&opts.population)))?;
-    let rules_of = rules_paths(plans);
+    let files: Vec<PathBuf> = opts.registries.iter().map(|(_, p)| p.clone()).collect();
+    let rules_of = rules_paths(plans, &files);
     let mut inputs = Vec::new();
     let displays: Vec<String> = plans
         .iter()

@@ -29,6 +29,8 @@ pub struct Evidence {
     pub personal_ids: usize,
     /// Legacy CMND (9 digits).
     pub cmnd: usize,
+    /// A Vietnamese ID spoilt: spreadsheet debris (`#N/A`, `1.2E+11`) or 8 to 13 digits.
+    pub id_like: usize,
     /// A sex in the default spellings.
     pub sexes: usize,
     /// Names: two to seven words of letters.
@@ -68,6 +70,11 @@ impl Evidence {
             match id::parse(v).kind {
                 IdKind::Personal => e.personal_ids += n,
                 IdKind::Legacy => e.cmnd += n,
+                _ if id::spreadsheet_debris(v).is_some()
+                    || (8..=13).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    e.id_like += n
+                }
                 _ => {}
             }
             e.sexes += if sex::parse(v, &male, &female).is_ok_and(|s| s.is_some()) { n } else { 0 };
@@ -209,6 +216,9 @@ fn confirm(field: Field, e: &Evidence, province: &str) -> Result<(Field, f64, St
             let ids = e.personal_ids + e.cmnd;
             if e.share(ids) >= 0.5 {
                 ok(field, ids, &format!("are personal IDs ({}) or CMND ({})", e.personal_ids, e.cmnd))
+            } else if e.share(ids + e.id_like) >= 0.5 {
+                let spoilt = format!(", {} more spoilt (spreadsheet debris, digits lost or added)", e.id_like);
+                ok(field, ids, &format!("are personal IDs ({}) or CMND ({}){spoilt}", e.personal_ids, e.cmnd))
             } else if field == Field::Id {
                 ok(field, e.values - ids, "are no Vietnamese ID: read as another scheme's identifier")
             } else {

@@ -164,7 +164,7 @@ pub fn job(province: &Guess<String>, population: &JobInput, registries: &[JobInp
     line(&mut out, province, format!("province = {}", q(&province.value)));
     let _ = writeln!(
         out,
-        "run_root = \"runs\"\n\n[population]\nfile = {}\nrules = {}",
+        "run_root = \"runs\"\n# The day the extract was taken: ages and future dates count from it (default: the day\n# the job runs).\n# reference_date = \"YYYY-MM-DD\"\n\n[population]\nfile = {}\nrules = {}",
         q(&population.file),
         q(&population.rules)
     );

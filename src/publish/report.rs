@@ -38,7 +38,7 @@ const LEGEND: &str = r##"<p class="legend"><span style="color:#2e7d32">■</span
 const STYLE: &str = r#"body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:12px;color:#222;background:#fafafa}
 h1{font-size:1.3em} h2{font-size:1.1em;margin-top:1.4em} .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px} table{border-collapse:collapse;width:100%;font-size:.85em;background:#fff}
-td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:right} td:first-child,th:first-child{text-align:left} small,.legend{color:#666;font-size:.85em} svg{max-width:640px}
+td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:right} .bad{color:#b00020;font-weight:600} td:first-child,th:first-child{text-align:left} small,.legend{color:#666;font-size:.85em} svg{max-width:640px}
 .gates{border-radius:8px;padding:8px 12px;margin:8px 0} .fail{background:#fdecea;border:1px solid #c62828} .pass{background:#e8f5e9;border:1px solid #2e7d32}
 .heat td{color:#fff;text-align:center} .heat td:first-child{color:#222;text-align:left}
 @media (max-width:600px){.heat{font-size:.7em;table-layout:fixed} .heat th{overflow-wrap:anywhere;font-weight:normal} .heat td,.heat th{padding:3px 2px} .heat td:first-child{width:34%}
@@ -295,6 +295,46 @@ fn commune_tables(h: &mut String, data: &RunData) {
     }
 }
 
+/// How each input's checked columns read (the profile of `check-rules`): the share of
+/// sampled values that parse, the commonest shapes of those that do not (personal data
+/// masked), and values a person should know of (names after a title, offices).
+fn input_profile(h: &mut String, data: &RunData) {
+    use crate::normalize::profile::NotableKind;
+    h.push_str("<h2>Hồ sơ dữ liệu đầu vào</h2><p><small>mẫu các dòng đầu của mỗi tệp; dạng giá trị đã che dữ liệu cá nhân (Xxx: chữ, 9: số)</small></p>");
+    let files = std::iter::once(&data.population_file)
+        .chain(data.agencies.iter().flat_map(|a| a.files.iter().map(|f| &f.file)));
+    let mut rows = Vec::new();
+    for f in files {
+        let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        for c in &f.profile {
+            let parsed = c.values - c.failed;
+            let share = if c.values == 0 { 100.0 } else { 100.0 * parsed as f64 / c.values as f64 };
+            let forms: Vec<String> =
+                c.forms.iter().map(|(form, n)| format!("<code>{}</code> {n}", esc(form))).collect();
+            let note = c.notable.as_ref().map_or(String::new(), |n| {
+                let what = match n.what {
+                    NotableKind::Titled => "có danh xưng (Ông, Bà, Hộ …) trước tên",
+                    NotableKind::Office => "ghi tên cơ quan (UBND …): nơi đăng ký, không phải nơi cư trú",
+                };
+                let forms: Vec<String> =
+                    n.forms.iter().map(|(form, k)| format!("<code>{}</code> {k}", esc(form))).collect();
+                format!("{} {what}: {}", n.count, forms.join(", "))
+            });
+            let cls = if c.values > 0 && c.failed * 2 > c.values { "bad" } else { "" };
+            rows.push(vec![
+                esc(&name),
+                esc(&c.column),
+                esc(super::vietnamese::field(c.field.name())),
+                format!(r#"<span class="{cls}">{parsed}/{} ({share:.1} %)</span>"#, c.values),
+                forms.join(", "),
+                note,
+            ]);
+        }
+    }
+    let headers = ["tệp", "cột", "trường", "đọc được", "dạng không đọc được", "lưu ý"];
+    table(h, &headers, rows);
+}
+
 /// The report page. `summaries` are the agencies' (in the order of `data.agencies`), with
 /// what changed since the previous run.
 pub fn render(data: &RunData, timings: &[(String, u64)], gates: &[GateResult], summaries: &[AgencySummary]) -> String {
@@ -337,6 +377,7 @@ pub fn render(data: &RunData, timings: &[(String, u64)], gates: &[GateResult], s
     });
     let headers = ["tệp", "dòng", "đã liên kết", "cần xem xét", "không có trong CSDL dân cư", "bị loại"];
     table(&mut h, &headers, std::iter::once(population).chain(registries));
+    input_profile(&mut h, data);
     h.push_str("<h2>Thời gian các bước</h2>");
     table(&mut h, &["bước", "ms"], timings.iter().map(|(stage, ms)| vec![esc(stage), ms.to_string()]));
     h.push_str("</body></html>\n");

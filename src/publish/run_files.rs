@@ -124,6 +124,8 @@ struct InputEntry<'a> {
     /// Mapped columns most of whose sampled values do not parse.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     warnings: &'a [String],
+    /// How the sampled values of each checked column parse.
+    profile: &'a [crate::normalize::profile::ColumnProfile],
 }
 
 /// The rows of an input by outcome.
@@ -253,6 +255,7 @@ fn manifest<'a>(data: &'a RunData, stage_timings: Vec<StageTiming>, gates: &'a [
             rejected: data.population_rejected.len(),
         },
         warnings: &pop.warnings,
+        profile: &pop.profile,
     }];
     for (a, f) in data.agencies.iter().flat_map(|a| a.files.iter().map(move |f| (a, f))) {
         inputs.push(InputEntry {
@@ -266,6 +269,7 @@ fn manifest<'a>(data: &'a RunData, stage_timings: Vec<StageTiming>, gates: &'a [
             rules: &f.input.rules_path,
             conservation: Conservation::Registry(f.counts),
             warnings: &f.file.warnings,
+            profile: &f.file.profile,
         });
     }
     let rules = std::iter::once(&cfg.population)

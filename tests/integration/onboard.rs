@@ -174,3 +174,35 @@ fn init_refuses_a_population_it_cannot_place() {
     );
     assert!(!work.path().join("job.toml").exists());
 }
+
+/// The profile `check-rules` prints: per mapped column the values that parse, the shapes
+/// of those that do not, and the names written after a title — personal data masked.
+#[test]
+fn check_rules_profiles_a_land_export_with_titles_and_spreadsheet_debris() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let population = job.parent().unwrap().join("population.csv");
+    std::fs::write(
+        work.path().join("so_dia_chinh.csv"),
+        "Mã thửa,Họ tên chủ sử dụng,Năm sinh,CMND/CCCD\n\
+         T1,Ông Giàng A Páo,1987,012087000101\n\
+         T2,Hộ bà Vàng Thị Mỷ,1992,#N/A\n\
+         T3,Lò Văn Pấu,1975,1.20751E+11\n",
+    )
+    .unwrap();
+    let out = work.run(&["init", "--population", population.to_str().unwrap(), "--registry", "so_dia_chinh.csv"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rules = std::fs::read_to_string(work.path().join("rules/land.toml")).unwrap();
+    assert!(rules.contains("cardinality = \"many\"") && rules.contains("\"Năm sinh\" = \"birth_year\""), "{rules}");
+    let out = work.run(&["check-rules", "job.toml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("1 of     3 parse ( 33.3 %); not: `#N/A` 1, `9.99999E+99` 1"), "{said}");
+    assert!(
+        said.contains(
+            "2 start with a title (Ông, Bà, Hộ …), read without it: `Hộ bà Xxx Xxx Xxx` 1, `Ông Xxx Xxx Xxx` 1"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("Giàng") && !said.contains("Vàng"), "no name is shown: {said}");
+}
