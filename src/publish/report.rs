@@ -300,25 +300,25 @@ fn commune_tables(h: &mut String, data: &RunData) {
 /// masked), and values a person should know of (names after a title, offices).
 fn input_profile(h: &mut String, data: &RunData) {
     use crate::normalize::profile::NotableKind;
-    h.push_str("<h2>Hồ sơ dữ liệu đầu vào</h2><p><small>mẫu các dòng đầu của mỗi tệp; dạng giá trị đã che dữ liệu cá nhân (Xxx: chữ, 9: số)</small></p>");
+    h.push_str("<h2>Hồ sơ dữ liệu đầu vào</h2><p><small>mẫu các dòng đầu của mỗi tệp; các cột có giá trị không đọc được hoặc cần lưu ý (các cột khác đọc được 100 %); dạng giá trị đã che dữ liệu cá nhân (Xxx: chữ, 9: số)</small></p>");
     let files = std::iter::once(&data.population_file)
         .chain(data.agencies.iter().flat_map(|a| a.files.iter().map(|f| &f.file)));
     let mut rows = Vec::new();
     for f in files {
         let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        for c in &f.profile {
+        for c in f.profile.iter().filter(|c| c.failed > 0 || c.notable.is_some()) {
             let parsed = c.values - c.failed;
             let share = if c.values == 0 { 100.0 } else { 100.0 * parsed as f64 / c.values as f64 };
             let forms: Vec<String> =
-                c.forms.iter().map(|(form, n)| format!("<code>{}</code> {n}", esc(form))).collect();
+                c.forms.iter().map(|(form, n)| format!("<code>{}</code>&nbsp;×&nbsp;{n}", esc(form))).collect();
             let note = c.notable.as_ref().map_or(String::new(), |n| {
                 let what = match n.what {
                     NotableKind::Titled => "có danh xưng (Ông, Bà, Hộ …) trước tên",
                     NotableKind::Office => "ghi tên cơ quan (UBND …): nơi đăng ký, không phải nơi cư trú",
                 };
                 let forms: Vec<String> =
-                    n.forms.iter().map(|(form, k)| format!("<code>{}</code> {k}", esc(form))).collect();
-                format!("{} {what}: {}", n.count, forms.join(", "))
+                    n.forms.iter().map(|(form, k)| format!("<code>{}</code>&nbsp;×&nbsp;{k}", esc(form))).collect();
+                format!("<span>{} {what}:<br>{}</span>", n.count, forms.join("<br>"))
             });
             let cls = if c.values > 0 && c.failed * 2 > c.values { "bad" } else { "" };
             rows.push(vec![
@@ -326,7 +326,7 @@ fn input_profile(h: &mut String, data: &RunData) {
                 esc(&c.column),
                 esc(super::vietnamese::field(c.field.name())),
                 format!(r#"<span class="{cls}">{parsed}/{} ({share:.1} %)</span>"#, c.values),
-                forms.join(", "),
+                format!("<span>{}</span>", forms.join("<br>")),
                 note,
             ]);
         }

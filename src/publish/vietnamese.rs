@@ -27,6 +27,12 @@ pub fn field(key: &str) -> &str {
         "updated_at" => "Ngày cập nhật",
         "record_id" => "Mã hồ sơ",
         "row" => "Dòng",
+        "legacy_id" => "Số CMND",
+        "event_date" => "Ngày đăng ký",
+        "death_date" => "Ngày mất",
+        "ethnicity" => "Dân tộc",
+        "spouse_name" => "Họ tên vợ/chồng",
+        "vital_status" => "Tình trạng sống/chết",
         other => other,
     }
 }
