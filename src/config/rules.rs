@@ -115,7 +115,8 @@ impl Field {
         }
     }
 
-    fn population_only(self) -> bool {
+    /// Whether only the population extract may have the field.
+    pub fn population_only(self) -> bool {
         matches!(
             self,
             Field::CurrentAddress

@@ -114,6 +114,20 @@ mod tests {
             ("Ngày đăng ký", Some(Field::EventDate)),
             ("STT", None),
             ("Địa chỉ thửa đất", None),
+            // Another person's name, or a field about the ID rather than the ID.
+            ("Họ tên chủ hộ", None),
+            ("Họ tên người giám hộ", None),
+            ("Họ tên người đi khai", None),
+            ("Ngày cấp CCCD", None),
+            ("Ngày cập nhật", Some(Field::UpdatedAt)),
+            ("Cập nhật lần cuối", Some(Field::UpdatedAt)),
+            ("Nơi cấp CMND", None),
+            ("Năm sinh vợ/chồng", None),
+            ("Số CMND vợ/chồng", Some(Field::SpouseId)),
+            // A hospital, a birthplace, a hometown: no place of residence.
+            ("Nơi đăng ký KCB ban đầu", None),
+            ("Nơi sinh", None),
+            ("Quê quán", None),
         ];
         for (header, want) in cases {
             assert_eq!(registry(header), want, "{header}");

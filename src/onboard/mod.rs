@@ -241,9 +241,12 @@ fn agency_of(given: Option<&str>, path: &Path, sample: &Sample) -> Result<(Strin
     Ok((key, None))
 }
 
-/// The province whose communes the population's commune and address columns name: the
-/// one resolving most of up to 200 sampled values.
+/// The province the population lives in: the one most of its sampled commune codes
+/// belong to, else the one its addresses name (`Tỉnh Lai Châu`), else the one in which
+/// most of 100 sampled communes and addresses resolve (slow: a spelling fallback for
+/// each province).
 fn guess_province(population: &Sample, today: &PartialDate) -> Result<Guess<String>> {
+    let units = AdminUnits::get();
     let mut values: Vec<(ValueKind, &str)> = Vec::new();
     for c in &population.columns {
         let kind = match headers::lookup(&c.header, true).and_then(|s| s.field) {
@@ -251,26 +254,48 @@ fn guess_province(population: &Sample, today: &PartialDate) -> Result<Guess<Stri
             Some(Field::Address | Field::CurrentAddress) => ValueKind::Address,
             _ => continue,
         };
-        values.extend(c.values.iter().take(200).map(|v| (kind, v.as_str())));
+        values.extend(c.values.iter().take(400).map(|v| (kind, v.as_str())));
     }
-    let mut best: Option<(usize, &str, &str)> = None;
-    for (code, name) in AdminUnits::get().provinces() {
-        let n = values
-            .iter()
-            .filter(|(k, v)| reads_as(*k, v, crate::config::CodeEra::Current, DayOrder::Dmy, code, today))
-            .count();
-        if n > 0 && best.is_none_or(|(b, _, _)| n > b) {
-            best = Some((n, code, name));
+    let mut votes: HashMap<&str, usize> = HashMap::new();
+    for (_, v) in &values {
+        if let Some(u) = units.unit(v.trim()) {
+            *votes.entry(u.province.as_str()).or_default() += 1;
         }
     }
+    let codes = values.iter().filter(|(_, v)| v.len() == 5 && v.bytes().all(|b| b.is_ascii_digit())).count();
+    let mut how = "sampled commune codes of the population are units of";
+    if votes.is_empty() {
+        how = "sampled addresses of the population name";
+        let folded: Vec<String> = values.iter().map(|(_, v)| format!(" {} ", headers::fold_header(v))).collect();
+        for (code, name) in units.provinces() {
+            let short = name.trim_start_matches("Tỉnh ").trim_start_matches("Thành phố ");
+            let key = format!(" {} ", headers::fold_header(short));
+            let n = folded.iter().filter(|v| v.contains(&key)).count();
+            if n > 0 {
+                votes.insert(code, n);
+            }
+        }
+    }
+    if votes.is_empty() {
+        how = "sampled communes and addresses of the population resolve in";
+        values.truncate(100);
+        for (code, _) in units.provinces() {
+            let n = values
+                .iter()
+                .filter(|(k, v)| reads_as(*k, v, crate::config::CodeEra::Current, DayOrder::Dmy, code, today))
+                .count();
+            if n > 0 {
+                votes.insert(code, n);
+            }
+        }
+    }
+    let best = votes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)));
     match best {
-        Some((n, code, name)) => Ok(Guess {
-            value: code.to_string(),
-            why: format!(
-                "{n} of {} sampled communes and addresses of the population resolve in {code} ({name})",
-                values.len()
-            ),
-        }),
+        Some((code, n)) => {
+            let name = units.provinces().find(|(c, _)| *c == code).map_or("", |(_, n)| n);
+            let of = if how.contains("codes") { codes } else { values.len() };
+            Ok(Guess { value: code.to_string(), why: format!("{n} of {of} {how} {code} ({name})") })
+        }
         None => Err(Error::Usage(
             "the population's communes and addresses name no province's units: give --province CODE".into(),
         )),

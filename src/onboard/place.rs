@@ -48,8 +48,15 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// Reads a column's sampled values; each distinct value once.
+    /// Reads a column's sampled values; each distinct value once. Whether they are
+    /// communes or addresses (the slowest question: a spelling fallback) is asked only
+    /// of a column whose header names a place.
     pub fn of(column: &Column, province: &str, today: &PartialDate) -> Evidence {
+        let place = headers::lookup(&column.header, true)
+            .into_iter()
+            .chain(headers::lookup(&column.header, false))
+            .filter_map(|s| s.field)
+            .any(|f| matches!(f, Field::Commune | Field::CurrentCommune | Field::Address | Field::CurrentAddress));
         let mut distinct: HashMap<&str, usize> = HashMap::new();
         for v in &column.values {
             *distinct.entry(v.as_str()).or_default() += 1;
@@ -86,7 +93,13 @@ impl Evidence {
                 }
             }
             let code = v.len() == 5 && v.bytes().all(|b| b.is_ascii_digit());
-            if reads(ValueKind::Commune, v, CodeEra::Current) {
+            if !place {
+                continue;
+            }
+            // A commune is a code or a short name; a long text is an address (asking
+            // whether it names a commune runs the spelling fallback for nothing).
+            let short = !v.contains(',') && v.split_whitespace().count() <= 6;
+            if short && reads(ValueKind::Commune, v, CodeEra::Current) {
                 e.communes += n;
             } else if code && reads(ValueKind::Commune, v, CodeEra::Legacy) {
                 e.legacy_codes += n;
@@ -261,6 +274,11 @@ fn confirm(field: Field, e: &Evidence, province: &str) -> Result<(Field, f64, St
                 Err(format!("only {} resolve to a commune of province {province}", e.of_sampled(e.communes)))
             }
         }
+        // Named like an address, holding commune codes or names alone: a commune.
+        Field::Address | Field::CurrentAddress if e.share(e.communes) >= 0.5 && e.communes > e.addresses => {
+            let commune = if field == Field::Address { Field::Commune } else { Field::CurrentCommune };
+            ok(commune, e.communes, &format!("are communes of province {province} alone, not addresses"))
+        }
         Field::Address | Field::CurrentAddress => {
             ok(field, e.addresses, &format!("resolve to a commune of province {province}"))
         }
@@ -307,6 +325,12 @@ mod tests {
         assert_eq!(field(place("Ngày sinh", &["1987", "1992"])), Some(Field::BirthYear));
         // Named a date, holding no dates: left for a person.
         assert_eq!(field(place("Ngày sinh", &["Giàng A Páo", "Lò Văn Pấu"])), None);
+    }
+
+    #[test]
+    fn an_address_header_over_commune_codes_is_the_commune() {
+        assert_eq!(field(place("Mã ĐVHC thường trú", &["03424", "03451", "03424"])), Some(Field::Commune));
+        assert_eq!(field(place("Nơi thường trú", &["Bản Nà Tăm, Xã Bản Bo, Tỉnh Lai Châu"])), Some(Field::Address));
     }
 
     #[test]

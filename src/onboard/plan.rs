@@ -3,6 +3,7 @@
 //! each decision with what it was guessed from.
 
 use super::guess::{self, Agency};
+use super::headers;
 use super::place::{self, Evidence, Place};
 use super::sample::Sample;
 use crate::config::{Cardinality, CodeEra, Field};
@@ -221,19 +222,56 @@ fn assign(
                     field = Field::LegacyId;
                     why = format!("{why}; mostly CMND beside the ID column: the legacy ID");
                 }
-                if let Some(&other) = taken.get(&field) {
+                if let Some(&other) = taken.get(&field).filter(|_| proposals[k].strength == 0) {
+                    unplaced[k] = Some(format!(
+                        "where the event was registered, not where the person lives (column \"{}\" says that)",
+                        sample.columns[other].header
+                    ));
+                } else if let Some(&other) = taken.get(&field) {
                     unplaced[k] = Some(format!(
                         "it also reads as '{}', which column \"{}\" holds ({why})",
                         field.name(),
                         sample.columns[other].header
                     ));
-                } else if !population && matches!(field, Field::CurrentAddress | Field::CurrentCommune) {
+                } else if !population && field.population_only() {
                     unplaced[k] = Some(format!("'{}' is a population field", field.name()));
                 } else {
                     taken.insert(field, k);
                     placed[k] = Some((field, why));
                 }
             }
+        }
+    }
+    // A registration office stands for the person's commune only when no column says
+    // where the person lives.
+    if let (Some(&c), Some(&a)) = (taken.get(&Field::Commune), taken.get(&Field::Address)) {
+        if proposals[c].strength == 0 {
+            placed[c] = None;
+            unplaced[c] = Some(format!(
+                "where the event was registered, not where the person lives (column \"{}\" says that)",
+                sample.columns[a].header
+            ));
+        }
+    }
+    // A registry without a record-ID header: the first column left whose values are
+    // filled and unique over the whole file (a row number last: it changes as rows move).
+    if !population && !taken.contains_key(&Field::RecordId) {
+        let free = |k: &usize| placed[*k].is_none() && sample.unique(*k);
+        let row_number =
+            |k: &usize| matches!(headers::fold_header(&sample.columns[*k].header).as_str(), "stt" | "tt" | "so thu tu");
+        let pick = (0..sample.columns.len())
+            .filter(|k| !row_number(k))
+            .find(free)
+            .or_else(|| (0..sample.columns.len()).find(free));
+        if let Some(k) = pick {
+            let why = if row_number(&k) {
+                "no record-ID column: the row number is the only value unique to each row; it changes when rows move, so give the registry's own key if it has one"
+            } else {
+                "no record-ID header: the first column whose values are filled and unique in every row"
+            };
+            placed[k] = Some((Field::RecordId, why.to_string()));
+            unplaced[k] = None;
+            taken.insert(Field::RecordId, k);
         }
     }
     // A date of birth and a birth year both found: the date wins, as the run allows one.

@@ -13,6 +13,7 @@ mod damage;
 pub mod population;
 pub mod profile;
 pub mod registries;
+mod spelling;
 pub mod world;
 
 use crate::cells::csv_cell;
@@ -153,9 +154,10 @@ rules = \"rules/civil_status.toml\"
 /// Civil status written as three exports, one per event type (`ho_tich_khai_sinh.csv`,
 /// `…_khai_tu.csv`, `…_ket_hon.csv`), without the event-type column, each with a rules
 /// file that gives every row its event (`[values]`). Gives the job's entries for them.
-fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str) -> Result<String> {
+fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str, variant: bool) -> Result<String> {
     let event = reg.header.iter().position(|h| *h == "Loại sự kiện").expect("civil status has an event column");
     let header: Vec<&str> = reg.header.iter().enumerate().filter(|(i, _)| *i != event).map(|(_, h)| *h).collect();
+    let header = spelling::headers(reg.agency, &header, variant);
     let rules = crate::config::DEFAULT_RULES
         .iter()
         .find(|(name, _)| *name == "rules/civil_status.toml")
@@ -181,6 +183,7 @@ fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str) -> Result<
         let own_rules = rules
             .replace("\"Loại sự kiện\" = \"event_type\"\n", "")
             .replace("\n[events]", &format!("\n[values]\nevent_type = \"{value}\"\n\n[events]"));
+        let own_rules = spelling::rules(reg.agency, &own_rules, variant);
         write(&dir.join(format!("rules/civil_status_{slug}.toml")), own_rules.as_bytes())?;
         job.push_str(&format!(
             "[[registry]]\nagency = \"civil_status\"\nname = \"Sở Tư pháp — hộ tịch\"\nfile = \"{file}\"\nrules = \"rules/civil_status_{slug}.toml\"\n\n"
@@ -193,7 +196,7 @@ fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str) -> Result<
 /// birth as date cells, birth years as numbers, personal IDs as numbers (the leading
 /// zero lost; the reader restores it), everything else as text. Created on `today`, so
 /// the same seed gives the same bytes. Gives, per row, whether its ID became a number.
-fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate) -> Result<Vec<bool>> {
+fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate, variant: bool) -> Result<Vec<bool>> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| Error::Input { path: path.into(), message: format!("cannot write: {e}") };
     let mut book = Workbook::new();
@@ -204,7 +207,7 @@ fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate) -> Result<Vec<bo
     let dob = reg.header.iter().position(|h| *h == "Ngày sinh");
     let id = reg.header.iter().position(|h| *h == "Mã định danh" || *h == "Số định danh" || *h == "Số CCCD/CMND");
     for (c, h) in reg.header.iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).map_err(err)?;
+        sheet.write_string(0, c as u16, spelling::header(reg.agency, h, variant)).map_err(err)?;
     }
     let mut numeric_ids = vec![false; reg.rows.len()];
     for (r, row) in reg.rows.iter().enumerate() {
@@ -251,7 +254,7 @@ fn fmt(d: &PartialDate) -> String {
     }
 }
 
-fn population_csv(people: &[Person], world: &World) -> String {
+fn population_csv(people: &[Person], world: &World, variant: bool) -> String {
     let header = [
         "Số định danh cá nhân",
         "Số CMND",
@@ -291,7 +294,7 @@ fn population_csv(people: &[Person], world: &World) -> String {
             ]
         })
         .collect();
-    csv_text(&header, &rows)
+    csv_text(&spelling::headers("population", &header, variant), &rows)
 }
 
 const JOB: &str = r#"# A synthetic Lai Châu province written by `doisoat generate`. Paths are relative to
@@ -377,7 +380,14 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let land = registries::land(&mut rng, &p.land, &world);
     let (education, absent) = registries::education(&mut rng, &p.education, &world);
 
-    write(&dir.join("population.csv"), population_csv(&people, &world).as_bytes())?;
+    let variant = match p.formats.headers.as_str() {
+        "standard" => false,
+        "variant" => true,
+        other => {
+            return Err(Error::Usage(format!("unknown header spelling '{other}' in the profile (standard, variant)")))
+        }
+    };
+    write(&dir.join("population.csv"), population_csv(&people, &world, variant).as_bytes())?;
     let formats = [&p.formats.civil_status, &p.formats.insurance, &p.formats.land, &p.formats.education];
     let regs: [&Registry; 4] = [&civil, &insurance, &land, &education];
     let mut summary = Vec::new();
@@ -385,13 +395,14 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     for (reg, format) in regs.iter().zip(formats) {
         let mut numeric_ids = Vec::new();
         if reg.agency == "civil_status" && p.formats.civil_status_split {
-            job = job.replace(CIVIL_STATUS_JOB, &write_split_civil_status(dir, reg, format)?);
+            job = job.replace(CIVIL_STATUS_JOB, &write_split_civil_status(dir, reg, format, variant)?);
         } else if format == "xlsx" {
             let file = reg.file.replace(".csv", ".xlsx");
-            numeric_ids = write_xlsx(&dir.join(&file), reg, &opts.today)?;
+            numeric_ids = write_xlsx(&dir.join(&file), reg, &opts.today, variant)?;
             job = job.replace(&format!("file = \"{}\"", reg.file), &format!("file = \"{file}\""));
         } else {
-            write(&dir.join(reg.file), &encode(&csv_text(&reg.header, &reg.rows), format)?)?;
+            let header = spelling::headers(reg.agency, &reg.header, variant);
+            write(&dir.join(reg.file), &encode(&csv_text(&header, &reg.rows), format)?)?;
         }
         let truth: Vec<Vec<String>> = reg
             .truth
@@ -416,7 +427,8 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         absent.into_iter().map(|pid| vec!["education".into(), pid, "EXPECTED_ABSENT".into()]).collect();
     write(&dir.join("truth/coverage.csv"), csv_text(&["agency", "person_id", "code"], &coverage).as_bytes())?;
     for (name, text) in crate::config::DEFAULT_RULES {
-        write(&dir.join(name), text.as_bytes())?;
+        let agency = name.trim_start_matches("rules/").trim_end_matches(".toml");
+        write(&dir.join(name), spelling::rules(agency, text, variant).as_bytes())?;
     }
     let t = opts.today;
     let job = job

@@ -136,6 +136,9 @@ pub struct Formats {
     /// Civil status as three exports (births, deaths, marriages), each without an
     /// event-type column, as the civil-status system exports them.
     pub civil_status_split: bool,
+    /// Header spellings: `standard` (the demo's) or `variant` (other systems' spellings,
+    /// `synth/spelling.rs`), the rules files following them.
+    pub headers: String,
 }
 
 impl Default for Formats {
@@ -146,6 +149,7 @@ impl Default for Formats {
             land: "tcvn3".into(),
             education: "utf-8-bom".into(),
             civil_status_split: false,
+            headers: "standard".into(),
         }
     }
 }

@@ -144,11 +144,13 @@ fn init_says_what_it_cannot_place_and_still_writes_a_valid_job() {
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("LEFT OUT of the job: no column for record_id, full_name"), "{said}");
+    assert!(said.contains("LEFT OUT of the job: no column for full_name"), "{said}");
     let job = std::fs::read_to_string(work.path().join("init/job.toml")).unwrap();
-    assert!(job.contains("# LEFT OUT of the run: no column was placed as record_id and full_name"), "{job}");
+    assert!(job.contains("# LEFT OUT of the run: no column was placed as full_name"), "{job}");
     let rules = std::fs::read_to_string(work.path().join("init/rules/mystery.toml")).unwrap();
-    assert!(rules.contains("# \"A\" — not a header doisoat knows"), "{rules}");
+    // No record-ID header: the first column unique in every row is taken, and says so.
+    assert!(rules.contains("# no record-ID header: the first column whose values are filled and unique in every row\n\"A\" = \"record_id\""), "{rules}");
+    assert!(rules.contains("# \"B\" — not a header doisoat knows"), "{rules}");
     let check = work.run(&["check-rules", "init/job.toml"]);
     assert_eq!(code(&check), 0, "{}", stderr(&check));
     let run = work.run(&["run", "--job", "init/job.toml", "--run-id", "r"]);
@@ -205,4 +207,83 @@ fn check_rules_profiles_a_land_export_with_titles_and_spreadsheet_debris() {
         "{said}"
     );
     assert!(!said.contains("Giàng") && !said.contains("Vàng"), "no name is shown: {said}");
+}
+
+/// A civil-status export that names both the office that registered the event and where
+/// the person lives: the residence is the person's, the office is left (the evaluation
+/// province's hand-written job mapped the office as the commune).
+#[test]
+fn init_does_not_take_the_registration_office_for_the_residence() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let population = job.parent().unwrap().join("population.csv");
+    std::fs::write(
+        work.path().join("khai_sinh.csv"),
+        "Số ĐK,Họ tên,Ngày sinh,Giới tính,Nơi đăng ký,Nơi cư trú\n\
+         KS-1,Giàng A Dình,10/04/2015,Nam,UBND xã Bản Bo,\"Bản Nà Tăm, Xã Bản Bo, Tỉnh Lai Châu\"\n\
+         KS-2,Giàng Thị Mai,22/12/2018,Nữ,UBND xã Bản Bo,\"Bản Nà Tăm, Xã Bản Bo, Tỉnh Lai Châu\"\n",
+    )
+    .unwrap();
+    let out = work.run(&["init", "--population", population.to_str().unwrap(), "--registry", "khai_sinh.csv"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rules = std::fs::read_to_string(work.path().join("rules/civil_status.toml")).unwrap();
+    assert!(rules.contains("\"Nơi cư trú\" = \"address\""), "{rules}");
+    assert!(!rules.contains("\"Nơi đăng ký\" = "), "{rules}");
+    assert!(
+        rules.contains("# \"Nơi đăng ký\" — where the event was registered, not where the person lives"),
+        "{rules}"
+    );
+    // Its event from its name, as every row of a births export is a birth.
+    assert!(rules.contains("event_type = \"Khai sinh\""), "{rules}");
+    assert_eq!(code(&work.run(&["run", "--job", "job.toml", "--run-id", "r"])), 0);
+}
+
+/// A generated province in other systems' header spellings, civil status as three
+/// exports and education as a workbook: `init`'s job, given the generator's seed and
+/// reference day, runs exactly as the generator's hand-written rules.
+#[test]
+fn init_on_a_province_with_variant_headers_runs_as_its_own_rules() {
+    let work = Work::new();
+    let dir = work.path().join("p");
+    let mut profile = doisoat::synth::profile::Profile::default();
+    profile.formats.headers = "variant".into();
+    profile.formats.civil_status_split = true;
+    profile.formats.education = "xlsx".into();
+    let today = doisoat::vn::date::PartialDate { year: 2026, month: 11, day: 29 };
+    doisoat::synth::generate(&dir, &doisoat::synth::Options { people: 1500, seed: 5, profile, today }).unwrap();
+    let files = [
+        "ho_tich_khai_sinh.csv",
+        "ho_tich_khai_tu.csv",
+        "ho_tich_ket_hon.csv",
+        "bhxh.csv",
+        "dat_dai.csv",
+        "giao_duc.xlsx",
+    ];
+    let mut args = vec!["init", "--population", "p/population.csv", "--out", "init"];
+    let paths: Vec<String> = files.iter().map(|f| format!("p/{f}")).collect();
+    for p in &paths {
+        args.extend(["--registry", p.as_str()]);
+    }
+    let out = work.run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    for header in ["Ngày, tháng, năm sinh", "Số ĐK", "Họ tên chủ sử dụng đất", "Mã HS", "Cập nhật lần cuối"]
+    {
+        assert!(!said.contains(&format!("{header} not placed")), "{header}: {said}");
+    }
+    let job = work.path().join("init/job.toml");
+    let text = std::fs::read_to_string(&job).unwrap();
+    let text =
+        text.replacen("run_root = \"runs\"", "run_root = \"runs\"\nreference_date = \"2026-11-29\"\nseed = 5", 1);
+    std::fs::write(&job, text).unwrap();
+    for (job, root) in [("p/job.toml", "runs-hand"), ("init/job.toml", "runs-init")] {
+        let run = work.run(&["run", "--job", job, "--run-id", "r", "--run-root", root]);
+        assert_eq!(code(&run), 0, "{}", stderr(&run));
+    }
+    let (a, b) = (agency_files(&work.path().join("runs-hand/r")), agency_files(&work.path().join("runs-init/r")));
+    assert_eq!(a.len(), b.len());
+    for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
+        assert_eq!(pa, pb);
+        assert!(ba == bb, "{} differs between the generator's rules and init's", pa.display());
+    }
 }
