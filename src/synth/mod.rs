@@ -154,7 +154,7 @@ rules = \"rules/civil_status.toml\"
 /// Civil status written as three exports, one per event type (`ho_tich_khai_sinh.csv`,
 /// `…_khai_tu.csv`, `…_ket_hon.csv`), without the event-type column, each with a rules
 /// file that gives every row its event (`[values]`). Gives the job's entries for them.
-fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str, variant: bool) -> Result<String> {
+fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str, variant: bool, joined: bool) -> Result<String> {
     let event = reg.header.iter().position(|h| *h == "Loại sự kiện").expect("civil status has an event column");
     let header: Vec<&str> = reg.header.iter().enumerate().filter(|(i, _)| *i != event).map(|(_, h)| *h).collect();
     let header = spelling::headers(reg.agency, &header, variant);
@@ -179,7 +179,8 @@ fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str, variant: b
             .map(|r| r.iter().enumerate().filter(|(i, _)| *i != event).map(|(_, v)| v.clone()).collect())
             .collect();
         let file = format!("ho_tich_{slug}.csv");
-        write(&dir.join(&file), &encode(&csv_text(&header, &rows), format)?)?;
+        let bytes = encode(&csv_text(&header, &rows), format)?;
+        write(&dir.join(&file), &joined_exports(bytes, joined && format == "utf-8-bom"))?;
         let own_rules = rules
             .replace("\"Loại sự kiện\" = \"event_type\"\n", "")
             .replace("\n[events]", &format!("\n[values]\nevent_type = \"{value}\"\n\n[events]"));
@@ -196,29 +197,37 @@ fn write_split_civil_status(dir: &Path, reg: &Registry, format: &str, variant: b
 /// birth as date cells, birth years as numbers, personal IDs as numbers (the leading
 /// zero lost; the reader restores it), everything else as text. Created on `today`, so
 /// the same seed gives the same bytes. Gives, per row, whether its ID became a number.
-fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate, variant: bool) -> Result<Vec<bool>> {
+fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate, variant: bool, sheets: usize) -> Result<Vec<bool>> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| Error::Input { path: path.into(), message: format!("cannot write: {e}") };
     let mut book = Workbook::new();
     let created = ExcelDateTime::from_ymd(today.year as u16, today.month, today.day).map_err(err)?;
     book.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let date = Format::new().set_num_format("dd/mm/yyyy");
-    let sheet = book.add_worksheet();
     let dob = reg.header.iter().position(|h| *h == "Ngày sinh");
     let id = reg.header.iter().position(|h| *h == "Mã định danh" || *h == "Số định danh" || *h == "Số CCCD/CMND");
-    for (c, h) in reg.header.iter().enumerate() {
-        sheet.write_string(0, c as u16, spelling::header(reg.agency, h, variant)).map_err(err)?;
-    }
+    // The rows spread over `sheets` sheets, each with the header row.
+    let sheets = sheets.max(1);
+    let per_sheet = reg.rows.len().div_ceil(sheets).max(1);
     let mut numeric_ids = vec![false; reg.rows.len()];
-    for (r, row) in reg.rows.iter().enumerate() {
-        numeric_ids[r] = id
+    let mut sheet = book.add_worksheet();
+    for (i, row) in reg.rows.iter().enumerate() {
+        if i % per_sheet == 0 {
+            if i > 0 {
+                sheet = book.add_worksheet();
+            }
+            for (c, h) in reg.header.iter().enumerate() {
+                sheet.write_string(0, c as u16, spelling::header(reg.agency, h, variant)).map_err(err)?;
+            }
+        }
+        numeric_ids[i] = id
             .and_then(|c| row.get(c))
             .is_some_and(|v| v.len() == 12 && !v.starts_with("00") && v.bytes().all(|b| b.is_ascii_digit()));
-        let r = r as u32 + 1;
+        let r = (i % per_sheet) as u32 + 1;
         for (c, v) in row.iter().enumerate() {
             let col = c as u16;
             let full_date = (Some(c) == dob).then(|| date_parts(v)).flatten();
-            let number_id = Some(c) == id && numeric_ids[r as usize - 1];
+            let number_id = Some(c) == id && numeric_ids[i];
             let year = Some(c) == dob && v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit());
             if let Some(d) = full_date.and_then(|(y, m, d)| ExcelDateTime::from_ymd(y, m, d).ok()) {
                 sheet.write_datetime_with_format(r, col, &d, &date).map_err(err)?;
@@ -231,6 +240,21 @@ fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate, variant: bool) -
     }
     book.save(path).map_err(err)?;
     Ok(numeric_ids)
+}
+
+/// An export written as two joined: the second half's first row starts with the BOM its
+/// own export had (`on`), as when two files are concatenated and the second header is
+/// deleted by hand.
+fn joined_exports(mut bytes: Vec<u8>, on: bool) -> Vec<u8> {
+    if on {
+        if let Some(at) = bytes[bytes.len() / 2..].iter().position(|&b| b == b'\n') {
+            let at = bytes.len() / 2 + at + 1;
+            if at < bytes.len() {
+                bytes.splice(at..at, b"\xEF\xBB\xBF".iter().copied());
+            }
+        }
+    }
+    bytes
 }
 
 /// (year, month, day) of a `dd/mm/yyyy` value.
@@ -254,7 +278,7 @@ fn fmt(d: &PartialDate) -> String {
     }
 }
 
-fn population_csv(people: &[Person], world: &World, variant: bool) -> String {
+fn population_csv(people: &[Person], world: &World, variant: bool, dob_missing: (f64, u64)) -> String {
     let header = [
         "Số định danh cá nhân",
         "Số CMND",
@@ -273,14 +297,17 @@ fn population_csv(people: &[Person], world: &World, variant: bool) -> String {
     ];
     let group = |g: &str| population::GROUPS.iter().find(|x| x.0 == g).map_or("Kinh", |x| x.1);
     let parent = |i: Option<usize>| i.map(|i| people[i].name()).unwrap_or_default();
+    // A generator of its own: blanking dates leaves every other draw of the seed as it was.
+    let mut rng = Rng::new(dob_missing.1 ^ 0x0D0B_0D0B);
     let rows: Vec<Vec<String>> = people
         .iter()
         .map(|p| {
+            let dob = if rng.chance(dob_missing.0) { String::new() } else { fmt(&p.dob) };
             vec![
                 p.pid.clone(),
                 p.cmnd.clone(),
                 p.name(),
-                fmt(&p.dob),
+                dob,
                 if p.male { "Nam" } else { "Nữ" }.into(),
                 group(p.group).into(),
                 p.commune.clone(),
@@ -387,7 +414,9 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
             return Err(Error::Usage(format!("unknown header spelling '{other}' in the profile (standard, variant)")))
         }
     };
-    write(&dir.join("population.csv"), population_csv(&people, &world, variant).as_bytes())?;
+    let dob_missing = (p.population_dob_missing.unwrap_or(0.0), opts.seed);
+    write(&dir.join("population.csv"), population_csv(&people, &world, variant, dob_missing).as_bytes())?;
+    let joined = p.formats.joined_exports;
     let formats = [&p.formats.civil_status, &p.formats.insurance, &p.formats.land, &p.formats.education];
     let regs: [&Registry; 4] = [&civil, &insurance, &land, &education];
     let mut summary = Vec::new();
@@ -395,14 +424,17 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     for (reg, format) in regs.iter().zip(formats) {
         let mut numeric_ids = Vec::new();
         if reg.agency == "civil_status" && p.formats.civil_status_split {
-            job = job.replace(CIVIL_STATUS_JOB, &write_split_civil_status(dir, reg, format, variant)?);
+            job = job.replace(CIVIL_STATUS_JOB, &write_split_civil_status(dir, reg, format, variant, joined)?);
         } else if format == "xlsx" {
             let file = reg.file.replace(".csv", ".xlsx");
-            numeric_ids = write_xlsx(&dir.join(&file), reg, &opts.today, variant)?;
+            numeric_ids = write_xlsx(&dir.join(&file), reg, &opts.today, variant, p.formats.education_sheets)?;
             job = job.replace(&format!("file = \"{}\"", reg.file), &format!("file = \"{file}\""));
         } else {
             let header = spelling::headers(reg.agency, &reg.header, variant);
-            write(&dir.join(reg.file), &encode(&csv_text(&header, &reg.rows), format)?)?;
+            write(
+                &dir.join(reg.file),
+                &joined_exports(encode(&csv_text(&header, &reg.rows), format)?, joined && format == "utf-8-bom"),
+            )?;
         }
         let truth: Vec<Vec<String>> = reg
             .truth

@@ -139,6 +139,12 @@ pub struct Formats {
     /// Header spellings: `standard` (the demo's) or `variant` (other systems' spellings,
     /// `synth/spelling.rs`), the rules files following them.
     pub headers: String,
+    /// Sheets the education workbook's rows are spread over, each with the header row
+    /// (a workbook whose data continues on a second sheet).
+    pub education_sheets: usize,
+    /// UTF-8 exports with a BOM written as two exports joined: the second one's BOM is
+    /// left at the start of its first row (a BOM in the middle of the file).
+    pub joined_exports: bool,
 }
 
 impl Default for Formats {
@@ -150,6 +156,8 @@ impl Default for Formats {
             education: "utf-8-bom".into(),
             civil_status_split: false,
             headers: "standard".into(),
+            education_sheets: 1,
+            joined_exports: false,
         }
     }
 }
@@ -177,6 +185,9 @@ pub struct Profile {
     pub death_not_in_population: Option<f64>,
     /// Share of marriage registrations of people the population shows single.
     pub marital_conflict: Option<f64>,
+    /// Share of the population's rows whose date of birth is empty (a required field the
+    /// register lacks; the person is kept and found by the rest).
+    pub population_dob_missing: Option<f64>,
 }
 
 impl Profile {
@@ -202,6 +213,7 @@ impl Default for Profile {
             mover_share: None,
             death_not_in_population: None,
             marital_conflict: None,
+            population_dob_missing: None,
         }
     }
 }

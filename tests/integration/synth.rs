@@ -190,3 +190,49 @@ fn demo_generates_runs_and_evaluates() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("ALL") && text.contains("ID_MISSING"), "{text}");
 }
+
+/// The hostile-input catalogue's forms as the realistic profile writes them: a school
+/// workbook continuing on a second sheet, UTF-8 exports joined with the second one's BOM
+/// left mid-file, population rows without their date of birth. The run reads every row
+/// (none rejected for them), the manifest says which population lines lack the date.
+#[test]
+fn the_generator_writes_the_hostile_forms_and_the_run_reads_them() {
+    let work = Work::new();
+    let dir = work.path().join("p");
+    let mut opts = options(1500, 3);
+    opts.profile.formats.education = "xlsx".into();
+    opts.profile.formats.education_sheets = 2;
+    opts.profile.formats.joined_exports = true;
+    opts.profile.population_dob_missing = Some(0.01);
+    generate(&dir, &opts).unwrap();
+    let bytes = std::fs::read(dir.join("ho_tich.csv")).unwrap();
+    let boms = bytes.windows(3).filter(|w| *w == b"\xEF\xBB\xBF").count();
+    assert_eq!(boms, 2, "a BOM at the start and one mid-file");
+    use calamine::Reader;
+    let book: calamine::Xlsx<_> = calamine::open_workbook(dir.join("giao_duc.xlsx")).unwrap();
+    assert_eq!(book.sheet_names().len(), 2);
+    let population = read_csv(&dir.join("population.csv"));
+    let blank = population.iter().filter(|r| r[3].is_empty()).count();
+    assert!(blank > 5, "{blank} population rows without a date of birth");
+
+    let out = work.run(&["run", "--job", "p/job.toml", "--run-id", "r"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let run = dir.join("runs/r");
+    crate::assert_conserved(&run);
+    let manifest = crate::manifest(&run);
+    let inputs = manifest["inputs"].as_array().unwrap();
+    let rows_of = |agency: &str| {
+        inputs.iter().find(|i| i["agency"] == agency).map(|i| i["rows"].as_u64().unwrap()).unwrap() as usize
+    };
+    // Every row of the workbook's two sheets and of the joined file is read.
+    for (agency, truth) in [("education", "education"), ("civil_status", "civil_status")] {
+        let rows = read_csv(&dir.join(format!("truth/{truth}.csv"))).len();
+        assert_eq!(rows_of(agency), rows, "{agency}");
+    }
+    // The joined file's mid-file row is read like the others: its record ID without the BOM.
+    let rejected = std::fs::read_to_string(run.join("civil_status/rejected.csv")).unwrap_or_default();
+    assert!(!rejected.trim_start_matches('\u{feff}').contains('\u{feff}'), "{rejected}");
+    let pop = inputs.iter().find(|i| i["role"] == "population").unwrap();
+    let warnings = pop["warnings"].to_string();
+    assert!(warnings.contains(&format!("is required and empty on {blank} row(s)")), "{warnings}");
+}
