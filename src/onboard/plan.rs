@@ -253,9 +253,12 @@ fn assign(
             ));
         }
     }
-    // A registry without a record-ID header: the first column left whose values are
-    // filled and unique over the whole file (a row number last: it changes as rows move).
-    if !population && !taken.contains_key(&Field::RecordId) {
+    // A registry without a record-ID header (a population without a personal-ID
+    // column): the first column left whose values are filled and unique over the whole
+    // file (a row number last: it changes as rows move). People keyed so are keyed by
+    // another scheme's identifier.
+    let key = if population { Field::Id } else { Field::RecordId };
+    if let std::collections::btree_map::Entry::Vacant(slot) = taken.entry(key) {
         let free = |k: &usize| placed[*k].is_none() && sample.unique(*k);
         let row_number =
             |k: &usize| matches!(headers::fold_header(&sample.columns[*k].header).as_str(), "stt" | "tt" | "so thu tu");
@@ -264,14 +267,18 @@ fn assign(
             .find(free)
             .or_else(|| (0..sample.columns.len()).find(free));
         if let Some(k) = pick {
-            let why = if row_number(&k) {
-                "no record-ID column: the row number is the only value unique to each row; it changes when rows move, so give the registry's own key if it has one"
+            let what = if population { "personal-ID" } else { "record-ID" };
+            let mut why = if row_number(&k) {
+                format!("no {what} column: the row number is the only value unique to each row; it changes when rows move, so give the file's own key if it has one")
             } else {
-                "no record-ID header: the first column whose values are filled and unique in every row"
+                format!("no {what} header: the first column whose values are filled and unique in every row")
             };
-            placed[k] = Some((Field::RecordId, why.to_string()));
+            if population {
+                why.push_str("; people are keyed by another scheme's identifier");
+            }
+            placed[k] = Some((key, why));
             unplaced[k] = None;
-            taken.insert(Field::RecordId, k);
+            slot.insert(k);
         }
     }
     // A date of birth and a birth year both found: the date wins, as the run allows one.

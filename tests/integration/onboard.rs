@@ -170,7 +170,7 @@ fn init_refuses_a_population_it_cannot_place() {
     let out = work.run(&["init", "--population", "p.csv", "--registry", "r.csv", "--province", "12"]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("p.csv: no column of the population extract could be placed as id and full_name"),
+        stderr(&out).contains("p.csv: no column of the population extract could be placed as full_name"),
         "{}",
         stderr(&out)
     );
