@@ -39,6 +39,8 @@ pub struct BlockingSpec {
     pub keys: Vec<BlockKey>,
     /// Blocks with more people than this are skipped (and counted).
     pub max_block: usize,
+    /// Tried only for a record the rules before it gave no candidate.
+    pub fallback: bool,
 }
 
 /// A blocking key: a canonical field or a key derived from one.
@@ -283,6 +285,8 @@ struct RawBlocking {
     keys: Vec<Spanned<String>>,
     #[serde(default)]
     max_block: Option<usize>,
+    #[serde(default)]
+    fallback: bool,
 }
 
 #[derive(Deserialize)]
@@ -388,7 +392,12 @@ pub fn parse_model(text: &str, path: &Path, out: &mut Vec<Problem>) -> Option<Mo
         if blocking.iter().any(|x: &BlockingSpec| x.rule == b.rule) {
             out.push(problem(path, format!("blocking \"{}\"", b.rule), "rule named twice"));
         }
-        blocking.push(BlockingSpec { rule: b.rule, keys, max_block: b.max_block.unwrap_or(DEFAULT_MAX_BLOCK) });
+        blocking.push(BlockingSpec {
+            rule: b.rule,
+            keys,
+            max_block: b.max_block.unwrap_or(DEFAULT_MAX_BLOCK),
+            fallback: b.fallback,
+        });
     }
     let mut fields: Vec<FieldSpec> = Vec::new();
     for f in raw.field {

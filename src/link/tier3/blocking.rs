@@ -352,7 +352,7 @@ pub fn record_phonetic(r: &Record) -> String {
 /// [`tried_with`] and this).
 pub fn candidates_with(r: &Record, phonetic: &str, idx: &Index) -> Vec<(u32, Rule)> {
     let mut out: Vec<(u32, Rule)> = Vec::new();
-    let mut push = |ps: &[u32], rule: Rule| {
+    let push = |out: &mut Vec<(u32, Rule)>, ps: &[u32], rule: Rule| {
         if ps.len() > rule.def().max_block {
             return;
         }
@@ -365,14 +365,18 @@ pub fn candidates_with(r: &Record, phonetic: &str, idx: &Index) -> Vec<(u32, Rul
     let side = record_side(r, phonetic);
     for rule in idx.settings.rules() {
         let def = rule.def();
+        // A fallback rule looks up only a record the rules before it found no one for.
+        if def.fallback && !out.is_empty() {
+            continue;
+        }
         if def.is_id_typo() {
             if matches!(r.id.kind, IdKind::Personal) {
                 for p in id_typos(r.id.digits.as_bytes(), idx) {
-                    push(&[p], rule);
+                    push(&mut out, &[p], rule);
                 }
             } else if r.id.digit_lost() {
                 for p in id_insertions(r.id.digits.as_bytes(), idx) {
-                    push(&[p], rule);
+                    push(&mut out, &[p], rule);
                 }
             }
             continue;
@@ -389,7 +393,7 @@ pub fn candidates_with(r: &Record, phonetic: &str, idx: &Index) -> Vec<(u32, Rul
         let Some(blocks) = cell.get() else { continue };
         for k in rule_keys(&side, &def.keys, map).iter() {
             if let Some(ps) = blocks.get(&k) {
-                push(ps, rule);
+                push(&mut out, ps, rule);
             }
         }
     }

@@ -156,6 +156,14 @@ pub fn link(
     let cands: Vec<Vec<(u32, Rule)>> =
         unlinked.par_iter().zip(&phonetic).map(|(&i, ph)| blocking::candidates_with(&records[i], ph, idx)).collect();
     drop(phonetic);
+    // A fallback rule was tried only where the rules before it found no candidate.
+    let mut tried_rules = tried_rules;
+    for (tried, cs) in tried_rules.iter_mut().zip(&cands) {
+        tried.retain(|label| {
+            let Some(rule) = idx.settings.rules().find(|r| r.label() == *label) else { return true };
+            !rule.def().fallback || !cs.iter().any(|(_, r)| r.index() < rule.index())
+        });
+    }
     // Each unlinked record's name keys, once: EM and scoring visit a record once per candidate.
     let names: Vec<keys::NameKeys> = unlinked.par_iter().map(|&i| record_keys(&records[i])).collect();
     let todo = train::Unlinked { records: &unlinked, candidates: &cands, names: &names };

@@ -16,6 +16,8 @@ pub struct RuleDef {
     pub keys: Vec<BlockKey>,
     /// Blocks larger than this are skipped.
     pub max_block: usize,
+    /// Tried only for a record the rules before it gave no candidate.
+    pub fallback: bool,
 }
 
 impl RuleDef {
@@ -98,7 +100,12 @@ impl Settings {
         let rules = spec
             .blocking
             .iter()
-            .map(|b| RuleDef { label: leak(&b.rule), keys: b.keys.clone(), max_block: b.max_block })
+            .map(|b| RuleDef {
+                label: leak(&b.rule),
+                keys: b.keys.clone(),
+                max_block: b.max_block,
+                fallback: b.fallback,
+            })
             .collect();
         let position = |l: &String| spec.fields.iter().position(|f| &f.label == l).map(|i| i as u8);
         let em = spec

@@ -565,3 +565,23 @@ fn built(people: &[Person]) -> Index {
     idx.build_all(people);
     idx
 }
+
+/// The date-of-birth fallback looks up only a record no earlier rule found anyone for:
+/// a mistyped name with no commune meets its person by the date alone; a record the
+/// name rules found keeps only their candidates.
+#[test]
+fn the_date_of_birth_fallback_finds_only_what_the_rules_before_it_missed() {
+    let mut people = population();
+    // Born the same day as Giàng A Páo (people.len() - 2), elsewhere.
+    people.push(person("012187777777", "Lò Thị Ánh", "05/03/1987", false, "03595"));
+    let idx = built(&people);
+    let mut typo = record("", "Giàng A Pèo", "05/03/1987", true, "");
+    typo.commune = None;
+    let found = candidates(&typo, &idx);
+    let n = people.len() as u32;
+    assert_eq!(found, vec![(n - 3, rule("dob_only")), (n - 1, rule("dob_only"))]);
+    let mut right = record("", "Giàng A Páo", "05/03/1987", true, "");
+    right.commune = None;
+    let found = candidates(&right, &idx);
+    assert!(!found.is_empty() && found.iter().all(|(_, r)| r.label() != "dob_only"), "{found:?}");
+}
