@@ -25,9 +25,9 @@ const SIGNS: &[(Agency, &[&str])] = &[
         Agency::CivilStatus,
         &["ho tich", "hotich", "khai sinh", "khaisinh", "khai tu", "khaitu", "ket hon", "kethon", "su kien", "civil"],
     ),
-    (Agency::Insurance, &["bhxh", "bhyt", "bao hiem", "insurance"]),
+    (Agency::Insurance, &["bhxh", "bhyt", "bao hiem", "insurance", "hieu luc"]),
     (Agency::Land, &["dat dai", "datdai", "thua", "chu su dung", "gcn", "to ban do", "dia chinh", "land"]),
-    (Agency::Education, &["giao duc", "giaoduc", "hoc sinh", "truong", "lop", "education", "school"]),
+    (Agency::Education, &["giao duc", "giaoduc", "hoc sinh", "truong", "lop", "education", "school", "dang hoc"]),
 ];
 
 impl Agency {
@@ -84,9 +84,10 @@ impl Agency {
     }
 }
 
-/// The registry a file is, from its name and headers: (kind, the words that said so).
-pub fn agency(file_stem: &str, headers: &[String]) -> Option<(Agency, Vec<String>)> {
-    let mut texts: Vec<String> = headers.iter().map(|h| fold_header(h)).collect();
+/// The registry a file is, from its name, its headers and the spellings of its columns
+/// of few values (`Còn hiệu lực`, `Đang học`, `Khai tử`): (kind, the words that said so).
+pub fn agency(file_stem: &str, headers: &[String], spellings: &[String]) -> Option<(Agency, Vec<String>)> {
+    let mut texts: Vec<String> = headers.iter().chain(spellings).map(|h| fold_header(h)).collect();
     texts.push(fold_header(file_stem));
     let mut best: Option<(Agency, Vec<String>)> = None;
     for (agency, signs) in SIGNS {
@@ -212,11 +213,14 @@ mod tests {
     #[test]
     fn a_file_says_its_registry_by_name_or_headers() {
         let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(agency("ho_tich", &h(&["Số đăng ký"])).unwrap().0, Agency::CivilStatus);
-        assert_eq!(agency("export", &h(&["Mã số BHXH", "Họ và tên"])).unwrap().0, Agency::Insurance);
-        assert_eq!(agency("dat_dai", &h(&["Mã thửa"])).unwrap().0, Agency::Land);
-        assert_eq!(agency("ds", &h(&["Mã học sinh", "Lớp"])).unwrap().0, Agency::Education);
-        assert!(agency("danh_sach", &h(&["Họ và tên"])).is_none());
+        assert_eq!(agency("ho_tich", &h(&["Số đăng ký"]), &[]).unwrap().0, Agency::CivilStatus);
+        assert_eq!(agency("export", &h(&["Mã số BHXH", "Họ và tên"]), &[]).unwrap().0, Agency::Insurance);
+        assert_eq!(agency("dat_dai", &h(&["Mã thửa"]), &[]).unwrap().0, Agency::Land);
+        assert_eq!(agency("ds", &h(&["Mã học sinh", "Lớp"]), &[]).unwrap().0, Agency::Education);
+        assert!(agency("danh_sach", &h(&["Họ và tên"]), &[]).is_none());
+        // Nothing in the name or headers: the status spellings say it.
+        let status = h(&["Còn hiệu lực", "Hết hiệu lực"]);
+        assert_eq!(agency("export_2026", &h(&["Mã", "Họ và tên"]), &status).unwrap().0, Agency::Insurance);
     }
 
     #[test]

@@ -210,23 +210,26 @@ fn write_all(
 }
 
 /// The agency key and kind of a registry file: the key given on the command line, else
-/// the kind its name and headers say, else its file name.
+/// the kind its name, headers and values say, else its file name.
 fn agency_of(given: Option<&str>, path: &Path, sample: &Sample) -> Result<(String, Option<Guess<Agency>>)> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let headers: Vec<String> = sample.columns.iter().map(|c| c.header.clone()).collect();
+    // The spellings of its columns of few values (a status, an event type).
+    let spellings: Vec<String> =
+        (0..sample.columns.len()).filter_map(|k| sample.spellings(k)).flatten().map(|(v, _)| v).collect();
     if let Some(key) = given {
         if !safe_key(key) || key == "population" || key == "feed" {
             return Err(Error::Usage(format!(
                 "agency key '{key}': lower-case letters, digits, '_' and '-' only, not 'population' or 'feed'"
             )));
         }
-        let kind = Agency::from_key(key).or_else(|| guess::agency(&stem, &headers).map(|(a, _)| a));
+        let kind = Agency::from_key(key).or_else(|| guess::agency(&stem, &headers, &spellings).map(|(a, _)| a));
         let kind = kind.map(|a| Guess { value: a, why: format!("agency key '{key}' given on the command line") });
         return Ok((key.to_string(), kind));
     }
-    if let Some((a, words)) = guess::agency(&stem, &headers) {
+    if let Some((a, words)) = guess::agency(&stem, &headers, &spellings) {
         let why = format!(
-            "the file's name and headers say {}",
+            "the file's name, headers and values say {}",
             words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", ")
         );
         return Ok((a.key().to_string(), Some(Guess { value: a, why })));

@@ -253,6 +253,35 @@ fn assign(
             ));
         }
     }
+    by_values(sample, evidence, population, &mut placed, &mut unplaced, &mut taken);
+    // A date of birth and a birth year both found: the date wins, as the run allows one.
+    if let (Some(&d), Some(&y)) = (taken.get(&Field::Dob), taken.get(&Field::BirthYear)) {
+        placed[y] = None;
+        unplaced[y] = Some(format!("a birth year beside the date of birth in \"{}\"", sample.columns[d].header));
+    }
+    let mut mapped = Vec::new();
+    let mut left = Vec::new();
+    for (k, c) in sample.columns.iter().enumerate() {
+        match (&placed[k], &unplaced[k]) {
+            (Some((f, why)), _) => mapped.push((c.header.clone(), *f, why.clone())),
+            (None, Some(why)) => left.push((c.header.clone(), why.clone())),
+            (None, None) => {}
+        }
+    }
+    (mapped, left)
+}
+
+/// The essential fields no header placed, told by the values of the columns left: the
+/// record key (or the population's key) by its uniqueness, the name by its names, the
+/// date of birth as the only column of dates.
+fn by_values(
+    sample: &Sample,
+    evidence: &[Evidence],
+    population: bool,
+    placed: &mut [Option<(Field, String)>],
+    unplaced: &mut [Option<String>],
+    taken: &mut BTreeMap<Field, usize>,
+) {
     // A registry without a record-ID header (a population without a personal-ID
     // column): the first column left whose values are filled and unique over the whole
     // file (a row number last: it changes as rows move). People keyed so are keyed by
@@ -281,21 +310,45 @@ fn assign(
             slot.insert(k);
         }
     }
-    // A date of birth and a birth year both found: the date wins, as the run allows one.
-    if let (Some(&d), Some(&y)) = (taken.get(&Field::Dob), taken.get(&Field::BirthYear)) {
-        placed[y] = None;
-        unplaced[y] = Some(format!("a birth year beside the date of birth in \"{}\"", sample.columns[d].header));
-    }
-    let mut mapped = Vec::new();
-    let mut left = Vec::new();
-    for (k, c) in sample.columns.iter().enumerate() {
-        match (&placed[k], &unplaced[k]) {
-            (Some((f, why)), _) => mapped.push((c.header.clone(), *f, why.clone())),
-            (None, Some(why)) => left.push((c.header.clone(), why.clone())),
-            (None, None) => {}
+    // A name or a date of birth whose header no dictionary row knows (`Tên công dân`):
+    // told by the values of the columns left with unknown headers — the one most of whose
+    // values are names, the only one whose values are dates.
+    let unknown: Vec<usize> = (0..sample.columns.len())
+        .filter(|&k| placed[k].is_none() && headers::lookup(&sample.columns[k].header, population).is_none())
+        .collect();
+    let share = |k: usize, n: usize| if evidence[k].values == 0 { 0.0 } else { n as f64 / evidence[k].values as f64 };
+    if let std::collections::btree_map::Entry::Vacant(slot) = taken.entry(Field::FullName) {
+        let best = unknown
+            .iter()
+            .copied()
+            .filter(|&k| share(k, evidence[k].names) >= 0.8)
+            .max_by(|&a, &b| share(a, evidence[a].names).total_cmp(&share(b, evidence[b].names)).then(b.cmp(&a)));
+        if let Some(k) = best {
+            let why = format!("an unknown header, but {} are names", evidence[k].of_sampled(evidence[k].names));
+            placed[k] = Some((Field::FullName, why));
+            unplaced[k] = None;
+            slot.insert(k);
         }
     }
-    (mapped, left)
+    if !taken.contains_key(&Field::Dob) && !taken.contains_key(&Field::BirthYear) {
+        let dates: Vec<usize> = unknown
+            .iter()
+            .copied()
+            .filter(|&k| placed[k].is_none() && share(k, evidence[k].dates + evidence[k].month_first) >= 0.9)
+            .collect();
+        if let [k] = dates[..] {
+            let e = &evidence[k];
+            let (field, what) =
+                if share(k, e.years) >= 0.5 { (Field::BirthYear, "years") } else { (Field::Dob, "dates") };
+            let why = format!(
+                "an unknown header, but {} are {what} (the only such column): check it is the date of birth",
+                e.of_sampled(e.dates + e.month_first)
+            );
+            placed[k] = Some((field, why));
+            unplaced[k] = None;
+            taken.insert(field, k);
+        }
+    }
 }
 
 /// How many records a person may have: the registry kind says; else repeated IDs over

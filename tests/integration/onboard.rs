@@ -287,3 +287,37 @@ fn init_on_a_province_with_variant_headers_runs_as_its_own_rules() {
         assert!(ba == bb, "{} differs between the generator's rules and init's", pa.display());
     }
 }
+
+/// An export whose name and headers say little: the name column (`Tên công dân`) and the
+/// date of birth (`Sinh ngày`) are told by their values, the record key by its
+/// uniqueness, and the registry kind by its status spellings (`Còn hiệu lực`: insurance,
+/// so address mismatches are checked).
+#[test]
+fn init_places_unknown_headers_by_their_values() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let population = job.parent().unwrap().join("population.csv");
+    std::fs::write(
+        work.path().join("export_2026.csv"),
+        "Mã,Tên công dân,Sinh ngày,Phái,Số CCCD,Nơi ở,Trạng thái\n\
+         A1,Giàng A Páo,05/03/1987,Nam,012087000101,\"Bản Nà Tăm, Xã Bản Bo\",Còn hiệu lực\n\
+         A2,Vàng Thị Mỷ,12/08/1992,Nữ,012192000102,\"Bản Nà Tăm, Xã Bản Bo\",Hết hiệu lực\n\
+         A3,Lò Văn Pấu,1975,Nam,,\"Xã Than Uyên\",Còn hiệu lực\n",
+    )
+    .unwrap();
+    let out = work.run(&["init", "--population", population.to_str().unwrap(), "--registry", "export_2026.csv"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rules = std::fs::read_to_string(work.path().join("rules/insurance.toml")).unwrap();
+    for mapping in [
+        "\"Mã\" = \"record_id\"",
+        "\"Tên công dân\" = \"full_name\"",
+        "\"Sinh ngày\" = \"dob\"",
+        "\"Phái\" = \"sex\"",
+        "\"Nơi ở\" = \"address\"",
+        "follows_residence = true",
+        "active = [\"Còn hiệu lực\"]",
+    ] {
+        assert!(rules.contains(mapping), "{mapping}: {rules}");
+    }
+    assert_eq!(code(&work.run(&["run", "--job", "job.toml", "--run-id", "r"])), 0);
+}
