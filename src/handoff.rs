@@ -79,15 +79,26 @@ impl AgencyRun {
     }
 }
 
+/// One file of the population extract as read.
+pub struct PopulationFile {
+    /// The file as read.
+    pub file: FileInfo,
+    /// People it gave.
+    pub loaded: usize,
+    /// Its rows rejected (its share of [`RunData::population_rejected`], in order).
+    pub rejected: usize,
+}
+
 /// Everything a run produced, handed to publishing.
 pub struct RunData {
     /// The configuration.
     pub config: Config,
-    /// The population file.
-    pub population_file: FileInfo,
-    /// People loaded.
+    /// The population's files (one, or the part files of its partition of a dataset),
+    /// each with the people it gave and its rows rejected.
+    pub population_files: Vec<PopulationFile>,
+    /// People loaded, the files' in their order.
     pub people: Vec<Person>,
-    /// Rejected population rows.
+    /// Rejected population rows, the files' in their order.
     pub population_rejected: Vec<Rejected>,
     /// Problems of the extract itself (duplicate IDs, …).
     pub population_problems: Vec<String>,

@@ -66,6 +66,10 @@ enum Command {
         /// Run ID (folder name); default today's date, YYYY-MM-DD.
         #[arg(long)]
         run_id: Option<String>,
+        /// The partition of the job's dataset folders to read, as KEY=VALUE (repeat for
+        /// several keys): `--partition province=12` reads `…/province=12/…` only.
+        #[arg(long, value_parser = partition_arg)]
+        partition: Vec<(String, String)>,
     },
     /// Generate a synthetic province into a folder and run the batch on it.
     ///
@@ -373,6 +377,14 @@ fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
 
 /// The input profile of each file: per checked column, the values that parsed and the
 /// commonest shapes of those that did not.
+/// A `--partition` value: KEY=VALUE.
+fn partition_arg(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("'{s}' is not KEY=VALUE (e.g. province=12)")),
+    }
+}
+
 fn render_profiles(files: &[doisoat::handoff::FileInfo]) -> String {
     let mut s = String::new();
     for f in files {
@@ -426,13 +438,15 @@ fn main() -> ExitCode {
     doisoat::alloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { job, run_root, run_id } => {
-            run_job(&job, RunOptions { run_root, run_id, today: None }).map(finish_run)
+        Command::Run { job, run_root, run_id, partition } => {
+            run_job(&job, RunOptions { run_root, run_id, today: None, partition }).map(finish_run)
         }
         Command::Demo { people, out, seed, run_id } => {
             generate(&out, people, seed, None, "2026-11-29").and_then(|summary| {
-                let report =
-                    run_job(&summary.job, RunOptions { run_root: Some(out.join("runs")), run_id, today: None })?;
+                let report = run_job(
+                    &summary.job,
+                    RunOptions { run_root: Some(out.join("runs")), run_id, ..RunOptions::default() },
+                )?;
                 let code = finish_run(report);
                 Ok(code)
             })

@@ -7,7 +7,7 @@
 use crate::assess;
 use crate::config::{self, Config, RunOptions};
 use crate::error::Result;
-use crate::handoff::{AgencyRun, FileInfo, RunData, RunReport, SourceFile};
+use crate::handoff::{AgencyRun, FileInfo, PopulationFile, RunData, RunReport, SourceFile};
 use crate::ingest;
 use crate::link;
 use crate::normalize::{self, Person};
@@ -35,9 +35,10 @@ pub fn check_rules(path: &Path) -> Result<(usize, Vec<FileInfo>)> {
     let cfg = load(path, &RunOptions::default())?;
     let checked = 1 + 1 + cfg.registries.len();
     let mut files = Vec::new();
-    for input in std::iter::once(&cfg.population).chain(&cfg.registries) {
-        let table = ingest::read(&input.path, &input.rules)?;
-        files.push(file_info(&input.path, &table, &input.rules, &cfg.province, &cfg.today));
+    let population = cfg.population_parts.iter().map(|p| (p, &cfg.population.rules));
+    for (path, rules) in population.chain(cfg.registries.iter().map(|i| (&i.path, &i.rules))) {
+        let table = ingest::read(path, rules)?;
+        files.push(file_info(path, &table, rules, &cfg.province, &cfg.today));
     }
     Ok((checked, files))
 }
@@ -152,26 +153,18 @@ fn compute(
     write: Option<Writer>,
 ) -> Result<(RunData, Vec<publish::Written>, Instant)> {
     let mut timer = Timer { timings: Vec::new() };
-    let province = config.province.as_str();
-    let today = config.today;
 
     progress.stage("ingest", "population");
     let pop = &config.population;
-    let pop_table = timer.time("ingest", || ingest::read(&pop.path, &pop.rules))?;
-    let mut population_file = file_info(&pop.path, &pop_table, &pop.rules, province, &today);
-    population_file.warnings.extend(normalize::profile::missing_required(&pop_table, &pop.rules));
-    progress.stage("normalize", "population");
-    let (people, population_rejected) =
-        timer.time("normalize", || normalize::people(&pop_table, &pop.rules, province, &today));
-    drop(pop_table);
+    let (people, population_rejected, population_files) = read_population(config, &mut timer, progress)?;
     // Nobody to link to: every record would be "not in population", a run that says
     // nothing true. (An extract cut off after its header, or every row rejected.)
     if people.is_empty() {
+        let rows: u64 = population_files.iter().map(|p| p.file.rows).sum();
         return Err(crate::error::Error::Input {
             path: pop.path.clone(),
             message: format!(
-                "the population extract holds no readable person ({} rows, {} rejected): nothing to check the registries against",
-                population_file.rows,
+                "the population extract holds no readable person ({rows} rows, {} rejected): nothing to check the registries against",
                 population_rejected.len()
             ),
         });
@@ -223,7 +216,7 @@ fn compute(
     let agencies = agencies.into_iter().map(|(_, a)| a).collect();
     let data = RunData {
         config: config.clone(),
-        population_file,
+        population_files,
         people,
         population_rejected,
         population_problems,
@@ -231,6 +224,34 @@ fn compute(
         timings: timer.timings,
     };
     Ok((data, written, stages_done))
+}
+
+/// The population from its file, or from each part file of its dataset's partition in
+/// turn (people and rejected rows concatenated in the files' order, each file accounted
+/// for on its own).
+fn read_population(
+    config: &Config,
+    timer: &mut Timer,
+    progress: &dyn Progress,
+) -> Result<(Vec<Person>, Vec<ingest::Rejected>, Vec<PopulationFile>)> {
+    let pop = &config.population;
+    let (province, today) = (config.province.as_str(), config.today);
+    let (mut people, mut rejected, mut files) = (Vec::new(), Vec::new(), Vec::new());
+    for path in &config.population_parts {
+        let table = timer.time("ingest", || ingest::read(path, &pop.rules))?;
+        let mut file = file_info(path, &table, &pop.rules, province, &today);
+        file.warnings.extend(normalize::profile::missing_required(&table, &pop.rules));
+        progress.stage("normalize", "population");
+        let (p, r) = timer.time("normalize", || normalize::people(&table, &pop.rules, province, &today));
+        files.push(PopulationFile { file, loaded: p.len(), rejected: r.len() });
+        if people.is_empty() {
+            people = p;
+        } else {
+            people.extend(p);
+        }
+        rejected.extend(r);
+    }
+    Ok((people, rejected, files))
 }
 
 /// A file as read, with the warnings of its mapped columns (most sampled values of a

@@ -106,6 +106,10 @@ pub struct Job {
     /// Privacy settings.
     #[serde(default)]
     pub privacy: Privacy,
+    /// The partition to read of inputs given as a hive-partitioned dataset folder
+    /// (`province = "12"` reads `…/province=12/…` only); `--partition` adds or replaces keys.
+    #[serde(default)]
+    pub partition: std::collections::BTreeMap<String, String>,
 }
 
 /// Privacy settings of a job (SPEC §8).

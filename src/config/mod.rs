@@ -68,8 +68,13 @@ pub struct Config {
     pub model: model::ModelSpec,
     /// Run folders the run root keeps (0: every one).
     pub keep_runs: usize,
-    /// The population extract.
+    /// The population extract (for a dataset folder, `path` is the folder).
     pub population: Input,
+    /// The population's data files: its file, or the part files of the partition of its
+    /// dataset folder, sorted.
+    pub population_parts: Vec<PathBuf>,
+    /// The partition read of dataset inputs (key → value).
+    pub partition: std::collections::BTreeMap<String, String>,
     /// The registries' files, in the job's order (an agency with several files lists each).
     pub registries: Vec<Input>,
 }
@@ -135,6 +140,99 @@ fn check_columns(input: &Input, read_headers: ReadHeaders, out: &mut Vec<Problem
     }
 }
 
+/// Files of a dataset folder, hive-partitioned (`province=12/part-0.parquet`), in the
+/// partition asked: a folder `KEY=VALUE` of another value for a partition key is never
+/// entered (its files are never opened), and a file is kept only when its path names
+/// every partition key with the value asked. Hidden and `_`-prefixed entries (`_SUCCESS`,
+/// `_metadata`) are not data. Sorted by path.
+pub fn dataset_files(dir: &Path, partition: &std::collections::BTreeMap<String, String>) -> Result<Vec<PathBuf>> {
+    const DATA: [&str; 8] = ["parquet", "csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"];
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
+            let entry = entry.map_err(|e| Error::io(&d, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name.starts_with('_') {
+                continue;
+            }
+            let path = entry.path();
+            if entry.file_type().map_err(|e| Error::io(&path, e))?.is_dir() {
+                let other = name.split_once('=').is_some_and(|(k, v)| partition.get(k).is_some_and(|want| want != v));
+                if !other {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| DATA.iter().any(|d| e.eq_ignore_ascii_case(d))) {
+                let rel = path.strip_prefix(dir).unwrap_or(&path);
+                let levels: Vec<String> =
+                    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                if partition.iter().all(|(k, v)| levels.iter().any(|l| *l == format!("{k}={v}"))) {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The files of one agency must agree on cardinality: the problem of `i` against the
+/// agency's first file, if any.
+fn cardinality_problem(registries: &[Input], i: &Input) -> Option<Problem> {
+    let first = registries.iter().find(|f| f.agency == i.agency)?;
+    (first.rules.cardinality != i.rules.cardinality).then(|| {
+        problem(
+            &i.rules_path,
+            "cardinality",
+            format!("the files of agency '{}' must agree on cardinality ({})", i.agency, first.rules_path.display()),
+        )
+    })
+}
+
+/// The clock's day and the run's reference day: the caller's (tests, `generate`'s own
+/// job), else the job's `reference_date`, else the clock's.
+fn reference_day(job: &Job, opts: &RunOptions, job_path: &Path, out: &mut Vec<Problem>) -> (PartialDate, PartialDate) {
+    let clock = opts.today.unwrap_or_else(today);
+    let reference = job.reference_date.as_deref().and_then(|d| {
+        match crate::vn::date::parse(d, crate::vn::date::DayOrder::Dmy, &clock) {
+            Ok(Some(date)) if date.day != 0 => Some(date),
+            _ => {
+                out.push(problem(job_path, "reference_date", format!("'{d}' is not a date (YYYY-MM-DD)")));
+                None
+            }
+        }
+    });
+    (clock, opts.today.or(reference).unwrap_or(clock))
+}
+
+/// The data files of an input: the file itself, or, for a folder, the part files of the
+/// partition asked ([`dataset_files`]). A folder without any is an input that cannot be
+/// read (the run fails, exit 1), not a rules problem.
+fn parts_of(
+    path: &Path,
+    partition: &std::collections::BTreeMap<String, String>,
+    unreadable: &mut Vec<Error>,
+) -> Option<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Some(vec![path.to_path_buf()]);
+    }
+    match dataset_files(path, partition) {
+        Ok(files) if !files.is_empty() => Some(files),
+        Ok(_) => {
+            let asked: Vec<String> = partition.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let asked = if asked.is_empty() { "any partition".to_string() } else { asked.join(", ") };
+            let message =
+                format!("a folder holding no data file of {asked} (a dataset's part files: .parquet, .csv, .xlsx, …)");
+            unreadable.push(Error::Input { path: path.into(), message });
+            None
+        }
+        Err(e) => {
+            unreadable.push(e);
+            None
+        }
+    }
+}
+
 /// Options given on the command line that complete a job.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -144,6 +242,8 @@ pub struct RunOptions {
     pub run_id: Option<String>,
     /// Reference day; default today.
     pub today: Option<PartialDate>,
+    /// Partition keys that add to or replace the job's (`--partition province=12`).
+    pub partition: Vec<(String, String)>,
 }
 
 /// Today's date from the system clock.
@@ -234,7 +334,11 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
     if !(0.0..=1.0).contains(&t.review) || !(0.0..=1.0).contains(&t.link) || t.review > t.link {
         out.push(problem(job_path, "thresholds", "need 0 ≤ review ≤ link ≤ 1"));
     }
+    let mut partition = job.partition.clone();
+    partition.extend(opts.partition.iter().cloned());
     let mut unreadable = Vec::new();
+    // An input's files: the file, or the part files of the partition of a dataset folder
+    // (each one an input of its own, its header checked).
     let mut make_input = |agency: &str, name: &str, file: &Path, rules: &Path, kind: Kind, out: &mut Vec<Problem>| {
         let rules_path = resolve(rules);
         let rules = load_rules(&rules_path, out)?;
@@ -246,9 +350,21 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
             ));
             return None;
         }
-        let input = Input { agency: agency.into(), name: name.into(), path: resolve(file), rules_path, rules };
-        check_columns(&input, read_headers, out, &mut unreadable);
-        Some(input)
+        let parts = parts_of(&resolve(file), &partition, &mut unreadable)?;
+        let inputs: Vec<Input> = parts
+            .into_iter()
+            .map(|path| Input {
+                agency: agency.into(),
+                name: name.into(),
+                path,
+                rules_path: rules_path.clone(),
+                rules: rules.clone(),
+            })
+            .collect();
+        for input in &inputs {
+            check_columns(input, read_headers, out, &mut unreadable);
+        }
+        Some(inputs)
     };
     let population = make_input(
         "population",
@@ -266,19 +382,8 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         }
         // An agency listed again brings another of its files (civil status as births,
         // deaths and marriages exports): one folder, one score.
-        if let Some(i) = make_input(&r.agency, &r.name, &r.file, &r.rules, Kind::Registry, &mut out) {
-            let first = registries.iter().find(|f: &&Input| f.agency == i.agency);
-            if let Some(first) = first.filter(|f| f.rules.cardinality != i.rules.cardinality) {
-                out.push(problem(
-                    &i.rules_path,
-                    "cardinality",
-                    format!(
-                        "the files of agency '{}' must agree on cardinality ({})",
-                        i.agency,
-                        first.rules_path.display()
-                    ),
-                ));
-            }
+        for i in make_input(&r.agency, &r.name, &r.file, &r.rules, Kind::Registry, &mut out).into_iter().flatten() {
+            out.extend(cardinality_problem(&registries, &i));
             registries.push(i);
         }
     }
@@ -287,18 +392,7 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         Some(p) => model::load_model(&resolve(p), &mut out),
         None => Some(model::default_model()),
     };
-    let clock = opts.today.unwrap_or_else(today);
-    let reference = job.reference_date.as_deref().and_then(|d| {
-        match crate::vn::date::parse(d, crate::vn::date::DayOrder::Dmy, &clock) {
-            Ok(Some(date)) if date.day != 0 => Some(date),
-            _ => {
-                out.push(problem(job_path, "reference_date", format!("'{d}' is not a date (YYYY-MM-DD)")));
-                None
-            }
-        }
-    });
-    // A reference day given by the caller (tests, `generate`'s own job) wins over the job's.
-    let today = opts.today.or(reference).unwrap_or(clock);
+    let (clock, today) = reference_day(&job, opts, job_path, &mut out);
     let run_id =
         opts.run_id.clone().unwrap_or_else(|| format!("{:04}-{:02}-{:02}", clock.year, clock.month, clock.day));
     check_run_id(&run_id)?;
@@ -308,6 +402,7 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
     if let Some(e) = unreadable.into_iter().next() {
         return Err(e);
     }
+    let population = population.expect("no problems means the population input loaded");
     let run_root =
         opts.run_root.clone().unwrap_or_else(|| resolve(job.run_root.as_deref().unwrap_or(Path::new("runs"))));
     Ok(Config {
@@ -322,7 +417,9 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         privacy: job.privacy,
         model: model.expect("no problems means the model loaded"),
         keep_runs: job.keep_runs,
-        population: population.expect("no problems means the population input loaded"),
+        population: Input { path: resolve(&job.population.file), ..population[0].clone() },
+        population_parts: population.into_iter().map(|i| i.path).collect(),
+        partition,
         registries,
     })
 }

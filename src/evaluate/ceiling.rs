@@ -32,9 +32,11 @@ pub fn ceiling(job: &Path, run: &Path, truth: &Path) -> Result<BTreeMap<String, 
     let config = crate::pipeline::load(job, &RunOptions::default())?;
     let (province, today) = (config.province.as_str(), &config.today);
     let pop = &config.population;
-    let table = ingest::read(&pop.path, &pop.rules)?;
-    let (people, _) = normalize::people(&table, &pop.rules, province, today);
-    drop(table);
+    let mut people = Vec::new();
+    for path in &config.population_parts {
+        let table = ingest::read(path, &pop.rules)?;
+        people.extend(normalize::people(&table, &pop.rules, province, today).0);
+    }
     let idx = index(&people, Settings::compile(&config.model));
     idx.build_all(&people);
     let mut out = BTreeMap::new();

@@ -41,11 +41,22 @@ use std::time::Instant;
 /// Checks conservation for every input: each row ends in exactly one outcome.
 pub fn check_conservation(data: &RunData) -> Result<()> {
     let mut problems = Vec::new();
-    let pop_rows = data.people.len() as u64 + data.population_rejected.len() as u64;
-    if pop_rows != data.population_file.rows {
+    for p in &data.population_files {
+        if (p.loaded + p.rejected) as u64 != p.file.rows {
+            problems.push(format!(
+                "population {}: {} rows read but {} people + {} rejected",
+                p.file.path.display(),
+                p.file.rows,
+                p.loaded,
+                p.rejected
+            ));
+        }
+    }
+    let (loaded, rejected): (usize, usize) =
+        data.population_files.iter().fold((0, 0), |(l, r), p| (l + p.loaded, r + p.rejected));
+    if loaded != data.people.len() || rejected != data.population_rejected.len() {
         problems.push(format!(
-            "population: {} rows read but {} people + {} rejected",
-            data.population_file.rows,
+            "population: the files gave {loaded} people and {rejected} rejected rows, the run holds {} and {}",
             data.people.len(),
             data.population_rejected.len()
         ));
@@ -198,7 +209,10 @@ impl Publisher {
             failed_gates,
             pruned,
             population: (data.people.len() as u64, data.population_rejected.len() as u64),
-            warnings: std::iter::once(("population", &data.population_file))
+            warnings: data
+                .population_files
+                .iter()
+                .map(|p| ("population", &p.file))
                 .chain(
                     data.agencies.iter().flat_map(|a| a.files.iter().map(move |f| (a.input.agency.as_str(), &f.file))),
                 )

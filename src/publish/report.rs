@@ -301,7 +301,10 @@ fn commune_tables(h: &mut String, data: &RunData) {
 fn input_profile(h: &mut String, data: &RunData) {
     use crate::normalize::profile::NotableKind;
     h.push_str("<h2>Hồ sơ dữ liệu đầu vào</h2><p><small>mẫu các dòng đầu của mỗi tệp; các cột có giá trị không đọc được hoặc cần lưu ý (các cột khác đọc được 100 %); dạng giá trị đã che dữ liệu cá nhân (Xxx: chữ, 9: số)</small></p>");
-    let files = std::iter::once(&data.population_file)
+    let files = data
+        .population_files
+        .iter()
+        .map(|p| &p.file)
         .chain(data.agencies.iter().flat_map(|a| a.files.iter().map(|f| &f.file)));
     let mut rows = Vec::new();
     for f in files {
@@ -356,14 +359,21 @@ pub fn render(data: &RunData, timings: &[(String, u64)], gates: &[GateResult], s
     heat_map(&mut h, data);
     commune_tables(&mut h, data);
     h.push_str("<h2>Bảo toàn số dòng</h2>");
-    let population = vec![
-        "dân cư".to_string(),
-        data.population_file.rows.to_string(),
-        format!("{} người đã nạp", data.people.len()),
-        String::new(),
-        String::new(),
-        data.population_rejected.len().to_string(),
-    ];
+    let population = data.population_files.iter().map(|p| {
+        let name = if data.population_files.len() == 1 {
+            "dân cư".to_string()
+        } else {
+            format!("dân cư: {}", esc(&p.file.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()))
+        };
+        vec![
+            name,
+            p.file.rows.to_string(),
+            format!("{} người đã nạp", p.loaded),
+            String::new(),
+            String::new(),
+            p.rejected.to_string(),
+        ]
+    });
     let registries = data.agencies.iter().map(|a| {
         let c = &a.counts;
         vec![
@@ -376,7 +386,7 @@ pub fn render(data: &RunData, timings: &[(String, u64)], gates: &[GateResult], s
         ]
     });
     let headers = ["tệp", "dòng", "đã liên kết", "cần xem xét", "không có trong CSDL dân cư", "bị loại"];
-    table(&mut h, &headers, std::iter::once(population).chain(registries));
+    table(&mut h, &headers, population.chain(registries));
     input_profile(&mut h, data);
     h.push_str("<h2>Thời gian các bước</h2>");
     table(&mut h, &["bước", "ms"], timings.iter().map(|(stage, ms)| vec![esc(stage), ms.to_string()]));

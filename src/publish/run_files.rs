@@ -82,6 +82,9 @@ pub struct Manifest<'a> {
     created_at: String,
     reference_date: String,
     province: &'a str,
+    /// The partition read of the job's dataset folders (none for plain files).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    partition: &'a std::collections::BTreeMap<String, String>,
     seed: u64,
     thresholds: Thresholds,
     rules: Vec<RulesVersion<'a>>,
@@ -226,10 +229,16 @@ pub fn write(
 /// registry's are (line, person ID as written, column, reason), for the register's
 /// keepers; written even when empty, so a reader knows none was rejected.
 fn population_rejected(data: &RunData, dir: &Path) -> Result<()> {
-    let rows = data.population_rejected.iter().map(|r| {
-        let file = data.population_file.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        vec![r.line.to_string(), r.record_id.clone(), r.column.clone(), r.reason.clone(), file]
+    // Each file's rejected rows are its share of the list, in the files' order.
+    let files = data.population_files.iter().flat_map(|p| {
+        let name = p.file.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        std::iter::repeat_n(name, p.rejected)
     });
+    let rows = data
+        .population_rejected
+        .iter()
+        .zip(files)
+        .map(|(r, file)| vec![r.line.to_string(), r.record_id.clone(), r.column.clone(), r.reason.clone(), file]);
     super::writers::write_csv(
         &dir.join("population-rejected.csv"),
         &["line", "person_id", "column", "reason", "source_file"],
@@ -239,24 +248,23 @@ fn population_rejected(data: &RunData, dir: &Path) -> Result<()> {
 
 fn manifest<'a>(data: &'a RunData, stage_timings: Vec<StageTiming>, gates: &'a [GateResult]) -> Manifest<'a> {
     let cfg = &data.config;
-    let pop = &data.population_file;
-    let mut inputs = vec![InputEntry {
-        role: "population",
-        agency: None,
-        path: &pop.path,
-        size: pop.size,
-        sha256: &pop.sha256,
-        rows: pop.rows,
-        encoding: pop.encoding,
-        rules: &cfg.population.rules_path,
-        conservation: Conservation::Population {
-            rows: pop.rows,
-            loaded: data.people.len(),
-            rejected: data.population_rejected.len(),
-        },
-        warnings: &pop.warnings,
-        profile: &pop.profile,
-    }];
+    let mut inputs: Vec<InputEntry> = data
+        .population_files
+        .iter()
+        .map(|p| InputEntry {
+            role: "population",
+            agency: None,
+            path: &p.file.path,
+            size: p.file.size,
+            sha256: &p.file.sha256,
+            rows: p.file.rows,
+            encoding: p.file.encoding,
+            rules: &cfg.population.rules_path,
+            conservation: Conservation::Population { rows: p.file.rows, loaded: p.loaded, rejected: p.rejected },
+            warnings: &p.file.warnings,
+            profile: &p.file.profile,
+        })
+        .collect();
     for (a, f) in data.agencies.iter().flat_map(|a| a.files.iter().map(move |f| (a, f))) {
         inputs.push(InputEntry {
             role: "registry",
@@ -288,6 +296,7 @@ fn manifest<'a>(data: &'a RunData, stage_timings: Vec<StageTiming>, gates: &'a [
         created_at: chrono::Local::now().to_rfc3339(),
         reference_date: format!("{:04}-{:02}-{:02}", t.year, t.month, t.day),
         province: &cfg.province,
+        partition: &cfg.partition,
         seed: cfg.seed,
         thresholds: cfg.thresholds,
         rules,

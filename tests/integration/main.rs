@@ -10,6 +10,7 @@ mod exports;
 mod fuzz;
 mod golden;
 mod hostile;
+mod lake;
 mod model;
 mod normalize_table;
 mod onboard;

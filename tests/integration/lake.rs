@@ -1,0 +1,93 @@
+//! One partition of a hive-partitioned dataset: a job's `file` may name a folder, and the
+//! run reads only the part files of the partition it is given.
+
+use crate::{assert_conserved, code, manifest, stderr, Work};
+use std::path::Path;
+
+/// The demo's population split in two part files of partition `province=12`, its
+/// insurance export as one, and a corrupt file in partition `province=13` of each.
+fn lake(demo: &Path) {
+    let write = |rel: &str, bytes: &[u8]| {
+        let path = demo.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    let population = std::fs::read_to_string(demo.join("population.csv")).unwrap();
+    let (header, rows) = population.split_once('\n').unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    let half = rows.len() / 2;
+    write("lake/population/province=12/part-0.csv", format!("{header}\n{}\n", rows[..half].join("\n")).as_bytes());
+    write("lake/population/province=12/part-1.csv", format!("{header}\n{}\n", rows[half..].join("\n")).as_bytes());
+    write("lake/population/province=12/_SUCCESS", b"");
+    write("lake/population/province=13/part-0.parquet", b"PAR1 this is no Parquet file PAR1");
+    write("lake/bhxh/province=12/part-0.csv", &std::fs::read(demo.join("bhxh.csv")).unwrap());
+    write("lake/bhxh/province=13/part-0.csv", b"\xff\xfe\x00garbage\x00\n\x00\x00");
+    let job = std::fs::read_to_string(demo.join("job.toml")).unwrap();
+    let job = job
+        .replace("file = \"population.csv\"", "file = \"lake/population\"")
+        .replace("file = \"bhxh.csv\"", "file = \"lake/bhxh\"");
+    std::fs::write(demo.join("lake-job.toml"), job).unwrap();
+}
+
+/// Record → (outcome, person) of an agency's links.
+fn outcomes(agency: &Path) -> Vec<(String, String, String)> {
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(agency.join("links.parquet")).unwrap()).finish().unwrap();
+    let col = |n: &str| df.column(n).unwrap().cast(&DataType::String).unwrap();
+    let (r, o, p) = (col("record_id"), col("outcome"), col("person_id"));
+    let mut v: Vec<(String, String, String)> = (0..df.height())
+        .map(|i| {
+            let s = |c: &Column| c.str().unwrap().get(i).unwrap_or("").to_string();
+            (s(&r), s(&o), s(&p))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_run_reads_only_its_partition_and_accounts_for_each_part_file() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let demo = job.parent().unwrap();
+    lake(demo);
+    let plain = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "plain"]);
+    assert!(matches!(code(&plain), 0 | 3), "{}", stderr(&plain));
+    let lake_job = demo.join("lake-job.toml");
+    let lake_job = lake_job.to_str().unwrap();
+
+    // Every partition read: the corrupt parts of province 13 stop the run, named.
+    let all = work.run(&["run", "--job", lake_job, "--run-id", "all"]);
+    assert!(matches!(code(&all), 1 | 2), "{}", stderr(&all));
+    assert!(stderr(&all).contains("province=13"), "{}", stderr(&all));
+
+    // Province 12 only: the other partition's files are never opened.
+    let out = work.run(&["run", "--job", lake_job, "--run-id", "p12", "--partition", "province=12"]);
+    assert!(matches!(code(&out), 0 | 3), "{}", stderr(&out));
+    let run = demo.join("runs/p12");
+    assert_conserved(&run);
+    let m = manifest(&run);
+    assert_eq!(m["partition"]["province"], "12");
+    let inputs = m["inputs"].as_array().unwrap();
+    let population: Vec<&serde_json::Value> = inputs.iter().filter(|i| i["role"] == "population").collect();
+    assert_eq!(population.len(), 2, "one entry per part file");
+    for p in &population {
+        assert!(p["path"].as_str().unwrap().contains("province=12/part-"), "{p}");
+        assert!(p["conservation"]["loaded"].as_u64().unwrap() > 0, "{p}");
+    }
+    assert!(!inputs.iter().any(|i| i["path"].as_str().unwrap().contains("province=13")));
+    // The same links as from the plain files.
+    for agency in ["civil_status", "insurance", "land", "education"] {
+        let (a, b) = (outcomes(&demo.join("runs/plain").join(agency)), outcomes(&run.join(agency)));
+        assert_eq!(a, b, "{agency}");
+    }
+
+    // The partition named in the job reads the same; one no part file has is an input error.
+    let text = std::fs::read_to_string(demo.join("lake-job.toml")).unwrap();
+    std::fs::write(demo.join("lake-job.toml"), format!("{text}\n[partition]\nprovince = \"12\"\n")).unwrap();
+    let in_job = work.run(&["run", "--job", lake_job, "--run-id", "job12"]);
+    assert!(matches!(code(&in_job), 0 | 3), "{}", stderr(&in_job));
+    let none = work.run(&["run", "--job", lake_job, "--run-id", "p99", "--partition", "province=99"]);
+    assert_eq!(code(&none), 1, "{}", stderr(&none));
+    assert!(stderr(&none).contains("no data file of province=99"), "{}", stderr(&none));
+}
