@@ -174,6 +174,9 @@ enum Command {
         /// Replace an existing job.toml.
         #[arg(long)]
         force: bool,
+        /// For dataset folders: the partition to read, KEY=VALUE (written in the job).
+        #[arg(long, value_parser = partition_arg)]
+        partition: Vec<(String, String)>,
     },
     /// Normalize values given as arguments or on stdin (one per line); prints TSV.
     ///
@@ -483,7 +486,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }),
-        Command::Init { population, registry, out, province, force } => {
+        Command::Init { population, registry, out, province, force, partition } => {
             let registries = registry
                 .iter()
                 .map(|r| match r.split_once('=') {
@@ -493,8 +496,15 @@ fn main() -> ExitCode {
                     _ => (None, PathBuf::from(r)),
                 })
                 .collect();
-            let opts =
-                doisoat::onboard::InitOptions { population, registries, out, province, force, today: config::today() };
+            let opts = doisoat::onboard::InitOptions {
+                population,
+                registries,
+                out,
+                province,
+                force,
+                partition: partition.into_iter().collect(),
+                today: config::today(),
+            };
             doisoat::onboard::init(&opts).map(|report| {
                 out!("{}", render_init(&report));
                 ExitCode::SUCCESS

@@ -36,6 +36,8 @@ pub struct InitOptions {
     pub province: Option<String>,
     /// Replace an existing job file.
     pub force: bool,
+    /// The partition of dataset folders to read (written in the job's `[partition]`).
+    pub partition: std::collections::BTreeMap<String, String>,
     /// The day dates may not be after.
     pub today: PartialDate,
 }
@@ -74,8 +76,9 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
     if job_path.exists() && !opts.force {
         return Err(Error::Usage(format!("{} exists: give --force to replace it", job_path.display())));
     }
-    let population = Sample::read(&opts.population)?;
-    let registries: Vec<Sample> = opts.registries.iter().map(|(_, p)| Sample::read(p)).collect::<Result<_>>()?;
+    let population = Sample::read(&opts.population, &opts.partition)?;
+    let registries: Vec<Sample> =
+        opts.registries.iter().map(|(_, p)| Sample::read(p, &opts.partition)).collect::<Result<_>>()?;
     let province = match &opts.province {
         Some(p) => Guess { value: p.clone(), why: "given on the command line".into() },
         None => guess_province(&population, &opts.today)?,
@@ -206,7 +209,8 @@ fn write_all(
         left_out: None,
         why: String::new(),
     };
-    std::fs::write(job_path, write::job(province, &population, &inputs)).map_err(|e| Error::io(job_path, e))
+    std::fs::write(job_path, write::job(province, &population, &inputs, &opts.partition))
+        .map_err(|e| Error::io(job_path, e))
 }
 
 /// The agency key and kind of a registry file: the key given on the command line, else

@@ -47,8 +47,16 @@ pub struct Column {
 }
 
 impl Sample {
-    /// Reads a file's header and every column of it.
-    pub fn read(path: &Path) -> Result<Sample> {
+    /// Reads a file's header and every column of it. A dataset folder (hive-partitioned
+    /// part files) is read through the first part file of `partition`: the parts share
+    /// one header.
+    pub fn read(path: &Path, partition: &std::collections::BTreeMap<String, String>) -> Result<Sample> {
+        let mut sample = Sample::read_file(&first_part(path, partition)?)?;
+        sample.path = path.to_path_buf();
+        Ok(sample)
+    }
+
+    fn read_file(path: &Path) -> Result<Sample> {
         let mut rules: Rules = toml::from_str("kind = \"registry\"\n[columns]\n").expect("a minimal rules file");
         let headers = ingest::read_headers(path, &rules)?;
         let mut count: HashMap<String, usize> = HashMap::new();
@@ -130,6 +138,17 @@ impl Sample {
             !v.is_empty() && seen.insert(v)
         })
     }
+}
+
+/// The file itself, or the first part file of a dataset folder in `partition`.
+fn first_part(path: &Path, partition: &std::collections::BTreeMap<String, String>) -> Result<PathBuf> {
+    if !path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    crate::config::dataset_files(path, partition)?.into_iter().next().ok_or_else(|| crate::error::Error::Input {
+        path: path.into(),
+        message: "a folder holding no data file (.parquet, .csv, .xlsx, …)".into(),
+    })
 }
 
 fn value(table: &Table, row: usize, k: usize) -> &str {

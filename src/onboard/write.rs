@@ -157,7 +157,12 @@ pub struct JobInput<'a> {
 }
 
 /// The job file.
-pub fn job(province: &Guess<String>, population: &JobInput, registries: &[JobInput]) -> String {
+pub fn job(
+    province: &Guess<String>,
+    population: &JobInput,
+    registries: &[JobInput],
+    partition: &std::collections::BTreeMap<String, String>,
+) -> String {
     let mut out = String::from(
         "# A job written by `doisoat init`. Paths are relative to this file.\n# Check it with `doisoat check-rules job.toml`, run it with `doisoat run --job job.toml`.\n",
     );
@@ -190,6 +195,12 @@ pub fn job(province: &Guess<String>, population: &JobInput, registries: &[JobInp
                     let _ = writeln!(out, "# {}", l.trim_start_matches("# "));
                 }
             }
+        }
+    }
+    if !partition.is_empty() {
+        let _ = writeln!(out, "\n# The partition of the dataset folders to read (`--partition` on run adds or replaces keys).\n[partition]");
+        for (k, v) in partition {
+            let _ = writeln!(out, "{} = {}", q(k), q(v));
         }
     }
     out.push_str(

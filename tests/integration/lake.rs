@@ -91,3 +91,34 @@ fn a_run_reads_only_its_partition_and_accounts_for_each_part_file() {
     assert_eq!(code(&none), 1, "{}", stderr(&none));
     assert!(stderr(&none).contains("no data file of province=99"), "{}", stderr(&none));
 }
+
+/// `init` on dataset folders, with the partition: it samples the partition's first part
+/// file, writes the folders and the partition in the job, and the job runs as it is.
+#[test]
+fn init_onboards_a_partition_of_a_lake() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let demo = job.parent().unwrap();
+    lake(demo);
+    let (population, registry) = (demo.join("lake/population"), demo.join("lake/bhxh"));
+    let out = work.run(&[
+        "init",
+        "--population",
+        population.to_str().unwrap(),
+        "--registry",
+        &format!("insurance={}", registry.display()),
+        "--partition",
+        "province=12",
+        "--out",
+        "init",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(work.path().join("init/job.toml")).unwrap();
+    assert!(text.contains("[partition]\n\"province\" = \"12\""), "{text}");
+    assert!(text.contains("lake/population\""), "{text}");
+    let run = work.run(&["run", "--job", "init/job.toml", "--run-id", "r"]);
+    assert!(matches!(code(&run), 0 | 3), "{}", stderr(&run));
+    let m = manifest(&work.path().join("init/runs/r"));
+    let parts = m["inputs"].as_array().unwrap().iter().filter(|i| i["role"] == "population").count();
+    assert_eq!(parts, 2);
+}
