@@ -212,6 +212,19 @@ fn write_xlsx(path: &Path, reg: &Registry, today: &PartialDate, variant: bool, s
     let mut numeric_ids = vec![false; reg.rows.len()];
     let mut sheet = book.add_worksheet();
     for (i, row) in reg.rows.iter().enumerate() {
+        // A broken export row (cut short) has no form in a workbook, whose rows have every
+        // cell: it is written whole, with the impossible date the other broken rows
+        // carry, so that its truth (REJECTED_ROW) holds.
+        let padded: Vec<String>;
+        let row = match dob {
+            Some(c) if row.len() < reg.header.len() => {
+                padded = (0..reg.header.len())
+                    .map(|k| if k == c { "31/02/1990".to_string() } else { row.get(k).cloned().unwrap_or_default() })
+                    .collect();
+                &padded
+            }
+            _ => row,
+        };
         if i % per_sheet == 0 {
             if i > 0 {
                 sheet = book.add_worksheet();
