@@ -47,6 +47,8 @@ pub enum NotableKind {
     Titled,
     /// A commune written as an office (`UBND xã …`).
     Office,
+    /// A status the rules do not list as active (read as inactive).
+    Inactive,
 }
 
 impl NotableKind {
@@ -55,6 +57,7 @@ impl NotableKind {
         match self {
             NotableKind::Titled => "start with a title (Ông, Bà, Hộ …), read without it",
             NotableKind::Office => "name an office (UBND …): where a record was registered, not where the person lives",
+            NotableKind::Inactive => "are no spelling [status] active lists, read as inactive",
         }
     }
 }
@@ -71,9 +74,15 @@ pub struct Notable {
 }
 
 impl ColumnProfile {
-    /// A warning when most values of the column do not parse, or name an office.
+    /// A warning when most values of the column do not parse, or name an office, or when
+    /// no status value is an active spelling (the `[status] active` list is wrong).
     pub fn warning(&self) -> Option<String> {
-        if let Some(n) = self.notable.as_ref().filter(|n| n.count * 2 > self.values && n.what == NotableKind::Office) {
+        let warns = |n: &&Notable| match n.what {
+            NotableKind::Office => n.count * 2 > self.values,
+            NotableKind::Inactive => n.count == self.values,
+            NotableKind::Titled => false,
+        };
+        if let Some(n) = self.notable.as_ref().filter(warns) {
             let forms: Vec<String> = n.forms.iter().map(|(f, k)| format!("`{f}` ({k})")).collect();
             return Some(format!(
                 "column \"{}\" ({}): {} of {} sampled values {}; commonest forms: {}",
@@ -109,6 +118,7 @@ pub fn what_fails(field: Field) -> &'static str {
         Some(Check::Name) => "are no name",
         Some(Check::Sex) => "are no sex the rules know",
         Some(Check::Event) => "are no event type the rules know",
+        Some(Check::Status) => "do not parse",
         None => "do not parse",
     }
 }
@@ -120,6 +130,7 @@ enum Check {
     Name,
     Sex,
     Event,
+    Status,
 }
 
 fn column_kind(field: Field) -> Option<Check> {
@@ -127,6 +138,7 @@ fn column_kind(field: Field) -> Option<Check> {
         Field::FullName | Field::FatherName | Field::MotherName | Field::SpouseName => Some(Check::Name),
         Field::Sex => Some(Check::Sex),
         Field::EventType => Some(Check::Event),
+        Field::Status => Some(Check::Status),
         f => kind(f).map(Check::Value),
     }
 }
@@ -232,7 +244,11 @@ pub fn profile(table: &Table, rules: &Rules, province: &str, today: &PartialDate
             }
         }
         let notable = (!notable.is_empty()).then(|| {
-            let what = if check == Check::Name { NotableKind::Titled } else { NotableKind::Office };
+            let what = match check {
+                Check::Name => NotableKind::Titled,
+                Check::Status => NotableKind::Inactive,
+                _ => NotableKind::Office,
+            };
             Notable { what, count: notable.values().sum(), forms: commonest(notable) }
         });
         out.push(ColumnProfile { field, column: column.clone(), values, failed, forms: commonest(forms), notable });
@@ -276,6 +292,8 @@ fn read(check: Check, v: &str, rules: &Rules, province: &str, today: &PartialDat
         },
         Check::Sex => (in_lists(&[&rules.sex.male, &rules.sex.female]), None),
         Check::Event => (in_lists(&[&rules.events.birth, &rules.events.death, &rules.events.marriage]), None),
+        // A status is a word of a short list, no personal data: shown as written.
+        Check::Status => (true, (!in_lists(&[&rules.status.active])).then(|| v.to_string())),
     }
 }
 

@@ -318,6 +318,7 @@ fn input_profile(h: &mut String, data: &RunData) {
                 let what = match n.what {
                     NotableKind::Titled => "có danh xưng (Ông, Bà, Hộ …) trước tên",
                     NotableKind::Office => "ghi tên cơ quan (UBND …): nơi đăng ký, không phải nơi cư trú",
+                    NotableKind::Inactive => "không có trong danh sách trạng thái hoạt động (đọc là không hoạt động)",
                 };
                 let forms: Vec<String> =
                     n.forms.iter().map(|(form, k)| format!("<code>{}</code>&nbsp;×&nbsp;{k}", esc(form))).collect();

@@ -320,4 +320,19 @@ fn init_places_unknown_headers_by_their_values() {
         assert!(rules.contains(mapping), "{mapping}: {rules}");
     }
     assert_eq!(code(&work.run(&["run", "--job", "job.toml", "--run-id", "r"])), 0);
+    // The profile shows the statuses read as inactive; an active list that matches no
+    // value (another registry's spelling) is a warning.
+    let said = String::from_utf8_lossy(&work.run(&["check-rules", "job.toml"]).stdout).to_string();
+    assert!(said.contains("1 are no spelling [status] active lists, read as inactive: `Hết hiệu lực` 1"), "{said}");
+    assert!(!said.contains("warning: "), "{said}");
+    std::fs::write(
+        work.path().join("rules/insurance.toml"),
+        rules.replace("active = [\"Còn hiệu lực\"]", "active = [\"Đang học\"]"),
+    )
+    .unwrap();
+    let said = String::from_utf8_lossy(&work.run(&["check-rules", "job.toml"]).stdout).to_string();
+    assert!(
+        said.contains("warning: ") && said.contains("3 of 3 sampled values are no spelling [status] active lists"),
+        "{said}"
+    );
 }
