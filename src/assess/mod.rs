@@ -288,7 +288,7 @@ pub fn assess(
         found.push(rows);
     }
     registry::duplicates(people, records, links, cardinality, &mut a.outcomes, &mut found);
-    a.coverage = registry::coverage(people, links, rules, today);
+    a.coverage = registry::coverage(people, links, rejected, rules, today);
     for rj in rejected {
         a.outcomes.push(RecordOutcome {
             commune: UNKNOWN_COMMUNE.into(),

@@ -3,19 +3,39 @@
 
 use super::{flag, Code, Coverage, Discrepancy, RecordOutcome};
 use crate::config::{Cardinality, Event, Rules};
+use crate::ingest::Rejected;
 use crate::link::Link;
 use crate::normalize::{Person, Record};
 use crate::vn::date::PartialDate;
 use rustc_hash::FxHashMap;
 
 /// `EXPECTED_ABSENT`: living residents of the rules' age range (completed years on the
-/// run's reference day) that no record links to.
-pub(super) fn coverage(people: &[Person], links: &[Link], rules: &Rules, today: &PartialDate) -> Option<Coverage> {
+/// run's reference day) that no record links to. A person whose personal ID a rejected
+/// row carries (rejected for an unreadable value) is not absent: the registry holds a
+/// record of theirs, and its fix is the row (`REJECTED_ROW`), not an enrolment.
+pub(super) fn coverage(
+    people: &[Person],
+    links: &[Link],
+    rejected: &[Rejected],
+    rules: &Rules,
+    today: &PartialDate,
+) -> Option<Coverage> {
     let c = rules.coverage.as_ref()?;
     let mut linked = vec![false; people.len()];
     for l in links {
         if let Some(p) = l.person {
             linked[p as usize] = true;
+        }
+    }
+    let held: std::collections::HashSet<String> = rejected
+        .iter()
+        .map(|r| crate::vn::id::parse(&r.id))
+        .filter(|id| id.kind == crate::vn::id::IdKind::Personal)
+        .map(|id| id.digits)
+        .collect();
+    if !held.is_empty() {
+        for (i, p) in people.iter().enumerate() {
+            linked[i] |= held.contains(&p.pid.digits);
         }
     }
     let mut cov = Coverage::default();

@@ -44,6 +44,9 @@ pub struct Rejected {
     pub reason: String,
     /// Which of its agency's files the row is in (0 for the first).
     pub source: u16,
+    /// The personal ID as written, when the row's fields could be read (a row rejected
+    /// for an unreadable required value): its person is not absent from the registry.
+    pub id: String,
 }
 
 /// Longest field accepted, in bytes. The longest real value is an address of a few
@@ -544,6 +547,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
                     reason: "a quote opened on this line is never closed (the line is rejected, the next one read)"
                         .into(),
                     source: 0,
+                    id: String::new(),
                 });
                 reader = csv::ReaderBuilder::new()
                     .has_headers(false)
@@ -559,6 +563,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
                 column: String::new(),
                 reason: format!("expected {} fields, found {}", headers.len(), record.len()),
                 source: 0,
+                id: String::new(),
             });
             continue;
         }
@@ -576,6 +581,7 @@ pub fn read_csv_bytes(path: &Path, raw: Vec<u8>, rules: &Rules) -> Result<Table>
                 column: table.layout.columns[k].1.clone(),
                 reason,
                 source: 0,
+                id: String::new(),
             }),
             None => {
                 let values = pos.iter().map(|&i| decoded.field(&record[i]).unwrap_or_default());
@@ -741,7 +747,14 @@ fn read_parquet(path: &Path, rules: &Rules) -> Result<Table> {
             strs.iter().enumerate().find_map(|(k, s)| field_problem(s.get(r).unwrap_or("").as_bytes()).map(|w| (k, w)));
         if let Some((k, reason)) = bad {
             let record_id = rejected_id(id_col.and_then(|c| strs[c].get(r)).unwrap_or(""));
-            rejected.push(Rejected { line, record_id, column: layout.columns[k].1.clone(), reason, source: 0 });
+            rejected.push(Rejected {
+                line,
+                record_id,
+                column: layout.columns[k].1.clone(),
+                reason,
+                source: 0,
+                id: String::new(),
+            });
             continue;
         }
         rows.push(Row::new(line, strs.iter().map(|s| s.get(r).unwrap_or(""))));

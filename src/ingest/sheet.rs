@@ -386,6 +386,7 @@ fn read_rows(path: &Path, g: &Grid, h: usize, table: &mut Table) -> Result<()> {
                 column: table.layout.columns[k].1.clone(),
                 reason,
                 source: 0,
+                id: String::new(),
             }),
             None => table.rows.push(Row::new(line, values)),
         }

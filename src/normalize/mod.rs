@@ -343,6 +343,7 @@ impl Context<'_> {
             column: self.layout.column(field).to_string(),
             reason,
             source: 0,
+            id: row.get(self.layout, Field::Id).trim().to_string(),
         }
     }
 

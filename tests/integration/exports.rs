@@ -275,3 +275,21 @@ fn a_name_with_replacement_characters_is_its_person() {
         "{rows:?}"
     );
 }
+
+/// A pupil whose school record is a rejected row (its date of birth is 31/02) is not
+/// EXPECTED_ABSENT: the registry holds a record of theirs, and its fix is the row
+/// (REJECTED_ROW). A school-age child without any record still is.
+#[test]
+fn a_rejected_row_with_a_readable_id_keeps_its_person_from_expected_absent() {
+    let work = Work::new();
+    let file =
+        "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Mã định danh,Trường,Lớp,Họ tên cha,Họ tên mẹ,Xã/Phường,Trạng thái\n\
+                HS-1,Giàng A Dình,31/02/2015,Nam,012215000109,TH Bản Bo,5A,,,Xã Bản Bo,Đang học\n";
+    let rules = std::fs::read_to_string(root().join("rules/education.toml")).unwrap();
+    let dir = run_export(&work, "education", file, &rules);
+    let rejected = std::fs::read_to_string(dir.join("rejected.csv")).unwrap();
+    assert!(rejected.contains("HS-1"), "{rejected}");
+    let coverage = std::fs::read_to_string(dir.join("coverage.csv")).unwrap();
+    assert!(!coverage.contains("012215000109"), "{coverage}");
+    assert!(coverage.contains("012318000110"), "a child without any record is absent: {coverage}");
+}
