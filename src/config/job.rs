@@ -73,7 +73,10 @@ pub struct Gate {
 #[serde(deny_unknown_fields)]
 pub struct Job {
     /// 2-digit 2025 province code whose commune names the inputs use (`12` = Lai Châu).
-    pub province: String,
+    /// Absent, the partition's `province` key gives it: one national job, run once per
+    /// province partition (`deploy/`).
+    #[serde(default)]
+    pub province: Option<String>,
     /// Where runs are published; relative to the job file. Default `runs`.
     #[serde(default)]
     pub run_root: Option<PathBuf>,

@@ -327,15 +327,18 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
             base.join(p)
         }
     };
-    if crate::vn::admin::AdminUnits::get().province_units(&job.province).is_empty() {
-        out.push(problem(job_path, "province", format!("'{}' is no 2025 province code", job.province)));
+    let mut partition = job.partition.clone();
+    partition.extend(opts.partition.iter().cloned());
+    let province = job.province.clone().or_else(|| partition.get("province").cloned()).unwrap_or_default();
+    if province.is_empty() {
+        out.push(problem(job_path, "province", "no province: set `province`, or run a `province` partition"));
+    } else if crate::vn::admin::AdminUnits::get().province_units(&province).is_empty() {
+        out.push(problem(job_path, "province", format!("'{province}' is no 2025 province code")));
     }
     let t = job.thresholds;
     if !(0.0..=1.0).contains(&t.review) || !(0.0..=1.0).contains(&t.link) || t.review > t.link {
         out.push(problem(job_path, "thresholds", "need 0 ≤ review ≤ link ≤ 1"));
     }
-    let mut partition = job.partition.clone();
-    partition.extend(opts.partition.iter().cloned());
     let mut unreadable = Vec::new();
     // An input's files: the file, or the part files of the partition of a dataset folder
     // (each one an input of its own, its header checked).
@@ -407,7 +410,7 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         opts.run_root.clone().unwrap_or_else(|| resolve(job.run_root.as_deref().unwrap_or(Path::new("runs"))));
     Ok(Config {
         job_path: job_path.to_path_buf(),
-        province: job.province,
+        province,
         run_root,
         run_id,
         today,

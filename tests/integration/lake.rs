@@ -122,3 +122,80 @@ fn init_onboards_a_partition_of_a_lake() {
     let parts = m["inputs"].as_array().unwrap().iter().filter(|i| i["role"] == "population").count();
     assert_eq!(parts, 2);
 }
+
+/// The fan-out of `deploy/`: one national job without a province, run once per province
+/// partition by `deploy/run-partition.sh` as separate processes at once (what a
+/// Kubernetes indexed Job or a Slurm array does with the task index), each publishing
+/// under its own run root with the province of its partition.
+#[test]
+fn the_deploy_script_runs_each_province_partition_as_its_own_process() {
+    let work = Work::new();
+    let job = work.demo_job("demo");
+    let demo = job.parent().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = demo.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let files = [
+        ("population.csv", "population"),
+        ("ho_tich.csv", "ho_tich"),
+        ("bhxh.csv", "bhxh"),
+        ("dat_dai.csv", "dat_dai"),
+        ("giao_duc.csv", "giao_duc"),
+    ];
+    let mut national = std::fs::read_to_string(&job).unwrap().replace("province = \"12\"\n", "");
+    for (file, dataset) in files {
+        let text = std::fs::read_to_string(demo.join(file)).unwrap();
+        write(&format!("lake/{dataset}/province=12/part-0.csv"), &text);
+        // Hà Nội (01): a resident and his insurance card; the other exports empty.
+        let header = text.lines().next().unwrap();
+        let rows = match dataset {
+            "population" => "001080000001,,Nguyễn Văn An,01/02/1980,Nam,Kinh,00004,\"Phường Ba Đình, Thành phố Hà Nội\",,,Đã kết hôn,Còn sống,,12/01/2024\n",
+            "bhxh" => "0101000001,Nguyễn Văn An,01/02/1980,Nam,001080000001,\"Phường Ba Đình, Thành phố Hà Nội\",Còn hiệu lực,01/06/2026\n",
+            _ => "",
+        };
+        write(&format!("lake/{dataset}/province=01/part-0.csv"), &format!("{header}\n{rows}"));
+        national = national.replace(&format!("file = \"{file}\""), &format!("file = \"lake/{dataset}\""));
+    }
+    write("national.toml", &national);
+    write("partitions.txt", "# the provinces\nprovince=12\nprovince=01\n");
+    let script = crate::root().join("deploy/run-partition.sh");
+    let spawn = |index: &str| {
+        std::process::Command::new("sh")
+            .arg(&script)
+            .args(["national.toml", "partitions.txt", "runs", index])
+            .env("DOISOAT", env!("CARGO_BIN_EXE_doisoat"))
+            .current_dir(demo)
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| spawn("0"));
+        let b = s.spawn(|| spawn("1"));
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    for out in [&a, &b] {
+        assert!(matches!(code(out), 0 | 3), "{}", stderr(out));
+    }
+    for (province, people) in [("12", 25), ("01", 1)] {
+        let root = demo.join(format!("runs/province={province}"));
+        let run =
+            std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).find(|p| p.join("manifest.json").exists());
+        let run = run.unwrap_or_else(|| panic!("no run under {}", root.display()));
+        assert_conserved(&run);
+        let m = manifest(&run);
+        assert_eq!(m["province"], province);
+        let loaded: u64 = m["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["role"] == "population")
+            .map(|i| i["conservation"]["loaded"].as_u64().unwrap())
+            .sum();
+        assert_eq!(loaded, people, "province {province}");
+    }
+    // An index past the list is refused by the script, naming it.
+    let past = spawn("2").unwrap();
+    assert_eq!(code(&past), 2, "{}", stderr(&past));
+    assert!(stderr(&past).contains("no partition number 2"), "{}", stderr(&past));
+}
