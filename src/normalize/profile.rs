@@ -168,6 +168,13 @@ fn kind(field: Field) -> Option<Kind> {
     }
 }
 
+/// Whether a value names an office (`UBND xã …`, `Ủy ban nhân dân …`, `Phòng Tư pháp …`)
+/// rather than a place: where a record was registered, not where its person lives.
+pub fn names_office(v: &str) -> bool {
+    let f = text::fold(v);
+    f.starts_with("ubnd") || f.starts_with("uy ban") || f.starts_with("phong tu phap")
+}
+
 /// Whether a value reads as a kind, as the run reads it (communes resolved in `province`
 /// with codes of `era`, dates in `order`, after nothing later than `today`).
 pub fn reads_as(
@@ -273,10 +280,7 @@ fn read(check: Check, v: &str, rules: &Rules, province: &str, today: &PartialDat
     match check {
         Check::Value(kind) => {
             let ok = reads_as(kind, v, rules.commune_code_era, rules.dates.order, province, today);
-            let f = text::fold(v);
-            let office = kind == Kind::Commune
-                && (f.starts_with("ubnd") || f.starts_with("uy ban") || f.starts_with("phong tu phap"));
-            (ok, office.then(|| shape(v)))
+            (ok, (kind == Kind::Commune && names_office(v)).then(|| shape(v)))
         }
         Check::Name => match crate::vn::name::Name::parse(v) {
             Some(n) if !v.chars().any(|c| c.is_ascii_digit()) => {

@@ -2,7 +2,7 @@
 //! have, which spellings of a status mean "active", which event a value names, and the
 //! province the population lives in.
 
-use super::headers::fold_header;
+use super::headers::{contains_words, fold_header};
 use crate::config::Cardinality;
 use crate::vn::{sex, text};
 
@@ -100,13 +100,6 @@ pub fn agency(file_stem: &str, headers: &[String], spellings: &[String]) -> Opti
     best
 }
 
-/// Whether `words` appear side by side in a folded text.
-fn contains_words(text: &str, words: &str) -> bool {
-    let t: Vec<&str> = text.split(' ').collect();
-    let w: Vec<&str> = words.split(' ').collect();
-    t.windows(w.len()).any(|x| x == w)
-}
-
 /// Whether a folded value holds one of the phrases as whole words.
 fn says(folded: &str, phrases: &[&str]) -> bool {
     let t = fold_header(folded);
@@ -181,9 +174,8 @@ pub const EVENT_NAMES: [&str; 3] = ["Khai sinh", "Khai tử", "Kết hôn"];
 
 /// Whether a sex spelling is read by the default lists.
 pub fn known_sex(value: &str) -> bool {
-    let male: Vec<String> = sex::DEFAULT_MALE.iter().map(|s| s.to_string()).collect();
-    let female: Vec<String> = sex::DEFAULT_FEMALE.iter().map(|s| s.to_string()).collect();
-    sex::parse(value, &male, &female).is_ok_and(|s| s.is_some())
+    let sexes = crate::config::SexRules::default();
+    sex::parse(value, &sexes.male, &sexes.female).is_ok_and(|s| s.is_some())
 }
 
 /// The order of day and month the slash dates of a file show: (values only day first

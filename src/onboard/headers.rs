@@ -21,7 +21,6 @@ pub struct Spelling {
 
 struct Entry {
     exact: bool,
-    words: Vec<&'static str>,
     phrase: &'static str,
     registry: Option<Field>,
     population: Option<Field>,
@@ -48,7 +47,6 @@ fn entries() -> &'static [Entry] {
                 let f: Vec<&'static str> = line.split(',').collect();
                 Entry {
                     exact: f[0] == "exact",
-                    words: f[1].split(' ').collect(),
                     phrase: f[1],
                     registry: field(f[2]),
                     population: field(f[3]),
@@ -69,19 +67,24 @@ pub fn fold_header(header: &str) -> String {
     folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
+/// Whether `words` appear side by side, whole, in a folded text.
+pub fn contains_words(text: &str, words: &str) -> bool {
+    let t: Vec<&str> = text.split(' ').collect();
+    let w: Vec<&str> = words.split(' ').collect();
+    t.windows(w.len()).any(|x| x == w)
+}
+
 /// What the dictionary says a header names, in a population extract or a registry.
 pub fn lookup(header: &str, population: bool) -> Option<Spelling> {
     let folded = fold_header(header);
-    let words: Vec<&str> = folded.split(' ').collect();
-    entries()
-        .iter()
-        .find(|e| if e.exact { e.phrase == folded } else { words.windows(e.words.len()).any(|w| w == e.words) })
-        .map(|e| Spelling {
+    entries().iter().find(|e| if e.exact { e.phrase == folded } else { contains_words(&folded, e.phrase) }).map(|e| {
+        Spelling {
             field: if population { e.population } else { e.registry },
             weak: e.weak,
             matched: e.phrase,
             exact: e.exact,
-        })
+        }
+    })
 }
 
 #[cfg(test)]

@@ -105,11 +105,11 @@ pub fn init(opts: &InitOptions) -> Result<InitReport> {
         let plan = plan::plan(sample, false, kind, &province.value, &opts.today);
         plans.push((key, plan));
     }
-    write_all(opts, &job_path, &province, &province_name, &pop_plan, &plans)?;
-    // What init wrote must run as it is.
-    crate::pipeline::load(&job_path, &RunOptions { today: Some(opts.today), ..RunOptions::default() })?;
     let files: Vec<PathBuf> = opts.registries.iter().map(|(_, p)| p.clone()).collect();
     let rules_of = rules_paths(&plans, &files);
+    write_all(opts, &job_path, &province, &province_name, &pop_plan, &plans, &rules_of)?;
+    // What init wrote must run as it is.
+    crate::pipeline::load(&job_path, &RunOptions { today: Some(opts.today), ..RunOptions::default() })?;
     let mut files = vec![report(&opts.population, "population", PathBuf::from("rules/population.toml"), &pop_plan)];
     for (((key, plan), (_, path)), rules) in plans.iter().zip(&opts.registries).zip(rules_of) {
         files.push(report(path, key, rules, plan));
@@ -163,6 +163,7 @@ fn write_all(
     province_name: &str,
     pop_plan: &Plan,
     plans: &[(String, Plan)],
+    rules_of: &[PathBuf],
 ) -> Result<()> {
     let rules_dir = opts.out.join("rules");
     std::fs::create_dir_all(&rules_dir).map_err(|e| Error::io(&rules_dir, e))?;
@@ -172,8 +173,6 @@ fn write_all(
     };
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     put(Path::new("rules/population.toml"), write::rules(pop_plan, &name(&opts.population)))?;
-    let files: Vec<PathBuf> = opts.registries.iter().map(|(_, p)| p.clone()).collect();
-    let rules_of = rules_paths(plans, &files);
     let mut inputs = Vec::new();
     let displays: Vec<String> = plans
         .iter()
@@ -183,7 +182,7 @@ fn write_all(
             None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| key.clone()),
         })
         .collect();
-    for ((((key, plan), (_, path)), rules), display) in plans.iter().zip(&opts.registries).zip(&rules_of).zip(&displays)
+    for ((((key, plan), (_, path)), rules), display) in plans.iter().zip(&opts.registries).zip(rules_of).zip(&displays)
     {
         put(rules, write::rules(plan, &name(path)))?;
         let left_out = (!plan.missing.is_empty()).then(|| {
@@ -220,7 +219,7 @@ fn agency_of(given: Option<&str>, path: &Path, sample: &Sample) -> Result<(Strin
     let headers: Vec<String> = sample.columns.iter().map(|c| c.header.clone()).collect();
     // The spellings of its columns of few values (a status, an event type).
     let spellings: Vec<String> =
-        (0..sample.columns.len()).filter_map(|k| sample.spellings(k)).flatten().map(|(v, _)| v).collect();
+        (0..sample.columns.len()).filter_map(|k| sample.spellings(k)).flatten().map(|(v, _)| v.clone()).collect();
     if let Some(key) = given {
         if !safe_key(key) || key == "population" || key == "feed" {
             return Err(Error::Usage(format!(

@@ -5,11 +5,11 @@
 use super::headers::{self, Spelling};
 use super::sample::Column;
 use crate::config::{CodeEra, Field};
-use crate::normalize::profile::{reads_as, ValueKind};
+use crate::normalize::profile::{names_office, reads_as, ValueKind};
 use crate::vn::date::{DayOrder, PartialDate};
 use crate::vn::id::{self, IdKind};
 use crate::vn::name::Name;
-use crate::vn::{sex, text};
+use crate::vn::sex;
 use std::collections::HashMap;
 
 /// What a column's sampled values read as (counts of non-empty sampled values).
@@ -62,8 +62,7 @@ impl Evidence {
             *distinct.entry(v.as_str()).or_default() += 1;
         }
         let mut e = Evidence { values: column.values.len(), ..Evidence::default() };
-        let male: Vec<String> = sex::DEFAULT_MALE.iter().map(|s| s.to_string()).collect();
-        let female: Vec<String> = sex::DEFAULT_FEMALE.iter().map(|s| s.to_string()).collect();
+        let sexes = crate::config::SexRules::default();
         let reads = |kind, v: &str, era| reads_as(kind, v, era, DayOrder::Dmy, province, today);
         for (v, n) in distinct {
             let date = crate::vn::date::parse(v, DayOrder::Dmy, today).ok().flatten();
@@ -84,7 +83,7 @@ impl Evidence {
                 }
                 _ => {}
             }
-            e.sexes += if sex::parse(v, &male, &female).is_ok_and(|s| s.is_some()) { n } else { 0 };
+            e.sexes += if sex::parse(v, &sexes.male, &sexes.female).is_ok_and(|s| s.is_some()) { n } else { 0 };
             let wordy = v.split_whitespace().count();
             if (2..=7).contains(&wordy) && v.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '.') {
                 if let Some(name) = Name::parse(v) {
@@ -107,10 +106,7 @@ impl Evidence {
             if !code && reads(ValueKind::Address, v, CodeEra::Current) {
                 e.addresses += n;
             }
-            let folded = text::fold(v);
-            if folded.starts_with("ubnd") || folded.starts_with("uy ban") || folded.starts_with("phong tu phap") {
-                e.offices += n;
-            }
+            e.offices += if names_office(v) { n } else { 0 };
         }
         e
     }

@@ -108,7 +108,7 @@ pub fn plan(
             spellings.insert("events", Spellings { seen: vec![(name.to_string(), sample.readable)], lists });
         }
     }
-    let lists = |k: usize| sample.spellings(k);
+    let lists = |k: usize| sample.spellings(k).map(<[_]>::to_vec);
     if let Some(k) = index_of(&mapped, Field::EventType) {
         let seen = lists(k).unwrap_or_default();
         let mut l: Vec<(&'static str, Vec<String>)> = vec![("birth", vec![]), ("death", vec![]), ("marriage", vec![])];

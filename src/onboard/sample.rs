@@ -18,6 +18,9 @@ const MAX_COLUMNS: usize = 200;
 /// Distinct values counted for a column of spellings (status, sex, event type).
 const MAX_SPELLINGS: usize = 40;
 
+/// A column's spellings with their counts, commonest first.
+type Spellings = Vec<(String, usize)>;
+
 /// An input file read for onboarding.
 pub struct Sample {
     /// The file.
@@ -34,6 +37,8 @@ pub struct Sample {
     pub encoding: Option<FileEncoding>,
     /// The whole file, every column as an attribute (`c000`, `c001`, …).
     table: Table,
+    /// Each column's spellings, counted once when first asked ([`Sample::spellings`]).
+    spellings: Vec<std::sync::OnceLock<Option<Spellings>>>,
 }
 
 /// One column of a sample.
@@ -81,7 +86,7 @@ impl Sample {
         let n = table.rows.len();
         let step = (n / SAMPLE_ROWS).max(1);
         let picked: Vec<usize> = (0..n).step_by(step).take(SAMPLE_ROWS).collect();
-        let columns = read
+        let columns: Vec<Column> = read
             .into_iter()
             .enumerate()
             .map(|(k, header)| {
@@ -95,12 +100,26 @@ impl Sample {
             })
             .collect();
         let encoding = (!ingest::is_binary_input(path)).then_some(table.encoding);
-        Ok(Sample { path: path.to_path_buf(), columns, skipped, rows: table.rows_read, readable: n, encoding, table })
+        let spellings = (0..columns.len()).map(|_| std::sync::OnceLock::new()).collect();
+        Ok(Sample {
+            path: path.to_path_buf(),
+            columns,
+            skipped,
+            rows: table.rows_read,
+            readable: n,
+            encoding,
+            table,
+            spellings,
+        })
     }
 
     /// The spellings of a column over the whole file with their counts, commonest first;
-    /// `None` when it holds more than a list of spellings would.
-    pub fn spellings(&self, k: usize) -> Option<Vec<(String, usize)>> {
+    /// `None` when it holds more than a list of spellings would. Counted once per column.
+    pub fn spellings(&self, k: usize) -> Option<&[(String, usize)]> {
+        self.spellings[k].get_or_init(|| self.count_spellings(k)).as_deref()
+    }
+
+    fn count_spellings(&self, k: usize) -> Option<Spellings> {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for i in 0..self.readable {
             let v = value(&self.table, i, k).trim();

@@ -131,6 +131,30 @@ struct InputEntry<'a> {
     profile: &'a [crate::normalize::profile::ColumnProfile],
 }
 
+impl<'a> InputEntry<'a> {
+    fn new(
+        role: &'static str,
+        agency: Option<&'a str>,
+        file: &'a crate::handoff::FileInfo,
+        rules: &'a PathBuf,
+        conservation: Conservation,
+    ) -> InputEntry<'a> {
+        InputEntry {
+            role,
+            agency,
+            path: &file.path,
+            size: file.size,
+            sha256: &file.sha256,
+            rows: file.rows,
+            encoding: file.encoding,
+            rules,
+            conservation,
+            warnings: &file.warnings,
+            profile: &file.profile,
+        }
+    }
+}
+
 /// The rows of an input by outcome.
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -251,34 +275,14 @@ fn manifest<'a>(data: &'a RunData, stage_timings: Vec<StageTiming>, gates: &'a [
     let mut inputs: Vec<InputEntry> = data
         .population_files
         .iter()
-        .map(|p| InputEntry {
-            role: "population",
-            agency: None,
-            path: &p.file.path,
-            size: p.file.size,
-            sha256: &p.file.sha256,
-            rows: p.file.rows,
-            encoding: p.file.encoding,
-            rules: &cfg.population.rules_path,
-            conservation: Conservation::Population { rows: p.file.rows, loaded: p.loaded, rejected: p.rejected },
-            warnings: &p.file.warnings,
-            profile: &p.file.profile,
+        .map(|p| {
+            let conservation = Conservation::Population { rows: p.file.rows, loaded: p.loaded, rejected: p.rejected };
+            InputEntry::new("population", None, &p.file, &cfg.population.rules_path, conservation)
         })
         .collect();
     for (a, f) in data.agencies.iter().flat_map(|a| a.files.iter().map(move |f| (a, f))) {
-        inputs.push(InputEntry {
-            role: "registry",
-            agency: Some(&a.input.agency),
-            path: &f.file.path,
-            size: f.file.size,
-            sha256: &f.file.sha256,
-            rows: f.file.rows,
-            encoding: f.file.encoding,
-            rules: &f.input.rules_path,
-            conservation: Conservation::Registry(f.counts),
-            warnings: &f.file.warnings,
-            profile: &f.file.profile,
-        });
+        let conservation = Conservation::Registry(f.counts);
+        inputs.push(InputEntry::new("registry", Some(&a.input.agency), &f.file, &f.input.rules_path, conservation));
     }
     let rules = std::iter::once(&cfg.population)
         .chain(&cfg.registries)

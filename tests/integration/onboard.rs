@@ -72,6 +72,17 @@ fn renamed_demo(demo: &Path, dir: &Path) {
     }
 }
 
+/// The agency folders of runs `runs-hand/r` and `runs-init/r` hold the same files, byte
+/// for byte (`what` names the two rule sets in a failure).
+fn assert_same_agency_files(work: &Work, what: &str) {
+    let (a, b) = (agency_files(&work.path().join("runs-hand/r")), agency_files(&work.path().join("runs-init/r")));
+    assert_eq!(a.len(), b.len());
+    for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
+        assert_eq!(pa, pb);
+        assert!(ba == bb, "{} differs between {what}", pa.display());
+    }
+}
+
 /// The agency folders of a run, as the readers see them.
 fn agency_files(run: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     ["civil_status", "insurance", "land", "education"]
@@ -115,12 +126,7 @@ fn init_on_respelt_headers_runs_as_the_hand_written_rules() {
         let run = work.run(&["run", "--job", job, "--run-id", "r", "--run-root", root]);
         assert!(code(&run) == 0 || code(&run) == 3, "{}", stderr(&run));
     }
-    let (a, b) = (agency_files(&work.path().join("runs-hand/r")), agency_files(&work.path().join("runs-init/r")));
-    assert_eq!(a.len(), b.len());
-    for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
-        assert_eq!(pa, pb);
-        assert!(ba == bb, "{} differs between the hand-written and the init rules", pa.display());
-    }
+    assert_same_agency_files(&work, "the hand-written and the init rules");
 }
 
 #[test]
@@ -280,12 +286,7 @@ fn init_on_a_province_with_variant_headers_runs_as_its_own_rules() {
         let run = work.run(&["run", "--job", job, "--run-id", "r", "--run-root", root]);
         assert_eq!(code(&run), 0, "{}", stderr(&run));
     }
-    let (a, b) = (agency_files(&work.path().join("runs-hand/r")), agency_files(&work.path().join("runs-init/r")));
-    assert_eq!(a.len(), b.len());
-    for ((pa, ba), (pb, bb)) in a.iter().zip(&b) {
-        assert_eq!(pa, pb);
-        assert!(ba == bb, "{} differs between the generator's rules and init's", pa.display());
-    }
+    assert_same_agency_files(&work, "the generator's rules and init's");
 }
 
 /// An export whose name and headers say little: the name column (`Tên công dân`) and the
