@@ -48,15 +48,7 @@ fn parquet_bytes(headers: &[String], rows: &[Vec<String>]) -> Vec<u8> {
 
 fn xlsx_bytes(headers: &[String], rows: &[Vec<String>]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string(0, c as u16, h).unwrap();
-    }
-    for (i, r) in rows.iter().enumerate() {
-        for (c, v) in r.iter().enumerate() {
-            sheet.write_string(i as u32 + 1, c as u16, v).unwrap();
-        }
-    }
+    crate::write_sheet(book.add_worksheet(), headers, rows);
     book.save_to_buffer().unwrap()
 }
 

@@ -163,6 +163,18 @@ pub fn readable_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// Writes a header row and text rows to a worksheet (every cell a string).
+pub fn write_sheet(sheet: &mut rust_xlsxwriter::Worksheet, headers: &[String], rows: &[Vec<String>]) {
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (c, v) in r.iter().enumerate() {
+            sheet.write_string(i as u32 + 1, c as u16, v).unwrap();
+        }
+    }
+}
+
 /// Checks OpenMetrics text as the readers do: with `promtool check metrics` and with the
 /// Python client's strict OpenMetrics parser when they are installed (`.ci/run` installs
 /// promtool), and always for what both require: metadata before samples, each family's

@@ -327,15 +327,7 @@ fn a_workbook_whose_data_continues_on_a_second_sheet_is_read_whole() {
     let mut book = rust_xlsxwriter::Workbook::new();
     let (first, second) = rows.split_at(rows.len() / 2);
     for (name, part) in [("Trang 1", first), ("Trang 2", second)] {
-        let sheet = book.add_worksheet().set_name(name).unwrap();
-        for (c, h) in headers.iter().enumerate() {
-            sheet.write_string(0, c as u16, h).unwrap();
-        }
-        for (i, rec) in part.iter().enumerate() {
-            for (c, v) in rec.iter().enumerate() {
-                sheet.write_string(i as u32 + 1, c as u16, v).unwrap();
-            }
-        }
+        crate::write_sheet(book.add_worksheet().set_name(name).unwrap(), &headers, part);
     }
     book.save(dir.join("bhxh.xlsx")).unwrap();
     use_xlsx(&job);
@@ -359,14 +351,7 @@ fn a_workbook_with_a_cell_at_the_last_row_and_column_is_read_within_memory() {
     let (headers, rows) = crate::insurance_export(&dir);
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string(0, c as u16, h).unwrap();
-    }
-    for (i, rec) in rows.iter().enumerate() {
-        for (c, v) in rec.iter().enumerate() {
-            sheet.write_string(i as u32 + 1, c as u16, v).unwrap();
-        }
-    }
+    crate::write_sheet(sheet, &headers, &rows);
     sheet.write_string(1_048_575, 16_383, "x").unwrap();
     book.save(dir.join("bhxh.xlsx")).unwrap();
     use_xlsx(&job);
