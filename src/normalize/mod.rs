@@ -315,7 +315,12 @@ fn resolve_commune(
             };
             units.resolve_code(written, era)
         } else {
-            units.resolve_name(written, district, province)
+            // A commune column may hold more than a unit name: the office that registered
+            // the record (`UBND x. Sơn Bình`, `Ủy ban nhân dân xã …`), or the unit with its
+            // district. Read as an address, the commune in it is found.
+            units
+                .resolve_name(written, district, province)
+                .or_else(|| units.resolve_address(&address::parse(written), district, province))
         };
         return (resolved, None);
     }

@@ -131,6 +131,10 @@ mod tests {
             ("Nơi đăng ký KCB ban đầu", None),
             ("Nơi sinh", None),
             ("Quê quán", None),
+            // English headers of public benchmarks (FEBRL).
+            ("rec_id", Some(Field::RecordId)),
+            ("date_of_birth", Some(Field::Dob)),
+            ("Gender", Some(Field::Sex)),
         ];
         for (header, want) in cases {
             assert_eq!(registry(header), want, "{header}");

@@ -79,6 +79,9 @@ pub struct Rates {
     /// words in lower case or abbreviated without a dot, no unit words at all, `UBND`
     /// before the commune, the hamlet left out.
     pub address_style: f64,
+    /// Share of rows whose commune column names the office that registered them
+    /// (`UBND xã Bản Bo`, `Ủy ban nhân dân xã …`) rather than the commune (civil status).
+    pub office_commune: f64,
 }
 
 impl Default for Rates {
@@ -115,6 +118,7 @@ impl Default for Rates {
             id_digit_lost: 0.0,
             id_error_value: 0.0,
             address_style: 0.0,
+            office_commune: 0.0,
             dob_placeholder: 0.0,
             duplicate_without_id: 0.0,
         }

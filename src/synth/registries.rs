@@ -343,6 +343,27 @@ pub fn insurance(rng: &mut Rng, r: &Rates, w: &World) -> Registry {
     reg
 }
 
+/// The commune column written as the office that registered the event, at `rate`: `UBND
+/// xã Bản Bo`, `Ủy ban nhân dân xã …` (the unit word in lower case after the office). The
+/// run reads the commune in it; the truth is unchanged. (No draw at rate 0: the other
+/// profiles' files stay as they were.)
+fn office_commune(rng: &mut Rng, rate: f64, col: usize, reg: &mut Registry) {
+    if rate <= 0.0 {
+        return;
+    }
+    for row in &mut reg.rows {
+        if row.len() > col && !row[col].is_empty() && rng.chance(rate) {
+            let office = if rng.chance(0.8) { "UBND" } else { "Ủy ban nhân dân" };
+            let unit = row[col].clone();
+            let unit = match unit.split_once(' ') {
+                Some((word, rest)) => format!("{} {rest}", word.to_lowercase()),
+                None => unit,
+            };
+            row[col] = format!("{office} {unit}");
+        }
+    }
+}
+
 fn status(active: bool, yes: &str, no: &str) -> String {
     if active { yes } else { no }.to_string()
 }
@@ -605,6 +626,7 @@ pub fn civil_status(
             truth.2.remove("DUPLICATE_RECORD");
         }
     }
+    office_commune(rng, r.office_commune, reg.col("Nơi đăng ký"), &mut reg);
     malform(rng, r.malformed_row, Some(dob_col), &mut reg);
     reg
 }

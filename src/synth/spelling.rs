@@ -33,14 +33,16 @@ const VARIANTS: &[(&str, &str, &str)] = &[
     ("insurance", "Trạng thái thẻ", "Tình trạng thẻ"),
     ("land", "Mã thửa", "Mã thửa đất"),
     ("land", "Tên chủ sử dụng", "Họ tên chủ sử dụng đất"),
-    ("land", "Năm sinh", "Năm sinh chủ SD"),
+    // No dictionary row knows this one: `doisoat init` places it by its values (years).
+    ("land", "Năm sinh", "Sinh năm"),
     ("land", "Số giấy tờ", "Số giấy tờ tùy thân"),
     ("land", "Địa chỉ chủ sử dụng", "Địa chỉ thường trú chủ SD"),
     ("land", "Tình trạng GCN", "Trạng thái cấp GCN"),
     ("land", "Tờ bản đồ", "Số tờ"),
     ("land", "Số thửa", "Số hiệu thửa"),
     ("education", "Mã học sinh", "Mã HS"),
-    ("education", "Họ và tên", "Họ tên học sinh"),
+    // Nor this one: placed by its values (names).
+    ("education", "Họ và tên", "Tên học sinh"),
     ("education", "Mã định danh", "Mã định danh cá nhân"),
     ("education", "Xã/Phường", "Xã, phường"),
     ("education", "Trạng thái", "Tình trạng học tập"),

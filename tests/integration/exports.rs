@@ -293,3 +293,31 @@ fn a_rejected_row_with_a_readable_id_keeps_its_person_from_expected_absent() {
     assert!(!coverage.contains("012215000109"), "{coverage}");
     assert!(coverage.contains("012318000110"), "a child without any record is absent: {coverage}");
 }
+
+/// A commune column that names the office that registered the record (`UBND xã Bản Bo`,
+/// `Ủy ban nhân dân X. Nà Tăm`, the cousins of one form): the commune in it is read, as
+/// in an address, and the profile says the column names offices.
+#[test]
+fn a_commune_written_as_its_office_resolves_to_the_commune() {
+    let work = Work::new();
+    let file = "Số đăng ký,Loại sự kiện,Họ và tên,Ngày sinh,Giới tính,Số định danh,Nơi đăng ký\n\
+                KS-1,Khai sinh,Giàng A Dình,10/04/2015,Nam,012215000109,UBND xã Bản Bo\n\
+                KS-2,Khai sinh,Giàng Thị Mai,22/12/2018,Nữ,012318000110,Ủy ban nhân dân X. Bản Bo\n\
+                KS-3,Khai sinh,Hạng Vả Dế,03/03/2019,Nam,,UBND xã Bản Bo\n";
+    let rules = "kind = \"registry\"\ncardinality = \"one_per_event\"\n\n[columns]\n\"Số đăng ký\" = \"record_id\"\n\
+                 \"Loại sự kiện\" = \"event_type\"\n\"Họ và tên\" = \"full_name\"\n\"Ngày sinh\" = \"dob\"\n\
+                 \"Giới tính\" = \"sex\"\n\"Số định danh\" = \"id\"\n\"Nơi đăng ký\" = \"commune\"\n\n\
+                 [events]\nbirth = [\"Khai sinh\"]\n";
+    let dir = run_export(&work, "civil_status", file, rules);
+    let out = work.run(&["check-rules", "job.toml"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(said.contains("Nơi đăng ký                  commune            3 of     3 parse (100.0 %)"), "{said}");
+    assert!(said.contains("3 name an office (UBND …)"), "{said}");
+    let text = crate::discrepancies_csv(&dir);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    // Nobody to link to: the row's commune is its own, read from the office.
+    let rows: Vec<(String, String, String)> =
+        reader.records().map(|r| r.unwrap()).map(|r| (r[2].to_string(), r[4].to_string(), r[6].to_string())).collect();
+    let lone = rows.iter().find(|(id, _, code)| id == "KS-3" && code == "NOT_IN_POPULATION");
+    assert_eq!(lone.map(|r| r.1.as_str()), Some("03424"), "{rows:?}");
+}
