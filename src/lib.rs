@@ -45,6 +45,7 @@ pub mod explain;
 pub mod handoff;
 pub mod ingest;
 pub mod link;
+pub mod national;
 pub mod normalize;
 pub mod onboard;
 pub mod pipeline;

@@ -109,6 +109,12 @@ enum Command {
         /// seed always gives the same files.
         #[arg(long, default_value = "2026-11-29")]
         date: String,
+        /// A nation of this many provinces (`--people` each, Lai Châu first), with people
+        /// who moved between them: a population lake (`lake/population/province=XX/`),
+        /// each province's registries and job in `provinces/XX/`, and the truth of the
+        /// records held where their person no longer lives in `truth/cross_province.csv`.
+        #[arg(long, default_value_t = 1)]
+        provinces: usize,
     },
     /// Measure a run against the truth of a generated province; writes evaluation.json
     /// into the run folder.
@@ -177,6 +183,42 @@ enum Command {
         /// For dataset folders: the partition to read, KEY=VALUE (written in the job).
         #[arg(long, value_parser = partition_arg)]
         partition: Vec<(String, String)>,
+    },
+    /// The cross-province pass: look for the records no province run found (each run's
+    /// residue) among the people of the other provinces of the population lake, and
+    /// write back to each province its RESIDES_IN_OTHER_PROVINCE rows
+    /// (OUT/province=XX/cross_province.{csv,parquet}). Split it with --task K --tasks N
+    /// (task K takes every Nth province partition), then --merge --tasks N.
+    ///
+    /// Example: doisoat national --population lake/population --rules rules/population.toml --residue runs/ --out national
+    National {
+        /// The population lake: a folder of province=XX partitions.
+        #[arg(long)]
+        population: PathBuf,
+        /// The population's rules file.
+        #[arg(long)]
+        rules: PathBuf,
+        /// Province runs: a run folder, a folder of them, or a residue.parquet. Repeat.
+        #[arg(long = "residue", required = true)]
+        residues: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// This task's number (0 to N-1): link only its partitions, write its task file.
+        #[arg(long, requires = "tasks")]
+        task: Option<usize>,
+        /// How many tasks the pass is split into.
+        #[arg(long)]
+        tasks: Option<usize>,
+        /// Merge the N task files into the provinces' files.
+        #[arg(long, requires = "tasks", conflicts_with = "task")]
+        merge: bool,
+        /// The reference day (YYYY-MM-DD); default today.
+        #[arg(long)]
+        date: Option<String>,
+        /// Seed of tier 3's samples.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
     /// Normalize values given as arguments or on stdin (one per line); prints TSV.
     ///
@@ -311,6 +353,15 @@ fn generate(
     profile: Option<&std::path::Path>,
     date: &str,
 ) -> Result<doisoat::synth::Summary, Error> {
+    doisoat::synth::generate(out, &generate_options(people, seed, profile, date)?)
+}
+
+fn generate_options(
+    people: usize,
+    seed: u64,
+    profile: Option<&std::path::Path>,
+    date: &str,
+) -> Result<doisoat::synth::Options, Error> {
     let profile = match profile {
         Some(p) => doisoat::synth::profile::Profile::load(p)?,
         None => doisoat::synth::profile::Profile::default(),
@@ -322,7 +373,78 @@ fn generate(
     if people == 0 {
         return Err(Error::Usage("--people must be at least 1".into()));
     }
-    doisoat::synth::generate(out, &doisoat::synth::Options { people, seed, profile, today })
+    Ok(doisoat::synth::Options { people, seed, profile, today })
+}
+
+fn render_nation(n: doisoat::synth::nation::NationSummary) -> ExitCode {
+    for (code, s) in &n.provinces {
+        outln!("province {code}: {} people; job: {}", s.people, s.job.display());
+    }
+    outln!(
+        "{} people moved between provinces; {} records held where their person no longer lives",
+        n.movers,
+        n.cross_records
+    );
+    outln!("truth: {}", n.truth.display());
+    ExitCode::SUCCESS
+}
+
+fn national(
+    population: PathBuf,
+    rules: PathBuf,
+    residues: Vec<PathBuf>,
+    out: PathBuf,
+    (task, tasks, merge): (Option<usize>, Option<usize>, bool),
+    date: Option<&str>,
+    seed: u64,
+) -> Result<ExitCode, Error> {
+    let today = match date {
+        None => config::today(),
+        Some(d) => match doisoat::vn::date::parse(d, doisoat::vn::date::DayOrder::Dmy, &config::today()) {
+            Ok(Some(t)) if t.day != 0 => t,
+            _ => return Err(Error::Usage(format!("--date '{d}' is not a date (YYYY-MM-DD)"))),
+        },
+    };
+    let task = match (task, tasks, merge) {
+        (Some(k), Some(n), _) => Some((k, n)),
+        (None, Some(n), false) if n != 1 => {
+            return Err(Error::Usage("--tasks without --task or --merge: give --task K (0 to N-1) or --merge".into()))
+        }
+        _ => None,
+    };
+    let run_id = format!("national-{today}");
+    let opts = doisoat::national::Options {
+        population,
+        rules,
+        residues,
+        out,
+        task,
+        merge: if merge { tasks } else { None },
+        today,
+        seed,
+        run_id,
+    };
+    doisoat::national::run(&opts).map(|r| {
+        outln!("residue: {} records in {} files", r.residue_records, r.residue_files);
+        for p in &r.partitions {
+            outln!(
+                "province {}: {} people ({} rows rejected) in {} files; {} records of other provinces tried, {} found",
+                p.province,
+                p.people,
+                p.rejected,
+                p.files.len(),
+                p.tried,
+                p.hits
+            );
+        }
+        if task.is_none() {
+            outln!("{} records live in another province, {} more for review", r.linked, r.review);
+        }
+        for w in &r.written {
+            outln!("written: {}", w.display());
+        }
+        ExitCode::SUCCESS
+    })
 }
 
 fn render_evaluation(ev: &doisoat::evaluate::Evaluation) -> String {
@@ -454,7 +576,12 @@ fn main() -> ExitCode {
                 Ok(code)
             })
         }
-        Command::Generate { people, seed, out, profile, date } => {
+        Command::Generate { people, seed, out, profile, date, provinces } if provinces != 1 => {
+            generate_options(people, seed, profile.as_deref(), &date)
+                .and_then(|opts| doisoat::synth::nation::generate(&out, &opts, provinces))
+                .map(render_nation)
+        }
+        Command::Generate { people, seed, out, profile, date, .. } => {
             generate(&out, people, seed, profile.as_deref(), &date).map(|s| {
                 outln!(
                     "{} people; {}",
@@ -509,6 +636,9 @@ fn main() -> ExitCode {
                 out!("{}", render_init(&report));
                 ExitCode::SUCCESS
             })
+        }
+        Command::National { population, rules, residues, out, task, tasks, merge, date, seed } => {
+            national(population, rules, residues, out, (task, tasks, merge), date.as_deref(), seed)
         }
         Command::Normalize { kind, province, header, values } => {
             let kind = match kind {

@@ -335,8 +335,8 @@ fn agency(
         rejected.append(&mut j);
     }
     progress.stage("link", &input.agency);
-    let (links, model) = timer
-        .time("link", || link::link(people, index, &records, &config.thresholds, input.rules.cardinality, config.seed));
+    let batch = link::tier3::Batch::registry(input.rules.cardinality, config.seed);
+    let (links, model) = timer.time("link", || link::link(people, index, &records, &config.thresholds, batch));
     progress.stage("assess", &input.agency);
     let assessment = timer.time("assess", || assess::assess(people, &records, &links, &rejected, &input.rules, &today));
     progress.stage("score", &input.agency);

@@ -128,6 +128,7 @@ codes! {
     StaleRecord => "STALE_RECORD", Song, Warning, "Hồ sơ chưa cập nhật theo CSDL dân cư";
     ExpectedAbsent => "EXPECTED_ABSENT", Du, Warning, "Người thuộc diện nhưng chưa có hồ sơ";
     RejectedRow => "REJECTED_ROW", Sach, Error, "Dòng không đọc được";
+    ResidesInOtherProvince => "RESIDES_IN_OTHER_PROVINCE", Song, Warning, "Người đang cư trú ở tỉnh khác";
 }
 
 #[cfg(test)]
@@ -141,6 +142,6 @@ mod tests {
             assert_eq!(Code::from_name(c.name()), Some(c));
             assert!(seen.insert(c.name()));
         }
-        assert_eq!(Code::ALL.len(), 27);
+        assert_eq!(Code::ALL.len(), 28);
     }
 }

@@ -11,7 +11,7 @@
 
 pub mod tier3;
 
-use crate::config::{Cardinality, Thresholds};
+use crate::config::Thresholds;
 use crate::normalize::{Person, Record};
 use crate::vn::id::IdKind;
 use crate::vn::name;
@@ -156,8 +156,7 @@ pub fn link(
     index: &tier3::Index,
     records: &[Record],
     thresholds: &Thresholds,
-    cardinality: Cardinality,
-    seed: u64,
+    batch: tier3::Batch,
 ) -> (Vec<Link>, tier3::Model) {
     let none = Link {
         person: None,
@@ -189,6 +188,6 @@ pub fn link(
         })
         .collect();
     // Tier 3.
-    let model = tier3::link(people, index, records, &mut links, thresholds, cardinality, seed);
+    let model = tier3::link(people, index, records, &mut links, thresholds, batch);
     (links, model)
 }

@@ -5,7 +5,7 @@
 //! and for linked ones only the population fields that were compared or suggested (they
 //! are already in the discrepancy rows).
 
-use super::columns::{Kind, Row, COLUMNS};
+use super::columns::Row;
 use super::writers::{write_csv, write_parquet};
 use crate::assess::{Code, Discrepancy};
 use crate::error::{Error, Result};
@@ -71,7 +71,7 @@ pub fn write(
     // applied by machine and only counted on its summary.
     let work: Vec<&Row> = rows.iter().filter(|r| !r.d.fix).collect();
     let tables = || -> Result<()> {
-        discrepancy_parquet(dir, &rows)?;
+        super::columns::write_parquet(&dir.join("discrepancies.parquet"), &rows)?;
         super::fixes::write(dir, &fixes)?;
         commune_books(dir, a, &work, &fixes, today, run_id)?;
         links_parquet(dir, a, people, mask)?;
@@ -182,26 +182,6 @@ fn slice_of<'s, 'r>(rows: &'s [&'r Row<'r>], commune: &str) -> &'s [&'r Row<'r>]
     let start = rows.partition_point(|r| r.d.commune.as_str() < commune);
     let end = start + rows[start..].partition_point(|r| r.d.commune.as_str() == commune);
     &rows[start..end]
-}
-
-/// `discrepancies.parquet`: every discrepancy of every record, typed (for machines).
-fn discrepancy_parquet(dir: &Path, rows: &[Row]) -> Result<()> {
-    let columns: Vec<Column> = COLUMNS
-        .iter()
-        .map(|c| {
-            let values = rows.iter().map(|r| (c.value)(r));
-            let name = c.name.into();
-            match c.kind {
-                Kind::Text => Column::new(name, values.map(|v| v.text()).collect::<Vec<&str>>()),
-                Kind::Line => Column::new(name, values.map(|v| v.line()).collect::<Vec<u64>>()),
-                Kind::Tier => Column::new(name, values.map(|v| v.tier().map(i32::from)).collect::<Vec<Option<i32>>>()),
-                Kind::Score => Column::new(name, values.map(|v| v.score()).collect::<Vec<Option<f64>>>()),
-                Kind::Flag => Column::new(name, values.map(|v| v.flag()).collect::<Vec<bool>>()),
-            }
-        })
-        .collect();
-    let mut df = DataFrame::new_infer_height(columns)?;
-    write_parquet(&dir.join("discrepancies.parquet"), &mut df)
 }
 
 /// A person's personal ID, by index.

@@ -3,6 +3,8 @@
 //! writer renders from this table.
 
 use crate::assess::Discrepancy;
+use crate::error::Result;
+use std::path::Path;
 
 /// One discrepancy as every writer sees it: the discrepancy and what the run adds.
 pub struct Row<'a> {
@@ -230,6 +232,43 @@ pub const SHEET_ORDER: [&str; 15] = [
 /// The column named `name`.
 pub fn column(name: &str) -> &'static Column {
     COLUMNS.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no discrepancy column {name}"))
+}
+
+/// Writes rows as a discrepancy Parquet file (`discrepancies.parquet`, the national
+/// pass's `cross_province.parquet`): every column, typed, for machines.
+pub fn write_parquet(path: &Path, rows: &[Row]) -> Result<()> {
+    use polars::prelude::{Column as Series, DataFrame};
+    let columns: Vec<Series> = COLUMNS
+        .iter()
+        .map(|c| {
+            let values = rows.iter().map(|r| (c.value)(r));
+            let name = c.name.into();
+            match c.kind {
+                Kind::Text => Series::new(name, values.map(|v| v.text()).collect::<Vec<&str>>()),
+                Kind::Line => Series::new(name, values.map(|v| v.line()).collect::<Vec<u64>>()),
+                Kind::Tier => Series::new(name, values.map(|v| v.tier().map(i32::from)).collect::<Vec<Option<i32>>>()),
+                Kind::Score => Series::new(name, values.map(|v| v.score()).collect::<Vec<Option<f64>>>()),
+                Kind::Flag => Series::new(name, values.map(|v| v.flag()).collect::<Vec<bool>>()),
+            }
+        })
+        .collect();
+    let mut df = DataFrame::new_infer_height(columns)?;
+    super::writers::write_parquet(path, &mut df)
+}
+
+/// Writes rows as a discrepancy CSV file (every column; a tier and a flag as digits, a
+/// probability to four decimals).
+pub fn write_csv(path: &Path, rows: &[Row]) -> Result<()> {
+    let text = |v: Value| match v {
+        Value::Text(s) => s.to_string(),
+        Value::Line(n) => n.to_string(),
+        Value::Tier(t) => t.map(|t| t.to_string()).unwrap_or_default(),
+        Value::Score(x) => x.map(|x| format!("{x:.4}")).unwrap_or_default(),
+        Value::Flag(b) => u8::from(b).to_string(),
+    };
+    let headers: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+    let lines = rows.iter().map(|r| COLUMNS.iter().map(|c| text((c.value)(r))).collect::<Vec<String>>());
+    super::writers::write_csv(path, &headers, lines)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod lock;
 mod openmetrics;
 pub mod read;
 mod report;
+pub mod residue;
 pub mod retention;
 mod run_files;
 mod vietnamese;
@@ -113,7 +114,8 @@ pub fn previous_run(run_root: &Path, run_id: &str) -> Option<PathBuf> {
 }
 
 /// The name of a 2025 commune code ("" when unknown).
-fn commune_name(code: &str) -> &'static str {
+/// The 2025 name of a commune code (empty for none).
+pub fn commune_name(code: &str) -> &'static str {
     AdminUnits::get().unit(code).map_or("", |u| u.name.as_str())
 }
 
@@ -128,6 +130,8 @@ pub struct Publisher {
     run_id: String,
     mask_review_ids: bool,
     today: crate::vn::date::PartialDate,
+    /// The run's 2025 province (each record of the residue carries it).
+    province: String,
     finished: bool,
     // Released last (fields drop in order): the staging folder is gone by then.
     _lock: lock::RunLock,
@@ -161,6 +165,7 @@ impl Publisher {
             run_id: cfg.run_id.clone(),
             mask_review_ids: cfg.privacy.mask_review_ids,
             today: cfg.today,
+            province: cfg.province.clone(),
             finished: false,
             _lock: lock,
         })
@@ -173,15 +178,11 @@ impl Publisher {
             return Err(Error::Conservation(problem));
         }
         let previous_ids = self.previous.as_ref().map(|p| agency::discrepancy_ids(&p.join(&a.input.agency)));
-        agency::write(
-            &self.run_id,
-            a,
-            people,
-            &self.staging.join(&a.input.agency),
-            previous_ids.as_ref(),
-            self.mask_review_ids,
-            self.today,
-        )
+        let dir = self.staging.join(&a.input.agency);
+        let written =
+            agency::write(&self.run_id, a, people, &dir, previous_ids.as_ref(), self.mask_review_ids, self.today)?;
+        residue::write(&dir, a, &self.province)?;
+        Ok(written)
     }
 
     /// Checks conservation for the whole run, writes the run's own files (metrics,

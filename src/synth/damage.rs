@@ -363,14 +363,15 @@ pub fn address(
         let abbreviate = |s: &str| unit_word(s, UnitStyle::Dotted);
         let commune = abbreviate(old);
         if r.address_style > 0.0 && rng.chance(r.address_style) {
-            return (commune, restyle(rng, &p.hamlet, old, Some(district)));
+            return (commune, restyle(rng, &p.hamlet, old, Some(district), &w.province.name));
         }
-        return (commune.clone(), format!("{}, {commune}, {}, T. Lai Châu", p.hamlet, abbreviate(district)));
+        let province = abbreviate(&w.province.name);
+        return (commune.clone(), format!("{}, {commune}, {}, {province}", p.hamlet, abbreviate(district)));
     }
     if r.address_style > 0.0 && rng.chance(r.address_style) {
-        return (c.name.clone(), restyle(rng, &p.hamlet, &c.name, None));
+        return (c.name.clone(), restyle(rng, &p.hamlet, &c.name, None, &w.province.name));
     }
-    (c.name.clone(), format!("{}, {}, Tỉnh Lai Châu", p.hamlet, c.name))
+    (c.name.clone(), format!("{}, {}, {}", p.hamlet, c.name, w.province.name))
 }
 
 /// How an address writes a unit's type word.
@@ -406,7 +407,7 @@ fn unit_word(name: &str, style: UnitStyle) -> String {
 /// words in lower case or abbreviated without a dot; `UBND` before the commune; the
 /// hamlet left out (commune first). `commune` and `district` are full names with their
 /// unit words (`Xã Nà Tăm`, `Huyện Tam Đường`).
-fn restyle(rng: &mut Rng, hamlet: &str, commune: &str, district: Option<&str>) -> String {
+fn restyle(rng: &mut Rng, hamlet: &str, commune: &str, district: Option<&str>, province: &str) -> String {
     let sep = rng.pick(&[" - ", "-", " – ", "; ", " ", " | ", ","]);
     let style = if rng.chance(0.5) { UnitStyle::Bare } else { UnitStyle::Lower };
     let unit = |name: &str| unit_word(name, style);
@@ -417,7 +418,7 @@ fn restyle(rng: &mut Rng, hamlet: &str, commune: &str, district: Option<&str>) -
     let ubnd = if rng.chance(0.15) { "UBND " } else { "" };
     parts.push(format!("{ubnd}{}", unit(commune)));
     parts.extend(district.map(unit));
-    parts.push(unit("Tỉnh Lai Châu"));
+    parts.push(unit(province));
     parts.join(sep)
 }
 

@@ -10,8 +10,10 @@
 //! the residents a registry should hold and does not).
 
 mod damage;
+pub mod nation;
 pub mod population;
 pub mod profile;
+pub mod province;
 pub mod registries;
 mod spelling;
 pub mod world;
@@ -291,7 +293,15 @@ fn fmt(d: &PartialDate) -> String {
     }
 }
 
-fn population_csv(people: &[Person], world: &World, variant: bool, dob_missing: (f64, u64)) -> String {
+/// The population extract: the rows of `people` that `living` keeps (a draw is made
+/// for every person, kept or not, so that leaving some out changes no other row).
+fn population_csv(
+    people: &[&Person],
+    world: &World,
+    variant: bool,
+    dob_missing: (f64, u64),
+    living: &dyn Fn(usize) -> bool,
+) -> String {
     let header = [
         "Số định danh cá nhân",
         "Số CMND",
@@ -314,9 +324,10 @@ fn population_csv(people: &[Person], world: &World, variant: bool, dob_missing: 
     let mut rng = Rng::new(dob_missing.1 ^ 0x0D0B_0D0B);
     let rows: Vec<Vec<String>> = people
         .iter()
-        .map(|p| {
+        .enumerate()
+        .filter_map(|(i, p)| {
             let dob = if rng.chance(dob_missing.0) { String::new() } else { fmt(&p.dob) };
-            vec![
+            let row = vec![
                 p.pid.clone(),
                 p.cmnd.clone(),
                 p.name(),
@@ -324,14 +335,15 @@ fn population_csv(people: &[Person], world: &World, variant: bool, dob_missing: 
                 if p.male { "Nam" } else { "Nữ" }.into(),
                 group(p.group).into(),
                 p.commune.clone(),
-                format!("{}, {}, Tỉnh Lai Châu", p.hamlet, world.commune(&p.commune).name),
+                format!("{}, {}, {}", p.hamlet, world.commune(&p.commune).name, world.province.name),
                 parent(p.father),
                 parent(p.mother),
                 p.marital.into(),
                 if p.death.is_some() { "Đã chết" } else { "Còn sống" }.into(),
                 p.death.as_ref().map(fmt).unwrap_or_default(),
                 fmt(&p.updated),
-            ]
+            ];
+            living(i).then_some(row)
         })
         .collect();
     csv_text(&spelling::headers("population", &header, variant), &rows)
@@ -375,9 +387,54 @@ rules = "rules/education.toml"
 
 /// Generates a province into `dir`.
 pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
+    let built = build(opts, world::Province::lai_chau());
+    write_province(dir, opts, &built, &Moves::default())
+}
+
+/// A province built in memory: its population, its registries and the residents its
+/// education registry should hold and does not.
+struct Built {
+    province: world::Province,
+    profile: Profile,
+    names: population::Names,
+    communes: Vec<population::Commune>,
+    people: Vec<Person>,
+    today: PartialDate,
+    registries: [Registry; 4],
+    absent: Vec<String>,
+}
+
+impl Built {
+    fn world(&self) -> World<'_> {
+        World {
+            province: &self.province,
+            people: &self.people,
+            communes: &self.communes,
+            names: &self.names,
+            today: self.today,
+            pids: self.people.iter().map(|p| p.pid.as_str()).collect::<HashSet<_>>(),
+            current_names: self.communes.iter().map(|c| world::unit_key(&c.name)).collect(),
+        }
+    }
+}
+
+/// How a province of a nation differs from one generated alone: people who moved out
+/// (their rows left out of its population, their records kept in its registries),
+/// people who moved in (added to its population) and where its population is written.
+#[derive(Default)]
+struct Moves {
+    gone: HashSet<usize>,
+    arrived: Vec<Person>,
+    /// The population's file (relative to the province folder) and the job's partition,
+    /// when the population is a partition of a lake.
+    lake: Option<(PathBuf, String)>,
+}
+
+/// Builds a province (seeded by `opts.seed`).
+fn build(opts: &Options, province: world::Province) -> Built {
     let mut rng = Rng::new(opts.seed);
     let names = population::Names::load();
-    let communes = population::communes(&mut rng);
+    let communes = population::communes(&mut rng, &province.code);
     // A decomposed name cannot survive a legacy code page: only UTF-8 files get one.
     let mut profile = opts.profile.clone();
     let f = profile.formats.clone();
@@ -394,14 +451,15 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let p = &profile;
     let people = population::generate(
         &mut rng,
+        &province,
         opts.people,
         &communes,
         &names,
         &opts.today,
-        p.deceased_share.unwrap_or(0.02),
-        p.mover_share.unwrap_or(0.04),
+        (p.deceased_share.unwrap_or(0.02), p.mover_share.unwrap_or(0.04)),
     );
     let world = World {
+        province: &province,
         people: &people,
         communes: &communes,
         names: &names,
@@ -419,7 +477,14 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let insurance = registries::insurance(&mut rng, &p.insurance, &world);
     let land = registries::land(&mut rng, &p.land, &world);
     let (education, absent) = registries::education(&mut rng, &p.education, &world);
+    drop(world);
+    let registries = [civil, insurance, land, education];
+    Built { province, profile, names, communes, people, today: opts.today, registries, absent }
+}
 
+/// Writes a built province into `dir`.
+fn write_province(dir: &Path, opts: &Options, built: &Built, moves: &Moves) -> Result<Summary> {
+    let p = &built.profile;
     let variant = match p.formats.headers.as_str() {
         "standard" => false,
         "variant" => true,
@@ -428,13 +493,29 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         }
     };
     let dob_missing = (p.population_dob_missing.unwrap_or(0.0), opts.seed);
-    write(&dir.join("population.csv"), population_csv(&people, &world, variant, dob_missing).as_bytes())?;
+    let world = built.world();
+    // The people who moved in follow the province's own (their parents and spouse are
+    // not in it): the indexes of the province's own people stay as they were.
+    let people: Vec<&Person> = built.people.iter().chain(&moves.arrived).collect();
+    let living = |i: usize| !moves.gone.contains(&i);
+    let population = population_csv(&people, &world, variant, dob_missing, &living);
+    let mut job = JOB.replace("\"12\"", &format!("\"{}\"", built.province.code));
+    job = job.replace("Lai Châu", built.province.name.trim_start_matches("Tỉnh ").trim_start_matches("Thành phố "));
+    match &moves.lake {
+        None => write(&dir.join("population.csv"), population.as_bytes())?,
+        Some((file, at)) => {
+            write(&dir.join(file).join(at).join("population.csv"), population.as_bytes())?;
+            let (key, value) = at.split_once('=').unwrap_or(("province", at));
+            job = job.replace(
+                "[population]\nfile = \"population.csv\"",
+                &format!("[partition]\n{key} = \"{value}\"\n\n[population]\nfile = \"{}\"", file.display()),
+            );
+        }
+    }
     let joined = p.formats.joined_exports;
     let formats = [&p.formats.civil_status, &p.formats.insurance, &p.formats.land, &p.formats.education];
-    let regs: [&Registry; 4] = [&civil, &insurance, &land, &education];
     let mut summary = Vec::new();
-    let mut job = JOB.to_string();
-    for (reg, format) in regs.iter().zip(formats) {
+    for (reg, format) in built.registries.iter().zip(formats) {
         let mut numeric_ids = Vec::new();
         if reg.agency == "civil_status" && p.formats.civil_status_split {
             job = job.replace(CIVIL_STATUS_JOB, &write_split_civil_status(dir, reg, format, variant, joined)?);
@@ -469,7 +550,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         summary.push((reg.agency.to_string(), reg.rows.len()));
     }
     let coverage: Vec<Vec<String>> =
-        absent.into_iter().map(|pid| vec!["education".into(), pid, "EXPECTED_ABSENT".into()]).collect();
+        built.absent.iter().map(|pid| vec!["education".into(), pid.clone(), "EXPECTED_ABSENT".into()]).collect();
     write(&dir.join("truth/coverage.csv"), csv_text(&["agency", "person_id", "code"], &coverage).as_bytes())?;
     for (name, text) in crate::config::DEFAULT_RULES {
         let agency = name.trim_start_matches("rules/").trim_end_matches(".toml");
@@ -480,5 +561,6 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         .replace("SEED", &opts.seed.to_string())
         .replace("DATE", &format!("{:04}-{:02}-{:02}", t.year, t.month, t.day));
     write(&dir.join("job.toml"), job.as_bytes())?;
-    Ok(Summary { job: dir.join("job.toml"), people: people.len(), registries: summary })
+    let people = people.len() - moves.gone.len();
+    Ok(Summary { job: dir.join("job.toml"), people, registries: summary })
 }

@@ -7,6 +7,7 @@
 //! `province_id_codes.csv` (ID structure), `admin_units_2025.csv` and the legacy mapping
 //! (communes), all copied to `rules/`.
 
+use super::province::Province;
 use crate::rng::Rng;
 use crate::vn::admin::AdminUnits;
 use crate::vn::date::PartialDate;
@@ -170,11 +171,11 @@ pub struct Commune {
     pub hamlets: Vec<String>,
 }
 
-/// The 38 communes of Lai Châu with generated hamlets.
-pub fn communes(rng: &mut Rng) -> Vec<Commune> {
+/// The communes of a province (Lai Châu's 38) with generated hamlets.
+pub fn communes(rng: &mut Rng, province: &str) -> Vec<Commune> {
     let units = AdminUnits::get();
     units
-        .province_units("12")
+        .province_units(province)
         .into_iter()
         .map(|u| {
             let urban = u.name.starts_with("Phường");
@@ -193,18 +194,19 @@ pub fn communes(rng: &mut Rng) -> Vec<Commune> {
         .collect()
 }
 
-/// The province codes of birth registration other than 012 and 011.
-fn other_province_codes() -> Vec<String> {
+/// The province codes of birth registration other than the province's own and its
+/// neighbour's.
+fn other_province_codes(province: &Province) -> Vec<String> {
     crate::vn::id::province_codes()
         .iter()
-        .filter(|c| *c != "012" && *c != "011")
+        .filter(|c| **c != province.id_code && **c != province.neighbour)
         .cloned()
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect()
 }
 
-fn random_date(rng: &mut Rng, from: i32, to: &PartialDate) -> PartialDate {
+pub(crate) fn random_date(rng: &mut Rng, from: i32, to: &PartialDate) -> PartialDate {
     loop {
         let year = from + rng.below((to.year - from + 1) as u64) as i32;
         let d = PartialDate { year, month: 1 + rng.below(12) as u8, day: 1 + rng.below(28) as u8 };
@@ -219,6 +221,8 @@ fn random_date(rng: &mut Rng, from: i32, to: &PartialDate) -> PartialDate {
 struct Maker<'a> {
     names: &'a Names,
     today: &'a PartialDate,
+    /// The province.
+    province: &'a Province,
     /// Province codes of the rest of the country (people born elsewhere).
     others: Vec<String>,
     serials: HashMap<String, u64>,
@@ -243,7 +247,9 @@ impl Maker<'_> {
         let pid = self.pid(rng, male, year);
         let cmnd = if year < 2000 && rng.chance(0.6) {
             self.cmnd_counter += 1;
-            format!("04{:07}", (self.cmnd_counter * 7_654_321 + 13) % 10_000_000)
+            // Another two-digit prefix per province of a nation: no two share a CMND.
+            let prefix = (4 + 6 * self.province.index) % 100;
+            format!("{prefix:02}{:07}", (self.cmnd_counter * 7_654_321 + 13) % 10_000_000)
         } else {
             String::new()
         };
@@ -307,17 +313,19 @@ impl Maker<'_> {
         dob
     }
 
-    /// A personal ID with the real structure: province of birth (mostly Lai Châu, some
-    /// Điện Biên, a few elsewhere), century and sex digit, birth year, a serial.
+    /// A personal ID with the real structure: province of birth (mostly the province's
+    /// own, some its neighbour's, a few elsewhere), century and sex digit, birth year, a
+    /// serial. Each province of a nation counts its serials from its own offset (a
+    /// prefix serves far fewer than 50 000 people of a province), so no two issue one ID.
     fn pid(&mut self, rng: &mut Rng, male: bool, year: i32) -> String {
         let code = match rng.below(100) {
-            0..=89 => "012".to_string(),
-            90..=95 => "011".to_string(),
+            0..=89 => self.province.id_code.clone(),
+            90..=95 => self.province.neighbour.clone(),
             _ => rng.pick_string(&self.others),
         };
         let d4 = 2 * ((year - 1900) / 100) as u64 + u64::from(!male);
         let prefix = format!("{code}{d4}{:02}", year % 100);
-        let counter = self.serials.entry(prefix.clone()).or_insert(0);
+        let counter = self.serials.entry(prefix.clone()).or_insert(self.province.index * 50_000);
         let serial = (*counter * 7919 + 104_729) % 1_000_000;
         *counter += 1;
         format!("{prefix}{serial:06}")
@@ -327,14 +335,15 @@ impl Maker<'_> {
 /// Builds the population: households until `n` people.
 pub fn generate(
     rng: &mut Rng,
+    province: &Province,
     n: usize,
     communes: &[Commune],
     names: &Names,
     today: &PartialDate,
-    deceased_share: f64,
-    mover_share: f64,
+    (deceased_share, mover_share): (f64, f64),
 ) -> Vec<Person> {
-    let mut maker = Maker { names, today, others: other_province_codes(), serials: HashMap::new(), cmnd_counter: 0 };
+    let others = other_province_codes(province);
+    let mut maker = Maker { names, today, province, others, serials: HashMap::new(), cmnd_counter: 0 };
     let mut people: Vec<Person> = Vec::with_capacity(n + 8);
     let weights: Vec<f64> = GROUPS.iter().map(|g| g.2).collect();
     while people.len() < n {

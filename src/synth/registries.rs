@@ -403,7 +403,7 @@ fn strangers(
         let c = w.commune(&p.commune);
         let row =
             Row { name: p.name(), dob: fmt_date(&p.dob), male: p.male, id, commune_written: c.name.clone(), codes };
-        let addr = format!("{}, {}, Tỉnh Lai Châu", p.hamlet, c.name);
+        let addr = format!("{}, {}, {}", p.hamlet, c.name, w.province.name);
         let rid = next_id();
         let codes = row.codes.clone();
         let record = make(row, addr, rid.clone());

@@ -2,12 +2,15 @@
 //! date, a sex and a unit name.
 
 use super::population::{Commune, Names, Person};
+pub use super::province::Province;
 use crate::vn::date::PartialDate;
 use crate::vn::text;
 use std::collections::HashSet;
 
 /// What the registries are built from.
 pub struct World<'a> {
+    /// The province.
+    pub province: &'a Province,
     /// The population.
     pub people: &'a [Person],
     /// The communes.
@@ -25,7 +28,7 @@ pub struct World<'a> {
 impl World<'_> {
     /// The commune of a 2025 code.
     pub fn commune(&self, code: &str) -> &Commune {
-        self.communes.iter().find(|c| c.code == code).expect("a Lai Châu commune")
+        self.communes.iter().find(|c| c.code == code).expect("a commune of the province")
     }
 }
 

@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["handoff"],
     &["publish"],
     &["pipeline"],
-    &["demo", "explain", "evaluate", "onboard"],
+    &["demo", "explain", "evaluate", "national", "onboard"],
 ];
 
 const MAX_FN_LINES: usize = 120;

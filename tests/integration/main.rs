@@ -12,6 +12,7 @@ mod golden;
 mod hostile;
 mod lake;
 mod model;
+mod national;
 mod normalize_table;
 mod onboard;
 mod properties;

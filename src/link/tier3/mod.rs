@@ -65,6 +65,27 @@ pub const HOLDER_WEIGHT_MANY: f64 = 2.079; // log2(2 172 / 514)
 /// together), which a pure 1/N prior over-corrects.
 pub const PRIOR_SCALE: f64 = 300.0;
 
+/// What tier 3 is told of a batch of records besides the thresholds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Batch {
+    /// How many records a person may hold.
+    pub cardinality: Cardinality,
+    /// Seed of the samples.
+    pub seed: u64,
+    /// The expected number of a record's matches among the population, scaled as
+    /// [`PRIOR_SCALE`] says, over the population's size is the prior of a pair:
+    /// 0.9 × `PRIOR_SCALE` for a registry of the province's own people
+    /// ([`Batch::registry`]).
+    pub prior_mass: f64,
+}
+
+impl Batch {
+    /// A registry of the province: 90 % of its records are people of its population.
+    pub fn registry(cardinality: Cardinality, seed: u64) -> Batch {
+        Batch { cardinality, seed, prior_mass: 0.9 * PRIOR_SCALE }
+    }
+}
+
 /// Match probability of a total weight (log2 Bayes factor, prior included).
 fn prob(w: f64) -> f64 {
     1.0 / (1.0 + (-w).exp2())
@@ -137,9 +158,9 @@ pub fn link(
     records: &[Record],
     links: &mut [Link],
     thresholds: &Thresholds,
-    cardinality: Cardinality,
-    seed: u64,
+    batch: Batch,
 ) -> Model {
+    let Batch { cardinality, seed, prior_mass } = batch;
     // Everything below visits records in record-ID order, never in file order, so that
     // shuffling a file's rows changes no sample, no weight and no decision.
     let mut order: Vec<usize> = (0..records.len()).collect();
@@ -172,7 +193,7 @@ pub fn link(
     // space too: a record in the population (assumed 90 %) matches one person of N, scaled
     // by PRIOR_SCALE. (A prior over the blocked pairs, as before, ignores that a record
     // outside the population often finds a namesake of its birth year and commune.)
-    let prior = (0.9 * PRIOR_SCALE / people.len().max(1) as f64).clamp(1e-9, 0.5);
+    let prior = (prior_mass / people.len().max(1) as f64).clamp(1e-9, 0.5);
     let scorer = decide::Scorer::new(people, idx, &trained, prior, (records, links), cardinality);
     let scored = scorer.score_all(records, &todo);
     decide::decide(&scorer, &scored, &unlinked, records, links, thresholds, cardinality);

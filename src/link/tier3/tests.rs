@@ -74,8 +74,14 @@ fn population() -> Vec<Person> {
 }
 
 fn run(people: &[Person], records: &[Record], cardinality: Cardinality) -> Vec<Link> {
-    let mut links =
-        super::super::link(people, &index(people, model()), records, &Thresholds::default(), cardinality, 1).0;
+    let mut links = super::super::link(
+        people,
+        &index(people, model()),
+        records,
+        &Thresholds::default(),
+        super::Batch::registry(cardinality, 1),
+    )
+    .0;
     links.truncate(records.len());
     links
 }

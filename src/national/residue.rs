@@ -1,0 +1,151 @@
+//! The residues of the province runs, as the national pass reads them: each agency's
+//! `residue.parquet` ([`crate::publish::residue`]) normalized again with
+//! `rules/residue.toml`, and what the output rows need of each record.
+
+use crate::config::Rules;
+use crate::error::{Error, Result};
+use crate::ingest;
+use crate::normalize::{self, Record};
+use crate::publish::residue::FILE;
+use crate::vn::date::PartialDate;
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The rules the residue files are read with.
+pub const RULES: &str = include_str!("../../rules/residue.toml");
+
+/// What an output row tells of a residue record besides its keys.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    /// The 2025 province whose run the record is in.
+    pub province: String,
+    /// Agency key.
+    pub agency: String,
+    /// The agency's file the record is in.
+    pub source_file: String,
+    /// Its line in that file.
+    pub line: u64,
+    /// Its record ID.
+    pub record_id: String,
+    /// Its 2025 commune code, as the province run resolved it.
+    pub commune: String,
+    /// Its commune (or address) as written.
+    pub commune_written: String,
+}
+
+/// The residue records of every province, each with its origin.
+pub struct Residue {
+    /// Normalized records.
+    pub records: Vec<Record>,
+    /// Each record's origin.
+    pub origins: Vec<Origin>,
+    /// The residue files read.
+    pub files: Vec<PathBuf>,
+}
+
+/// The residue files of the paths given: a file as it is; a run folder's agencies'
+/// `residue.parquet`; a run root's latest run (greatest run ID); a folder of run roots
+/// (`RUN_ROOT/<partition>/` of `deploy/`), each root's latest run. A path without any is
+/// an error naming it.
+pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut runs = latest_run(path).into_iter().collect::<Vec<_>>();
+        if runs.is_empty() {
+            let mut roots: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::io(path, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect();
+            roots.sort();
+            runs = roots.iter().filter_map(|r| latest_run(r)).collect();
+        }
+        let before = out.len();
+        for run in runs {
+            out.extend(run_residues(&run)?);
+        }
+        if out.len() == before {
+            return Err(Error::Input {
+                path: path.clone(),
+                message: format!("no run here with a {FILE} (a run folder, a run root, or a folder of run roots)"),
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The folder itself when it is a run, else its latest published run.
+fn latest_run(dir: &Path) -> Option<PathBuf> {
+    if dir.join("manifest.json").is_file() {
+        return Some(dir.to_path_buf());
+    }
+    crate::publish::published_runs(dir).pop().map(|r| dir.join(r))
+}
+
+/// The residue files of a run's agencies, sorted.
+fn run_residues(run: &Path) -> Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(run)
+        .map_err(|e| Error::io(run, e))?
+        .filter_map(|e| e.ok().map(|e| e.path().join(FILE)))
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Reads and normalizes every residue file (in order).
+pub fn read(files: &[PathBuf], today: &PartialDate) -> Result<Residue> {
+    let rules: Rules = toml::from_str(RULES).expect("rules/residue.toml parses");
+    let mut residue = Residue { records: Vec::new(), origins: Vec::new(), files: files.to_vec() };
+    for path in files {
+        let origins = origins(path)?;
+        let table = ingest::read(path, &rules)?;
+        // Communes are 2025 codes, which need no province to resolve.
+        let (records, rejected) = normalize::records(&table, &rules, "", today);
+        if let Some(r) = rejected.first() {
+            return Err(Error::Input {
+                path: path.clone(),
+                message: format!("row {}: {} ({}): not a residue this version wrote", r.line, r.reason, r.column),
+            });
+        }
+        for r in records {
+            // A Parquet row's line is its index + 1.
+            residue.origins.push(origins[(r.line - 1) as usize].clone());
+            residue.records.push(r);
+        }
+    }
+    Ok(residue)
+}
+
+/// Each row's origin, in row order.
+fn origins(path: &Path) -> Result<Vec<Origin>> {
+    let bad = |message: String| Error::Input { path: path.to_path_buf(), message };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let df = ParquetReader::new(file).finish().map_err(|e| bad(format!("not a residue file: {e}")))?;
+    let text = |name: &str| -> Result<Vec<String>> {
+        let c = df.column(name).map_err(|_| bad(format!("no column '{name}': not a residue file")))?;
+        let c = c.cast(&DataType::String).map_err(|e| bad(format!("column '{name}': {e}")))?;
+        let c = c.str().map_err(|e| bad(e.to_string()))?;
+        Ok((0..c.len()).map(|i| c.get(i).unwrap_or("").to_string()).collect())
+    };
+    let (province, agency, source_file) = (text("province")?, text("agency")?, text("source_file")?);
+    let (record_id, commune, written) = (text("record_id")?, text("commune")?, text("commune_written")?);
+    let line = text("line")?;
+    Ok((0..df.height())
+        .map(|i| Origin {
+            province: province[i].clone(),
+            agency: agency[i].clone(),
+            source_file: source_file[i].clone(),
+            line: line[i].parse().unwrap_or(0),
+            record_id: record_id[i].clone(),
+            commune: commune[i].clone(),
+            commune_written: written[i].clone(),
+        })
+        .collect())
+}

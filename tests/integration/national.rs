@@ -1,0 +1,109 @@
+//! The cross-province pass on a small generated nation: each province run, then
+//! `doisoat national` over their residues and the population lake, in one process and
+//! as tasks run as separate processes and merged.
+
+use crate::{code, stderr, Work};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// (province, agency, record ID) → person ID, from the truth or from the pass's files.
+type Found = BTreeMap<(String, String, String), String>;
+
+fn truth(nation: &Path) -> Found {
+    let mut r = csv::Reader::from_path(nation.join("truth/cross_province.csv")).unwrap();
+    r.records()
+        .map(|row| {
+            let row = row.unwrap();
+            ((row[0].to_string(), row[1].to_string(), row[2].to_string()), row[3].to_string())
+        })
+        .collect()
+}
+
+/// The linked rows of every province's `cross_province.csv`.
+fn found(out: &Path, provinces: &[String]) -> Found {
+    let mut all = Found::new();
+    for p in provinces {
+        let text = std::fs::read_to_string(out.join(format!("province={p}/cross_province.csv"))).unwrap();
+        let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let h: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+        let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+        for row in r.records() {
+            let row = row.unwrap();
+            assert_eq!(&row[col("code")], "RESIDES_IN_OTHER_PROVINCE");
+            if row[col("note")].starts_with("linked") {
+                let id = row[col("person_id")].trim_start_matches("=\"").trim_end_matches('"').to_string();
+                all.insert((p.clone(), row[col("agency")].to_string(), row[col("record_id")].to_string()), id);
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn the_national_pass_finds_the_people_who_moved_and_its_tasks_merge_to_the_same_files() {
+    let work = Work::new();
+    let gen = work.run(&["generate", "--provinces", "3", "--people", "2500", "--seed", "5", "--out", "nation"]);
+    assert_eq!(code(&gen), 0, "{}", stderr(&gen));
+    let nation = work.path().join("nation");
+    let provinces: Vec<String> = ["12", "01", "04"].map(String::from).to_vec();
+    for p in &provinces {
+        let job = nation.join(format!("provinces/{p}/job.toml"));
+        let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"]);
+        assert!(matches!(code(&out), 0 | 3), "{p}: {}", stderr(&out));
+        assert!(nation.join(format!("provinces/{p}/runs/r1/insurance/residue.parquet")).is_file());
+    }
+    let common = |out: &str| -> Vec<String> {
+        let mut args: Vec<String> =
+            ["national", "--population", "nation/lake/population", "--rules"].map(String::from).to_vec();
+        args.push("nation/provinces/12/rules/population.toml".into());
+        for p in &provinces {
+            args.extend(["--residue".to_string(), format!("nation/provinces/{p}/runs")]);
+        }
+        args.extend(["--out".to_string(), out.to_string(), "--date".into(), "2026-11-29".into()]);
+        args
+    };
+    let run = |args: &[String]| work.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let whole = run(&common("whole"));
+    assert_eq!(code(&whole), 0, "{}", stderr(&whole));
+
+    // As found by the truth: the records a province holds of people now living elsewhere.
+    let (truth, found) = (truth(&nation), found(&work.path().join("whole"), &provinces));
+    assert!(truth.len() > 50, "the nation has movers' records: {}", truth.len());
+    let right = found.iter().filter(|(k, v)| truth.get(*k) == Some(*v)).count();
+    let (precision, recall) = (right as f64 / found.len() as f64, right as f64 / truth.len() as f64);
+    assert!(precision >= 0.98, "precision {precision:.4} ({right} of {} found)", found.len());
+    assert!(recall >= 0.8, "recall {recall:.4} ({right} of {} true)", truth.len());
+
+    // Three tasks as separate processes at once, then the merge: the same files.
+    let tasks: Vec<std::process::Child> = (0..3)
+        .map(|k| {
+            let mut args = common("split");
+            args.extend(["--task".to_string(), k.to_string(), "--tasks".into(), "3".into()]);
+            std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
+                .args(&args)
+                .current_dir(work.path())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // The merge before every task has finished names the missing task.
+    for mut t in tasks {
+        assert!(t.wait().unwrap().success());
+    }
+    std::fs::rename(work.path().join("split/tasks/task-2-of-3.csv"), work.path().join("task-2.csv")).unwrap();
+    let mut merge = common("split");
+    merge.extend(["--merge".to_string(), "--tasks".into(), "3".into()]);
+    let early = run(&merge);
+    assert_eq!(code(&early), 1, "{}", stderr(&early));
+    assert!(stderr(&early).contains("task 2 of 3 has not finished"), "{}", stderr(&early));
+    std::fs::rename(work.path().join("task-2.csv"), work.path().join("split/tasks/task-2-of-3.csv")).unwrap();
+    let merged = run(&merge);
+    assert_eq!(code(&merged), 0, "{}", stderr(&merged));
+    let files: BTreeSet<String> =
+        provinces.iter().flat_map(|p| ["csv", "parquet"].map(|e| format!("province={p}/cross_province.{e}"))).collect();
+    for f in &files {
+        let (a, b) = (work.path().join("whole").join(f), work.path().join("split").join(f));
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "{f}");
+    }
+}
