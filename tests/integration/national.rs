@@ -1,6 +1,7 @@
-//! The cross-province pass on a small generated nation: each province run, then
-//! `doisoat national` over their residues and the population lake, in one process and
-//! as tasks run as separate processes and merged.
+//! The cross-province pass on a small generated nation: each province run (published
+//! under `runs/province=XX/`, as `deploy/run-partition.sh` does), then `doisoat national`
+//! over their residues and the population lake, in one process and as tasks run by
+//! `deploy/national-task.sh` as separate processes and merged.
 
 use crate::{code, stderr, Work};
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,22 +49,18 @@ fn the_national_pass_finds_the_people_who_moved_and_its_tasks_merge_to_the_same_
     let provinces: Vec<String> = ["12", "01", "04"].map(String::from).to_vec();
     for p in &provinces {
         let job = nation.join(format!("provinces/{p}/job.toml"));
-        let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1"]);
+        let root = format!("runs/province={p}");
+        let out = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r1", "--run-root", &root]);
         assert!(matches!(code(&out), 0 | 3), "{p}: {}", stderr(&out));
-        assert!(nation.join(format!("provinces/{p}/runs/r1/insurance/residue.parquet")).is_file());
+        assert!(work.path().join(&root).join("r1/insurance/residue.parquet").is_file());
     }
-    let common = |out: &str| -> Vec<String> {
-        let mut args: Vec<String> =
-            ["national", "--population", "nation/lake/population", "--rules"].map(String::from).to_vec();
-        args.push("nation/provinces/12/rules/population.toml".into());
-        for p in &provinces {
-            args.extend(["--residue".to_string(), format!("nation/provinces/{p}/runs")]);
-        }
-        args.extend(["--out".to_string(), out.to_string(), "--date".into(), "2026-11-29".into()]);
-        args
+    let (population, rules) = ("nation/lake/population", "nation/provinces/12/rules/population.toml");
+    let national = |out: &str, more: &[&str]| {
+        let date = ["--date", "2026-11-29"];
+        let args = ["national", "--population", population, "--rules", rules, "--residue", "runs", "--out", out];
+        work.run(&[&args[..], &date, more].concat())
     };
-    let run = |args: &[String]| work.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    let whole = run(&common("whole"));
+    let whole = national("whole", &[]);
     assert_eq!(code(&whole), 0, "{}", stderr(&whole));
 
     // As found by the truth: the records a province holds of people now living elsewhere.
@@ -74,31 +71,33 @@ fn the_national_pass_finds_the_people_who_moved_and_its_tasks_merge_to_the_same_
     assert!(precision >= 0.98, "precision {precision:.4} ({right} of {} found)", found.len());
     assert!(recall >= 0.8, "recall {recall:.4} ({right} of {} true)", truth.len());
 
-    // Three tasks as separate processes at once, then the merge: the same files.
-    let tasks: Vec<std::process::Child> = (0..3)
-        .map(|k| {
-            let mut args = common("split");
-            args.extend(["--task".to_string(), k.to_string(), "--tasks".into(), "3".into()]);
-            std::process::Command::new(env!("CARGO_BIN_EXE_doisoat"))
-                .args(&args)
-                .current_dir(work.path())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    // The merge before every task has finished names the missing task.
-    for mut t in tasks {
-        assert!(t.wait().unwrap().success());
+    // Three tasks as separate processes at once (the script a Kubernetes indexed Job or a
+    // Slurm array calls), then the merge: the same files.
+    let script = crate::root().join("deploy/national-task.sh");
+    let task = |index: &str| {
+        std::process::Command::new("sh")
+            .arg(&script)
+            .args([population, rules, "runs", "split", "3", index, "--date", "2026-11-29"])
+            .env("DOISOAT", env!("CARGO_BIN_EXE_doisoat"))
+            .current_dir(work.path())
+            .output()
+            .unwrap()
+    };
+    let outs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let spawned: Vec<_> = ["0", "1", "2"].map(|k| s.spawn(move || task(k))).into_iter().collect();
+        spawned.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for out in &outs {
+        assert_eq!(code(out), 0, "{}", stderr(out));
     }
-    std::fs::rename(work.path().join("split/tasks/task-2-of-3.csv"), work.path().join("task-2.csv")).unwrap();
-    let mut merge = common("split");
-    merge.extend(["--merge".to_string(), "--tasks".into(), "3".into()]);
-    let early = run(&merge);
+    // The merge before every task has finished names the missing task.
+    let (done, away) = (work.path().join("split/tasks/task-2-of-3.csv"), work.path().join("task-2.csv"));
+    std::fs::rename(&done, &away).unwrap();
+    let early = task("merge");
     assert_eq!(code(&early), 1, "{}", stderr(&early));
     assert!(stderr(&early).contains("task 2 of 3 has not finished"), "{}", stderr(&early));
-    std::fs::rename(work.path().join("task-2.csv"), work.path().join("split/tasks/task-2-of-3.csv")).unwrap();
-    let merged = run(&merge);
+    std::fs::rename(&away, &done).unwrap();
+    let merged = task("merge");
     assert_eq!(code(&merged), 0, "{}", stderr(&merged));
     let files: BTreeSet<String> =
         provinces.iter().flat_map(|p| ["csv", "parquet"].map(|e| format!("province={p}/cross_province.{e}"))).collect();
