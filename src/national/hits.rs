@@ -196,15 +196,10 @@ pub fn write_back(
             .collect();
         let dir = out.join(format!("province={province}"));
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        for (name, csv) in [("cross_province.parquet", false), ("cross_province.csv", true)] {
-            let path = dir.join(name);
-            if csv {
-                columns::write_csv(&path, &rows)?;
-            } else {
-                columns::write_parquet(&path, &rows)?;
-            }
-            written.push(path);
-        }
+        let (parquet, csv) = (dir.join("cross_province.parquet"), dir.join("cross_province.csv"));
+        columns::write_parquet(&parquet, &rows)?;
+        columns::write_csv(&csv, &rows)?;
+        written.extend([parquet, csv]);
     }
     Ok(written)
 }
@@ -213,7 +208,9 @@ pub fn write_back(
 /// person's commune; suggested, the person's province.
 fn discrepancy(h: &Hit, runner: Option<&Hit>, province_name: &dyn Fn(&str) -> String) -> Discrepancy {
     let o = &h.origin;
-    let commune = if o.commune.is_empty() { "unknown".to_string() } else { o.commune.clone() };
+    // The record's own commune, else the person's (SPEC §5).
+    let commune = [&o.commune, &h.person_commune].into_iter().find(|c| !c.is_empty());
+    let commune = commune.map_or_else(|| "unknown".to_string(), |c| c.to_string());
     let mut d = Discrepancy::new(o.record_id.clone(), o.line, commune, Code::ResidesInOtherProvince, "commune");
     d.registry_value = o.commune_written.clone();
     let person_commune = crate::publish::commune_name(&h.person_commune);
@@ -232,4 +229,62 @@ fn discrepancy(h: &Hit, runner: Option<&Hit>, province_name: &dyn Fn(&str) -> St
     }
     d.note = note;
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(province: &str, tier: u8, score: f64, linked: bool) -> Hit {
+        let origin = Origin {
+            province: "12".into(),
+            agency: "insurance".into(),
+            source_file: "bhxh.csv".into(),
+            line: 7,
+            record_id: "BH-1".into(),
+            commune: String::new(),
+            commune_written: "Xã Bản Bo".into(),
+        };
+        let person_id = format!("0{province}090000001");
+        Hit { origin, province: province.into(), person_id, person_commune: "00004".into(), tier, score, linked }
+    }
+
+    /// Linked before review, an ID tier before tier 3, the more probable, then the lower
+    /// province: whatever order the tasks gave the hits in.
+    #[test]
+    fn the_best_hit_of_a_record_does_not_depend_on_the_order_of_the_tasks() {
+        let hits = [
+            hit("04", 3, 0.99, false),
+            hit("01", 3, 0.95, true),
+            hit("11", 3, 0.97, true),
+            hit("08", 1, 1.0, true),
+            hit("02", 1, 1.0, true),
+        ];
+        for rotation in 0..hits.len() {
+            let mut v = hits.to_vec();
+            v.rotate_left(rotation);
+            let best = best(v);
+            assert_eq!(best.len(), 1);
+            assert_eq!(
+                (best[0].0.province.as_str(), best[0].1.as_ref().map(|r| r.province.as_str())),
+                ("02", Some("08"))
+            );
+        }
+        let tier3 = best(vec![hit("01", 3, 0.95, true), hit("04", 3, 0.99, false), hit("11", 3, 0.97, true)]);
+        assert_eq!(tier3[0].0.province, "11");
+    }
+
+    /// The row written back: the record's commune as written against the person's, the
+    /// person's province suggested, the runner-up's province noted.
+    #[test]
+    fn a_hit_is_written_back_as_resides_in_other_province() {
+        let name = |c: &str| if c == "01" { "Thành phố Hà Nội".to_string() } else { String::new() };
+        let d = discrepancy(&hit("01", 1, 1.0, true), Some(&hit("04", 3, 0.97, true)), &name);
+        assert_eq!(d.code, Code::ResidesInOtherProvince);
+        assert_eq!(d.commune, "00004", "no commune of its own: the person's");
+        assert_eq!(d.registry_value, "Xã Bản Bo");
+        assert_eq!(d.suggested_value, "Thành phố Hà Nội (01)");
+        assert_eq!(d.tier, Some(Tier::PersonalId));
+        assert!(d.note.starts_with("linked; also linked in"), "{}", d.note);
+    }
 }

@@ -216,6 +216,14 @@ pub fn parse(raw: &str, order: DayOrder, today: &PartialDate) -> Result<Option<P
                 }
                 PartialDate::new(y, m as u8, d as u8)?
             }
+            // ISO year and month (`1987-03`, how a month-precision date is written out).
+            [y, m] if y.len() == 4 && m.len() <= 2 => {
+                let m = number(m)?;
+                if !(1..=12).contains(&m) {
+                    return Err(format!("month {m} does not exist"));
+                }
+                PartialDate::new(number(y)?, m as u8, 0)?
+            }
             [m, y] if y.len() == 4 => {
                 let m = number(m)?;
                 if m > 12 {
@@ -334,6 +342,15 @@ mod tests {
         parse(s, DayOrder::Dmy, &TODAY).unwrap().unwrap().to_string()
     }
 
+    /// Every precision's ISO form reads back as the same date.
+    #[test]
+    fn iso_forms_read_back() {
+        for d in [PartialDate { year: 1987, month: 3, day: 5 }, PartialDate { year: 1987, month: 3, day: 0 }] {
+            assert_eq!(parse(&d.to_string(), DayOrder::Dmy, &TODAY).unwrap(), Some(d));
+        }
+        assert!(parse("1987-13", DayOrder::Dmy, &TODAY).is_err());
+    }
+
     #[test]
     fn accepted_forms() {
         let cases = [
@@ -347,6 +364,8 @@ mod tests {
             ("00/00/1960", "1960"),
             ("00/03/1960", "1960-03"),
             ("03/1960", "1960-03"),
+            // A date's own ISO form at month precision reads back (a run's residue).
+            ("1960-03", "1960-03"),
             ("05.03.1987", "1987-03-05"),
             ("31952", "1987-06-24"),
             ("19870305", "1987-03-05"),
