@@ -438,7 +438,13 @@ fn national(
             );
         }
         if task.is_none() {
-            outln!("{} records live in another province, {} more for review", r.linked, r.review);
+            let elsewhere = r.residue_records - r.linked - r.review;
+            outln!(
+                "{} records live in another province, {} more for review, {} found in no other province",
+                r.linked,
+                r.review,
+                elsewhere
+            );
         }
         for w in &r.written {
             outln!("written: {}", w.display());

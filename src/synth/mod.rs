@@ -406,15 +406,7 @@ struct Built {
 
 impl Built {
     fn world(&self) -> World<'_> {
-        World {
-            province: &self.province,
-            people: &self.people,
-            communes: &self.communes,
-            names: &self.names,
-            today: self.today,
-            pids: self.people.iter().map(|p| p.pid.as_str()).collect::<HashSet<_>>(),
-            current_names: self.communes.iter().map(|c| world::unit_key(&c.name)).collect(),
-        }
+        World::new(&self.province, &self.people, &self.communes, &self.names, self.today)
     }
 }
 
@@ -458,15 +450,7 @@ fn build(opts: &Options, province: world::Province) -> Built {
         &opts.today,
         (p.deceased_share.unwrap_or(0.02), p.mover_share.unwrap_or(0.04)),
     );
-    let world = World {
-        province: &province,
-        people: &people,
-        communes: &communes,
-        names: &names,
-        today: opts.today,
-        pids: people.iter().map(|p| p.pid.as_str()).collect::<HashSet<_>>(),
-        current_names: communes.iter().map(|c| world::unit_key(&c.name)).collect(),
-    };
+    let world = World::new(&province, &people, &communes, &names, opts.today);
     let civil = registries::civil_status(
         &mut rng,
         &p.civil_status,

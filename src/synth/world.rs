@@ -25,7 +25,26 @@ pub struct World<'a> {
     pub current_names: HashSet<String>,
 }
 
-impl World<'_> {
+impl<'a> World<'a> {
+    /// The world of a province's people and communes.
+    pub fn new(
+        province: &'a Province,
+        people: &'a [Person],
+        communes: &'a [Commune],
+        names: &'a Names,
+        today: PartialDate,
+    ) -> World<'a> {
+        World {
+            province,
+            people,
+            communes,
+            names,
+            today,
+            pids: people.iter().map(|p| p.pid.as_str()).collect(),
+            current_names: communes.iter().map(|c| unit_key(&c.name)).collect(),
+        }
+    }
+
     /// The commune of a 2025 code.
     pub fn commune(&self, code: &str) -> &Commune {
         self.communes.iter().find(|c| c.code == code).expect("a commune of the province")
