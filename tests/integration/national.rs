@@ -106,3 +106,54 @@ fn the_national_pass_finds_the_people_who_moved_and_its_tasks_merge_to_the_same_
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "{f}");
     }
 }
+
+/// What the pass refuses, naming the file: a residue path without a run, a residue file
+/// that is no residue, a part file outside any province folder, a task number out of range.
+#[test]
+fn the_national_pass_names_what_it_cannot_read() {
+    let work = Work::new();
+    let gen = work.run(&["generate", "--provinces", "2", "--people", "300", "--seed", "2", "--out", "nation"]);
+    assert_eq!(code(&gen), 0, "{}", stderr(&gen));
+    let job = "nation/provinces/12/job.toml";
+    let out = work.run(&["run", "--job", job, "--run-id", "r1", "--run-root", "runs/province=12"]);
+    assert!(matches!(code(&out), 0 | 3), "{}", stderr(&out));
+    let rules = "nation/provinces/12/rules/population.toml";
+    let national = |population: &str, residue: &str, more: &[&str]| {
+        let args = ["national", "--population", population, "--rules", rules, "--residue", residue, "--out", "out"];
+        work.run(&[&args[..], more].concat())
+    };
+    let lake = "nation/lake/population";
+
+    let none = national(lake, "nation", &[]);
+    assert_eq!(code(&none), 1, "{}", stderr(&none));
+    assert!(stderr(&none).contains("nation: no run here with a residue.parquet"), "{}", stderr(&none));
+
+    std::fs::write(work.path().join("fake.parquet"), b"PAR1 not a residue PAR1").unwrap();
+    let fake = national(lake, "fake.parquet", &[]);
+    assert_eq!(code(&fake), 1, "{}", stderr(&fake));
+    assert!(stderr(&fake).contains("fake.parquet"), "{}", stderr(&fake));
+
+    std::fs::copy(
+        work.path().join("nation/lake/population/province=01/population.csv"),
+        work.path().join("nation/lake/population/stray.csv"),
+    )
+    .unwrap();
+    let stray = national(lake, "runs", &[]);
+    assert_eq!(code(&stray), 1, "{}", stderr(&stray));
+    assert!(stderr(&stray).contains("stray.csv: a part file outside any province=XX folder"), "{}", stderr(&stray));
+    std::fs::remove_file(work.path().join("nation/lake/population/stray.csv")).unwrap();
+
+    let task = national(lake, "runs", &["--task", "2", "--tasks", "2"]);
+    assert_eq!(code(&task), 2, "{}", stderr(&task));
+    assert!(stderr(&task).contains("the task must be 0 to 1"), "{}", stderr(&task));
+
+    // Province 12's residue against province 01: every record accounted for.
+    let ok = national(lake, "runs", &[]);
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+    let text = String::from_utf8_lossy(&ok.stdout).to_string();
+    let residue: usize = text.split("residue: ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let line = text.lines().find(|l| l.contains("records live in another province")).unwrap();
+    let counts: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+    assert_eq!(counts.iter().sum::<usize>(), residue, "{text}");
+    assert!(work.path().join("out/province=12/cross_province.csv").is_file());
+}
