@@ -28,6 +28,8 @@ pub struct Hit {
     pub score: f64,
     /// Linked (else a probable match for a person to confirm).
     pub linked: bool,
+    /// Tier 3: the level of each field compared (`name=exact dob=exact …`).
+    pub levels: String,
 }
 
 impl Hit {
@@ -45,7 +47,7 @@ pub fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-const TASK_HEADER: [&str; 13] = [
+const TASK_HEADER: [&str; 14] = [
     "province",
     "agency",
     "source_file",
@@ -59,6 +61,7 @@ const TASK_HEADER: [&str; 13] = [
     "tier",
     "score",
     "outcome",
+    "levels",
 ];
 
 /// The file of task `k` of `n` in the pass's output folder.
@@ -91,6 +94,7 @@ pub fn write_task(path: &Path, hits: &[Hit]) -> Result<()> {
             &h.tier.to_string(),
             &format!("{:.6}", h.score),
             outcome,
+            &h.levels,
         ])
         .map_err(fail)?;
     }
@@ -140,6 +144,7 @@ pub fn read_tasks(out: &Path, n: usize) -> Result<Vec<Hit>> {
                 tier: number(10)? as u8,
                 score: number(11)?,
                 linked: &row[12] == "linked",
+                levels: f(13),
             });
         }
     }
@@ -224,6 +229,9 @@ fn discrepancy(h: &Hit, runner: Option<&Hit>, province_name: &dyn Fn(&str) -> St
     });
     d.score = Some(h.score);
     let mut note = if h.linked { "linked".to_string() } else { "review: a person must confirm".to_string() };
+    if !h.levels.is_empty() {
+        note.push_str(&format!(" ({})", h.levels));
+    }
     if let Some(r) = runner.filter(|r| r.linked && r.province != h.province) {
         note.push_str(&format!("; also linked in {} ({})", province_name(&r.province), r.province));
     }
@@ -246,7 +254,17 @@ mod tests {
             commune_written: "Xã Bản Bo".into(),
         };
         let person_id = format!("0{province}090000001");
-        Hit { origin, province: province.into(), person_id, person_commune: "00004".into(), tier, score, linked }
+        let levels = String::new();
+        Hit {
+            origin,
+            province: province.into(),
+            person_id,
+            person_commune: "00004".into(),
+            tier,
+            score,
+            linked,
+            levels,
+        }
     }
 
     /// Linked before review, an ID tier before tier 3, the more probable, then the lower

@@ -228,6 +228,9 @@ fn link_partition(
             tier: l.tier.map_or(3, |t| t as u8),
             score: l.score,
             linked: l.outcome == Outcome::Linked,
+            levels: l.explanation.as_ref().map_or_else(String::new, |e| {
+                e.levels.iter().map(|(field, level, _)| format!("{field}={level}")).collect::<Vec<_>>().join(" ")
+            }),
         });
     }
     partition.hits = found.len();

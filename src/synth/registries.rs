@@ -204,7 +204,8 @@ fn stranger(rng: &mut Rng, w: &World, pids: &HashSet<&str>) -> (Person, String) 
     }
     let pid = loop {
         let d4 = 2 * ((p.dob.year - 1900) / 100) + i32::from(!p.male);
-        let candidate = format!("012{d4}{:02}{:06}", p.dob.year % 100, rng.below(1_000_000));
+        let code = &w.province.id_code;
+        let candidate = format!("{code}{d4}{:02}{:06}", p.dob.year % 100, rng.below(1_000_000));
         if !pids.contains(candidate.as_str()) {
             break candidate;
         }
