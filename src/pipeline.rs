@@ -169,6 +169,7 @@ fn compute(
             ),
         });
     }
+    let elsewhere = national_rows(config)?;
     let (population_problems, index) = timer.time("index", || {
         rayon::join(
             || link::population_problems(&people),
@@ -181,7 +182,7 @@ fn compute(
         let mut writers = Vec::new();
         for group in order {
             let k = group[0];
-            let run = agency(config, progress, &mut timer, (&people, &index), group, tables)?;
+            let run = agency(config, progress, &mut timer, (&people, &index, &elsewhere), group, tables)?;
             match write {
                 // The agency's folder is written on a thread of its own while the next
                 // agency is computed; once written, its rows and discrepancies are freed
@@ -224,6 +225,40 @@ fn compute(
         timings: timer.timings,
     };
     Ok((data, written, stages_done))
+}
+
+/// What the cross-province pass found of this province's records, by (agency, file name,
+/// record ID): the rows of `NATIONAL/province=XX/cross_province.parquet` when the job
+/// names the pass's folder and the pass has written the province's file (none before its
+/// first night).
+type Elsewhere = std::collections::HashMap<(String, String, String), assess::Elsewhere>;
+
+fn national_rows(config: &Config) -> Result<Elsewhere> {
+    let Some(dir) = &config.national else { return Ok(Elsewhere::new()) };
+    let path = dir.join(format!("province={}", config.province)).join("cross_province.parquet");
+    if !path.is_file() {
+        return Ok(Elsewhere::new());
+    }
+    let names = ["agency", "source_file", "record_id", "person_id", "population_value", "suggested_value", "note"];
+    let c = publish::read::text_columns(&path, &names)?;
+    Ok((0..c[0].len())
+        .map(|i| {
+            // The note: `linked` or `review: …`, then the levels compared.
+            let how = c[6][i].split([';', '(']).next().unwrap_or("").trim().to_string();
+            let e = assess::Elsewhere {
+                person_id: c[3][i].clone(),
+                commune: c[4][i].clone(),
+                province: c[5][i].clone(),
+                how,
+            };
+            ((c[0][i].clone(), c[1][i].clone(), c[2][i].clone()), e)
+        })
+        .collect())
+}
+
+/// A file's name (what the outputs' `source_file` holds).
+fn file_name(path: &Path) -> String {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string()
 }
 
 /// The population from its file, or from each part file of its dataset's partition in
@@ -302,7 +337,7 @@ fn agency(
     config: &Config,
     progress: &dyn Progress,
     timer: &mut Timer,
-    (people, index): (&[Person], &link::tier3::Index),
+    (people, index, elsewhere): (&[Person], &link::tier3::Index, &Elsewhere),
     group: &[usize],
     tables: &std::sync::mpsc::Receiver<(Result<ingest::Table>, u64)>,
 ) -> Result<AgencyRun> {
@@ -338,7 +373,12 @@ fn agency(
     let batch = link::tier3::Batch::registry(input.rules.cardinality, config.seed);
     let (links, model) = timer.time("link", || link::link(people, index, &records, &config.thresholds, batch));
     progress.stage("assess", &input.agency);
-    let assessment = timer.time("assess", || assess::assess(people, &records, &links, &rejected, &input.rules, &today));
+    let names: Vec<String> = files.iter().map(|(i, _)| file_name(&i.path)).collect();
+    let found = |r: &crate::normalize::Record| {
+        elsewhere.get(&(input.agency.clone(), names[r.source as usize].clone(), r.record_id.clone())).cloned()
+    };
+    let assessment =
+        timer.time("assess", || assess::assess(people, &records, &links, &rejected, &input.rules, &today, &found));
     progress.stage("score", &input.agency);
     let scores = timer.time("score", || score::score(&assessment.outcomes, &input.rules.weights));
     let counts = Counts::of(&assessment.outcomes);

@@ -136,6 +136,23 @@ pub struct Coverage {
     pub absent: Vec<u32>,
 }
 
+/// What the cross-province pass (`doisoat national`) found of a record the province's
+/// population does not hold: the person, living in another province.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elsewhere {
+    /// The person's personal ID.
+    pub person_id: String,
+    /// The person's commune (`Phường Ba Đình (00004)`).
+    pub commune: String,
+    /// The province they live in (`Thành phố Hà Nội (01)`).
+    pub province: String,
+    /// Linked, or a probable match for a person to confirm (the pass's note).
+    pub how: String,
+}
+
+/// Finds a record's [`Elsewhere`], if the pass found one.
+pub type FindElsewhere<'a> = &'a (dyn Fn(&Record) -> Option<Elsewhere> + Sync);
+
 /// A discrepancy found on a record, before the record's own columns are added.
 struct Finding {
     code: Code,
@@ -191,7 +208,13 @@ fn commune_of(r: &Record, person: Option<&Person>) -> String {
 }
 
 /// One record's findings, with its link's person, and what scoring needs of it.
-fn assess_record(people: &[Person], r: &Record, l: &Link, rules: &Rules) -> (RecordOutcome, Vec<Discrepancy>) {
+fn assess_record(
+    people: &[Person],
+    r: &Record,
+    l: &Link,
+    rules: &Rules,
+    elsewhere: FindElsewhere,
+) -> (RecordOutcome, Vec<Discrepancy>) {
     let person = l.person.map(|i| &people[i as usize]);
     let mut found = Vec::new();
     record::id_findings(r, person, &mut found);
@@ -214,7 +237,16 @@ fn assess_record(people: &[Person], r: &Record, l: &Link, rules: &Rules) -> (Rec
             f.note = format!("probable match {:.4}: confirm in review.csv", l.score);
             found.push(f);
         }
-        (None, _) => found.push(finding(Code::NotInPopulation, "record_id", &r.record_id)),
+        (None, _) => {
+            found.push(finding(Code::NotInPopulation, "record_id", &r.record_id));
+            if let Some(e) = elsewhere(r) {
+                let mut f = finding(Code::ResidesInOtherProvince, "commune", &r.commune_raw);
+                f.population_value = e.commune;
+                f.suggested_value = e.province;
+                f.note = format!("{}: person {} (cross-province pass)", e.how, e.person_id);
+                found.push(f);
+            }
+        }
     }
     settle_conflicting_fixes(&mut found);
     let commune = commune_of(r, person);
@@ -268,7 +300,8 @@ fn in_order(groups: Vec<Vec<Discrepancy>>) -> Vec<Discrepancy> {
     out
 }
 
-/// Assesses one registry.
+/// Assesses one registry. `elsewhere` gives what the cross-province pass found of a
+/// record the population does not hold (`RESIDES_IN_OTHER_PROVINCE`).
 pub fn assess(
     people: &[Person],
     records: &[Record],
@@ -276,10 +309,11 @@ pub fn assess(
     rejected: &[Rejected],
     rules: &Rules,
     today: &PartialDate,
+    elsewhere: FindElsewhere,
 ) -> Assessment {
     let cardinality = rules.cardinality;
     let per_record: Vec<(RecordOutcome, Vec<Discrepancy>)> =
-        records.par_iter().zip(links.par_iter()).map(|(r, l)| assess_record(people, r, l, rules)).collect();
+        records.par_iter().zip(links.par_iter()).map(|(r, l)| assess_record(people, r, l, rules, elsewhere)).collect();
     let mut a = Assessment::default();
     a.outcomes.reserve_exact(per_record.len() + rejected.len());
     let mut found = Vec::with_capacity(per_record.len());

@@ -98,6 +98,11 @@ pub struct Job {
     /// Tier 3's model file (blocking rules and ladders); the embedded default when absent.
     #[serde(default)]
     pub model: Option<PathBuf>,
+    /// The output folder of the cross-province pass (`doisoat national --out`): a record
+    /// not found in the population that the pass found living in another province gets
+    /// its `RESIDES_IN_OTHER_PROVINCE` row (`province=XX/cross_province.parquet` there).
+    #[serde(default)]
+    pub national: Option<PathBuf>,
     /// The population extract.
     pub population: SourceSpec,
     /// The registries.

@@ -68,6 +68,8 @@ pub struct Config {
     pub model: model::ModelSpec,
     /// Run folders the run root keeps (0: every one).
     pub keep_runs: usize,
+    /// The cross-province pass's output folder, if the job names one.
+    pub national: Option<PathBuf>,
     /// The population extract (for a dataset folder, `path` is the folder).
     pub population: Input,
     /// The population's data files: its file, or the part files of the partition of its
@@ -420,6 +422,7 @@ pub fn load(job_path: &Path, opts: &RunOptions, read_headers: ReadHeaders) -> Re
         privacy: job.privacy,
         model: model.expect("no problems means the model loaded"),
         keep_runs: job.keep_runs,
+        national: job.national.as_deref().map(resolve),
         population: Input { path: resolve(&job.population.file), ..population[0].clone() },
         population_parts: population.into_iter().map(|i| i.path).collect(),
         partition,

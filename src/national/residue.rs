@@ -8,7 +8,6 @@ use crate::ingest;
 use crate::normalize::{self, Record};
 use crate::publish::residue::FILE;
 use crate::vn::date::PartialDate;
-use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The rules the residue files are read with.
@@ -125,27 +124,18 @@ pub fn read(files: &[PathBuf], today: &PartialDate) -> Result<Residue> {
 
 /// Each row's origin, in row order.
 fn origins(path: &Path) -> Result<Vec<Origin>> {
-    let bad = |message: String| Error::Input { path: path.to_path_buf(), message };
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(file).finish().map_err(|e| bad(format!("not a residue file: {e}")))?;
-    let text = |name: &str| -> Result<Vec<String>> {
-        let c = df.column(name).map_err(|_| bad(format!("no column '{name}': not a residue file")))?;
-        let c = c.cast(&DataType::String).map_err(|e| bad(format!("column '{name}': {e}")))?;
-        let c = c.str().map_err(|e| bad(e.to_string()))?;
-        Ok((0..c.len()).map(|i| c.get(i).unwrap_or("").to_string()).collect())
-    };
-    let (province, agency, source_file) = (text("province")?, text("agency")?, text("source_file")?);
-    let (record_id, commune, written) = (text("record_id")?, text("commune")?, text("commune_written")?);
-    let line = text("line")?;
-    Ok((0..df.height())
+    let names = ["province", "agency", "source_file", "line", "record_id", "commune", "commune_written"];
+    let c = crate::publish::read::text_columns(path, &names)
+        .map_err(|e| Error::Input { path: path.to_path_buf(), message: format!("not a residue file ({e})") })?;
+    Ok((0..c[0].len())
         .map(|i| Origin {
-            province: province[i].clone(),
-            agency: agency[i].clone(),
-            source_file: source_file[i].clone(),
-            line: line[i].parse().unwrap_or(0),
-            record_id: record_id[i].clone(),
-            commune: commune[i].clone(),
-            commune_written: written[i].clone(),
+            province: c[0][i].clone(),
+            agency: c[1][i].clone(),
+            source_file: c[2][i].clone(),
+            line: c[3][i].parse().unwrap_or(0),
+            record_id: c[4][i].clone(),
+            commune: c[5][i].clone(),
+            commune_written: c[6][i].clone(),
         })
         .collect())
 }

@@ -71,6 +71,30 @@ fn the_national_pass_finds_the_people_who_moved_and_its_tasks_merge_to_the_same_
     assert!(precision >= 0.98, "precision {precision:.4} ({right} of {} found)", found.len());
     assert!(recall >= 0.8, "recall {recall:.4} ({right} of {} true)", truth.len());
 
+    // The province's next run, given the pass's folder, puts each of its rows in the
+    // worklist of the record's agency, beside NOT_IN_POPULATION.
+    let job = nation.join("provinces/12/job.toml");
+    let text = std::fs::read_to_string(&job).unwrap();
+    std::fs::write(&job, text.replacen("province = \"12\"\n", "province = \"12\"\nnational = \"../../../whole\"\n", 1))
+        .unwrap();
+    let again = work.run(&["run", "--job", job.to_str().unwrap(), "--run-id", "r2", "--run-root", "runs/province=12"]);
+    assert!(matches!(code(&again), 0 | 3), "{}", stderr(&again));
+    let written = std::fs::read_to_string(work.path().join("whole/province=12/cross_province.csv")).unwrap();
+    let mut in_runs = 0;
+    for agency in ["civil_status", "insurance", "land", "education"] {
+        let dir = work.path().join("runs/province=12/r2").join(agency);
+        let c = doisoat::publish::read::discrepancy_columns(&dir, &["code", "record_id", "note"]).unwrap();
+        for i in 0..c[0].len() {
+            if c[0][i] == "RESIDES_IN_OTHER_PROVINCE" {
+                in_runs += 1;
+                assert!(c[2][i].contains("(cross-province pass)"), "{}", c[2][i]);
+                assert!(c[0].iter().zip(&c[1]).any(|(code, r)| code == "NOT_IN_POPULATION" && *r == c[1][i]));
+            }
+        }
+    }
+    assert_eq!(in_runs, written.lines().count() - 1, "one row per row of the pass");
+    assert!(in_runs > 0);
+
     // Three tasks as separate processes at once (the script a Kubernetes indexed Job or a
     // Slurm array calls), then the merge: the same files.
     let script = crate::root().join("deploy/national-task.sh");
