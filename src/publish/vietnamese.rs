@@ -83,6 +83,11 @@ const FORMS: &[(&str, &str)] = &[
         "số định danh là của một người có họ tên và ngày sinh khác hẳn",
     ),
     ("probable match {}: confirm in review.csv", "có thể là cùng người (xác suất {}): cần xác nhận"),
+    ("linked: person {} (cross-province pass)", "đã ghép với người có số định danh {} (đối soát liên tỉnh)"),
+    (
+        "review: a person must confirm: person {} (cross-province pass)",
+        "có thể là người có số định danh {}: cần xác nhận (đối soát liên tỉnh)",
+    ),
     ("found by {}", "tìm thấy theo quy tắc ghép {}"),
     (
         "the population changed the residence after the record's last update",
@@ -231,6 +236,10 @@ mod tests {
     fn notes_and_reasons_read_in_vietnamese() {
         let cases = [
             ("found by name_birthyear", "tìm thấy theo quy tắc ghép name_birthyear"),
+            (
+                "linked: person 001080000001 (cross-province pass)",
+                "đã ghép với người có số định danh 001080000001 (đối soát liên tỉnh)",
+            ),
             ("registry precision year", "hồ sơ chỉ ghi năm"),
             ("column 'Ngày sinh': 31/02/1962 does not exist", "cột 'Ngày sinh': không có ngày 31/02/1962"),
             ("column 'Ngày sinh': month 13 does not exist", "cột 'Ngày sinh': không có tháng 13"),
