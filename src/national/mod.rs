@@ -136,7 +136,39 @@ pub fn run(opts: &Options) -> Result<Report> {
     report.linked = best.iter().filter(|(h, _)| h.linked).count();
     report.review = best.len() - report.linked;
     report.written = hits::write_back(&opts.out, &opts.run_id, &provinces, &best)?;
+    report.written.push(summary(opts, &residue, &best)?);
     Ok(report)
+}
+
+/// `summary.json`: per province whose residue was read, its residue records and how
+/// many the pass linked, sent to review, or found in no other province (for the
+/// operations centre; the counts add up to the residue).
+fn summary(opts: &Options, residue: &Residue, best: &[(Hit, Option<Hit>)]) -> Result<PathBuf> {
+    let mut per: BTreeMap<&str, [u64; 3]> = BTreeMap::new();
+    for o in &residue.origins {
+        per.entry(&o.province).or_default()[2] += 1;
+    }
+    for (h, _) in best {
+        let c = per.entry(&h.origin.province).or_default();
+        c[usize::from(!h.linked)] += 1;
+        c[2] -= 1;
+    }
+    let provinces: serde_json::Map<String, serde_json::Value> = per
+        .into_iter()
+        .map(|(p, [linked, review, none])| {
+            let counts = serde_json::json!({
+                "residue": linked + review + none,
+                "linked": linked,
+                "review": review,
+                "not_found": none,
+            });
+            (p.to_string(), counts)
+        })
+        .collect();
+    let path = opts.out.join("summary.json");
+    let value = serde_json::json!({ "run_id": opts.run_id, "provinces": provinces });
+    crate::publish::writers::write_json(&path, &value)?;
+    Ok(path)
 }
 
 /// The population's rules file, read and checked.

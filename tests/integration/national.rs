@@ -180,4 +180,12 @@ fn the_national_pass_names_what_it_cannot_read() {
     let counts: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
     assert_eq!(counts.iter().sum::<usize>(), residue, "{text}");
     assert!(work.path().join("out/province=12/cross_province.csv").is_file());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("out/summary.json")).unwrap()).unwrap();
+    let p = &summary["provinces"]["12"];
+    assert_eq!(p["residue"].as_u64().unwrap() as usize, residue, "{summary}");
+    assert_eq!(
+        p["linked"].as_u64().unwrap() + p["review"].as_u64().unwrap() + p["not_found"].as_u64().unwrap(),
+        p["residue"].as_u64().unwrap()
+    );
 }
