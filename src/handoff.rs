@@ -13,7 +13,7 @@ use crate::score::{self, AgencyScores, Counts};
 use std::path::{Path, PathBuf};
 
 /// An input file as recorded in the manifest.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileInfo {
     /// Path as given (resolved against the job file).
     pub path: PathBuf,
@@ -24,7 +24,7 @@ pub struct FileInfo {
     /// Data rows read.
     pub rows: u64,
     /// Encoding the file was decoded from.
-    pub encoding: &'static str,
+    pub encoding: String,
     /// Mapped columns most of whose sampled values do not parse.
     pub warnings: Vec<String>,
     /// How the sampled values of each checked column parse (the input profile).

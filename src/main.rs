@@ -70,6 +70,17 @@ enum Command {
         /// several keys): `--partition province=12` reads `…/province=12/…` only.
         #[arg(long, value_parser = partition_arg)]
         partition: Vec<(String, String)>,
+        /// A run split into tasks by agency: this task's number (0 to N-1) computes the
+        /// agencies whose place in the job is K modulo N and leaves their folders for
+        /// --merge (separate processes, on separate machines sharing the run root).
+        #[arg(long, requires = "tasks")]
+        task: Option<usize>,
+        /// How many tasks the run is split into.
+        #[arg(long)]
+        tasks: Option<usize>,
+        /// Merge the N tasks' agencies into the run and publish it.
+        #[arg(long, requires = "tasks", conflicts_with = "task")]
+        merge: bool,
     },
     /// Generate a synthetic province into a folder and run the batch on it.
     ///
@@ -324,6 +335,38 @@ fn run_job(job: &std::path::Path, opts: RunOptions) -> Result<RunReport, Error> 
     result
 }
 
+/// `run`: the whole run, a task of a run split into tasks, or their merge.
+fn run_command(
+    job: &std::path::Path,
+    opts: RunOptions,
+    split: (Option<usize>, Option<usize>, bool),
+) -> Result<ExitCode, Error> {
+    match split {
+        (Some(k), Some(n), _) => run_task(job, opts, (k, n)),
+        (None, Some(n), true) => run_merge(job, opts, n).map(finish_run),
+        (None, Some(_), false) => Err(Error::Usage("--tasks without --task or --merge".into())),
+        _ => run_job(job, opts).map(finish_run),
+    }
+}
+
+fn run_task(job: &std::path::Path, opts: RunOptions, task: (usize, usize)) -> Result<ExitCode, Error> {
+    let cfg = doisoat::pipeline::load(job, &opts)?;
+    let render = Render::new();
+    let result = doisoat::pipeline::run_task(&cfg, &render, task);
+    render.finish();
+    let written = result?;
+    outln!("task {} of {}: {written} agencies written for the merge", task.0, task.1);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_merge(job: &std::path::Path, opts: RunOptions, n: usize) -> Result<RunReport, Error> {
+    let cfg = doisoat::pipeline::load(job, &opts)?;
+    let render = Render::new();
+    let result = doisoat::pipeline::merge(&cfg, &render, n);
+    render.finish();
+    result
+}
+
 fn finish_run(report: RunReport) -> ExitCode {
     out!("{}", summary(&report));
     if !report.pruned.removed.is_empty() {
@@ -569,8 +612,9 @@ fn main() -> ExitCode {
     doisoat::alloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { job, run_root, run_id, partition } => {
-            run_job(&job, RunOptions { run_root, run_id, today: None, partition }).map(finish_run)
+        Command::Run { job, run_root, run_id, partition, task, tasks, merge } => {
+            let opts = RunOptions { run_root, run_id, today: None, partition };
+            run_command(&job, opts, (task, tasks, merge))
         }
         Command::Demo { people, out, seed, run_id } => {
             generate(&out, people, seed, None, "2026-11-29").and_then(|summary| {

@@ -83,7 +83,7 @@ impl Timer {
 pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
     let publisher = publish::Publisher::start(config)?;
     let write = |a: &AgencyRun, people: &[Person]| publisher.agency(a, people);
-    let (data, written, stages_done) = stages(config, progress, Some(&write))?;
+    let (data, written, stages_done) = stages(config, progress, Some(&write), None)?;
     progress.stage("publish", "run");
     let report = publisher.finish(&data, written, stages_done);
     // A run holds millions of small allocations, and freeing them took about a second at
@@ -95,7 +95,63 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Result<RunReport> {
 
 /// Runs every stage but publishing: what [`publish::publish`] takes.
 pub fn prepare(config: &Config, progress: &dyn Progress) -> Result<RunData> {
-    stages(config, progress, None).map(|(data, _, _)| data)
+    stages(config, progress, None, None).map(|(data, _, _)| data)
+}
+
+/// Task `k` of a run split into `n` tasks by agency ([`publish::tasks`]): reads the
+/// population and computes and writes the folders of the agencies whose place in the
+/// job is `k` modulo `n`, for [`merge`]. Gives how many agencies it wrote.
+pub fn run_task(config: &Config, progress: &dyn Progress, (k, n): (usize, usize)) -> Result<usize> {
+    if n == 0 || k >= n {
+        return Err(crate::error::Error::Usage(format!(
+            "--task {k} --tasks {n}: the task must be 0 to {}",
+            n.max(1) - 1
+        )));
+    }
+    let publisher = publish::Publisher::start_task(config, k)?;
+    if config.agencies().len() <= k {
+        publisher.finish_task();
+        return Ok(0);
+    }
+    let write = |a: &AgencyRun, people: &[Person]| publisher.task_agency(a, people);
+    let (data, _, _) = stages(config, progress, Some(&write), Some((k, n)))?;
+    publisher.finish_task();
+    let written = data.agencies.len();
+    std::thread::spawn(move || drop(data));
+    Ok(written)
+}
+
+/// The merge of a run split into `n` tasks: takes the run root's lock, reads the
+/// population (the run's own files account for it), moves each agency's folder from the
+/// task that wrote it into the run, and publishes the run's own files, as [`run`] does.
+pub fn merge(config: &Config, progress: &dyn Progress, n: usize) -> Result<RunReport> {
+    let groups = config.agencies();
+    let dirs: Vec<std::path::PathBuf> =
+        groups.iter().map(|g| publish::tasks::locate(config, n, g)).collect::<Result<_>>()?;
+    let publisher = publish::Publisher::start(config)?;
+    let mut timer = Timer { timings: Vec::new() };
+    progress.stage("ingest", "population");
+    let (people, population_rejected, population_files) = read_population(config, &mut timer, progress)?;
+    let population_problems = link::population_problems(&people);
+    let (mut agencies, mut written) = (Vec::new(), Vec::new());
+    for (group, dir) in groups.iter().zip(&dirs) {
+        let (a, w) = publisher.adopt(config, dir, group)?;
+        agencies.push(a);
+        written.push(w);
+    }
+    let data = RunData {
+        config: config.clone(),
+        population_files,
+        people,
+        population_rejected,
+        population_problems,
+        agencies,
+        timings: timer.timings,
+    };
+    progress.stage("publish", "run");
+    let report = publisher.finish(&data, written, Instant::now())?;
+    publish::tasks::clear(config);
+    Ok(report)
 }
 
 /// Writes one assessed registry's folder (during [`run`], [`publish::Publisher::agency`]).
@@ -115,11 +171,16 @@ fn stages(
     config: &Config,
     progress: &dyn Progress,
     write: Option<Writer>,
+    share: Option<(usize, usize)>,
 ) -> Result<(RunData, Vec<publish::Written>, Instant)> {
     // Largest agency first: agencies are independent of each other, and the run waits at
     // the end for the last agency's folder to be written, best the smallest one's.
     // Results keep the job's order. An agency's files are read one after the other.
     let mut order: Vec<Vec<usize>> = config.agencies();
+    // A task of a run split into tasks: the agencies whose place in the job is its own.
+    if let Some((k, n)) = share {
+        order = order.into_iter().enumerate().filter(|(p, _)| p % n == k).map(|(_, g)| g).collect();
+    }
     let size = |i: &usize| std::fs::metadata(&config.registries[*i].path).map_or(0, |m| m.len());
     order.sort_by_key(|g| std::cmp::Reverse(g.iter().map(size).sum::<u64>()));
     let (sender, tables) = std::sync::mpsc::sync_channel::<(Result<ingest::Table>, u64)>(config.registries.len());
@@ -305,7 +366,7 @@ fn file_info(
         size: table.size,
         sha256: table.sha256.clone(),
         rows: table.rows_read,
-        encoding: table.encoding.label(),
+        encoding: table.encoding.label().to_string(),
         warnings,
         profile,
     }

@@ -12,11 +12,11 @@
 use crate::assess::{Dimension, RecordOutcome};
 use crate::config::Weights;
 use crate::link::Outcome;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One dimension's score with its counts.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Score {
     /// Records that pass.
     pub passed: u64,
@@ -38,7 +38,7 @@ fn round2(x: f64) -> f64 {
 }
 
 /// Outcome counts (conservation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Counts {
     /// All rows.
     pub rows: u64,
@@ -75,7 +75,7 @@ impl Counts {
 }
 
 /// The four scores and overall for a set of rows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scores {
     /// Outcome counts.
     pub counts: Counts,
@@ -139,7 +139,7 @@ impl Scores {
 }
 
 /// Scores of one agency: overall and per commune (sorted by commune code).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgencyScores {
     /// The whole registry.
     pub total: Scores,

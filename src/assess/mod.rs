@@ -126,7 +126,7 @@ pub struct Assessment {
 }
 
 /// The people a registry should hold (`[coverage]` in its rules) and those it lacks.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// People expected.
     pub expected: u64,

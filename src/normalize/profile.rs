@@ -21,7 +21,7 @@ pub const SAMPLE_ROWS: usize = 2_000;
 const FORMS_SHOWN: usize = 3;
 
 /// One mapped column's values, sampled.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ColumnProfile {
     /// The canonical field.
     pub field: Field,
@@ -40,7 +40,7 @@ pub struct ColumnProfile {
 }
 
 /// What notable values are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotableKind {
     /// Names written after a title (`Ông`, `Hộ bà`).
@@ -63,7 +63,7 @@ impl NotableKind {
 }
 
 /// Values of a column that parse but that a person should know of.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Notable {
     /// What they are.
     pub what: NotableKind,

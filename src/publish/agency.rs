@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Discrepancy IDs new and resolved since the previous run.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Written {
     /// New IDs, sorted.
     pub new: Vec<String>,

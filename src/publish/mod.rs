@@ -23,6 +23,7 @@ mod report;
 pub mod residue;
 pub mod retention;
 mod run_files;
+pub mod tasks;
 mod vietnamese;
 pub mod writers;
 pub mod xlsx;
@@ -133,8 +134,9 @@ pub struct Publisher {
     /// The run's 2025 province (each record of the residue carries it).
     province: String,
     finished: bool,
-    // Released last (fields drop in order): the staging folder is gone by then.
-    _lock: lock::RunLock,
+    // Released last (fields drop in order): the staging folder is gone by then. A task of
+    // a run split into tasks takes none (the tasks run at once; the merge takes it).
+    _lock: Option<lock::RunLock>,
 }
 
 impl Publisher {
@@ -167,7 +169,7 @@ impl Publisher {
             today: cfg.today,
             province: cfg.province.clone(),
             finished: false,
-            _lock: lock,
+            _lock: Some(lock),
         })
     }
 

@@ -121,7 +121,7 @@ struct InputEntry<'a> {
     size: u64,
     sha256: &'a str,
     rows: u64,
-    encoding: &'static str,
+    encoding: &'a str,
     rules: &'a PathBuf,
     conservation: Conservation,
     /// Mapped columns most of whose sampled values do not parse.
@@ -146,7 +146,7 @@ impl<'a> InputEntry<'a> {
             size: file.size,
             sha256: &file.sha256,
             rows: file.rows,
-            encoding: file.encoding,
+            encoding: &file.encoding,
             rules,
             conservation,
             warnings: &file.warnings,

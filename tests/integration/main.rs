@@ -19,6 +19,7 @@ mod properties;
 mod runs;
 mod sheets;
 mod synth;
+mod tasks;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -122,7 +122,7 @@ pub struct Tried {
 pub type LevelParams = (String, f64, f64, f64);
 
 /// The trained model, written into the run as `model.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Model {
     /// Per field the registry compares, per level: (label, m, u, weight).
     pub fields: Vec<(String, Vec<LevelParams>)>,

@@ -1,0 +1,78 @@
+//! A province's run split into tasks by agency: the tasks as separate processes at once,
+//! then the merge, publish the run the one process publishes, byte for byte.
+
+use crate::{code, files, stderr, Work};
+use std::path::Path;
+
+/// The run's files, the manifest without what differs from one run to the next (times,
+/// peak memory) and the report without its timings table.
+fn comparable(run: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    files(run)
+        .into_iter()
+        .map(|(path, bytes)| {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let bytes = match name.as_str() {
+                "manifest.json" => {
+                    let mut m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                    for k in ["created_at", "stage_timings", "peak_memory_bytes"] {
+                        m.as_object_mut().unwrap().remove(k);
+                    }
+                    m.to_string().into_bytes()
+                }
+                "report.html" => {
+                    let text = String::from_utf8(bytes).unwrap();
+                    text.split("<h2>Thời gian các bước").next().unwrap().as_bytes().to_vec()
+                }
+                _ => bytes,
+            };
+            (path, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_split_into_tasks_by_agency_merges_to_the_one_process_run() {
+    let work = Work::new();
+    let dir = work.province("p", 3000, 4);
+    let job = dir.join("job.toml");
+    let job = job.to_str().unwrap();
+    let run = |root: &str, more: &[&str]| {
+        let args = ["run", "--job", job, "--run-root", root, "--run-id", "r"];
+        work.run(&[&args[..], more].concat())
+    };
+    let one = run("one", &[]);
+    assert!(matches!(code(&one), 0 | 3), "{}", stderr(&one));
+
+    // Three tasks for four agencies, at once: task 0 takes two.
+    let outs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            ["0", "1", "2"].map(|k| s.spawn(move || run("split", &["--task", k, "--tasks", "3"]))).into();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for out in &outs {
+        assert_eq!(code(out), 0, "{}", stderr(out));
+    }
+    assert!(String::from_utf8_lossy(&outs[0].stdout).contains("task 0 of 3: 2 agencies"));
+    // The merge before a task has finished names it.
+    let tasks = work.path().join("split/.tasks/r");
+    std::fs::rename(tasks.join("task-1"), work.path().join("task-1")).unwrap();
+    let early = run("split", &["--merge", "--tasks", "3"]);
+    assert_eq!(code(&early), 1, "{}", stderr(&early));
+    assert!(stderr(&early).contains("task 1 has not finished"), "{}", stderr(&early));
+    assert!(!work.path().join("split/r").exists(), "nothing published");
+    std::fs::rename(work.path().join("task-1"), tasks.join("task-1")).unwrap();
+    let merged = run("split", &["--merge", "--tasks", "3"]);
+    assert_eq!(code(&merged), code(&one), "{}", stderr(&merged));
+    assert!(!work.path().join("split/.tasks").exists(), "the tasks' folders are removed");
+
+    let (a, b) = (comparable(&work.path().join("one/r")), comparable(&work.path().join("split/r")));
+    assert_eq!(a.iter().map(|f| &f.0).collect::<Vec<_>>(), b.iter().map(|f| &f.0).collect::<Vec<_>>());
+    for ((path, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{} differs", path.display());
+    }
+    let feed = |root: &str| std::fs::read(work.path().join(root).join("feed/metrics.jsonl")).unwrap();
+    assert_eq!(feed("one"), feed("split"), "the feed's lines");
+
+    let bad = run("split", &["--task", "3", "--tasks", "3"]);
+    assert_eq!(code(&bad), 2, "{}", stderr(&bad));
+}
