@@ -13,25 +13,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
+use support::wait;
+
+mod support;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Runs a child to its end; gives its wall time and peak resident memory (GB).
-fn wait(child: std::process::Child, start: Instant) -> (f64, f64) {
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: wait4 reaps this child (ours, not yet waited for) and fills `usage`.
-    let (status, usage) = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        let mut status = 0;
-        libc::wait4(pid, &mut status, 0, &mut usage);
-        (status, usage)
-    };
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "a doisoat process failed");
-    // Reaped: dropping the handle neither waits nor kills.
-    drop(child);
-    (start.elapsed().as_secs_f64(), usage.ru_maxrss as f64 * 1024.0 / 1e9)
 }
 
 fn doisoat(dir: &Path, args: &[&str]) -> Command {

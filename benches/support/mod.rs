@@ -1,4 +1,5 @@
-//! Shared by the benches: a seeded generator and short Vietnamese name lists.
+//! Shared by the benches: a seeded generator, short Vietnamese name lists, and a child
+//! process waited for with its peak memory.
 #![allow(dead_code)] // each bench uses part of it
 
 /// xorshift64* — fast, seeded, good enough for bench data.
@@ -36,3 +37,20 @@ pub const COMMUNES: &[&str] = &[
     "03538", "03544", "03549", "03562", "03571", "03583", "03595", "03598", "03601", "03613", "03616", "03618",
     "03637", "03640",
 ];
+
+/// Waits for a child to end (it must succeed); gives its wall time since `start` and its
+/// peak resident memory in GB.
+pub fn wait(child: std::process::Child, start: std::time::Instant) -> (f64, f64) {
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: wait4 reaps this child (ours, not yet waited for) and fills `usage`.
+    let (status, usage) = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let mut status = 0;
+        libc::wait4(pid, &mut status, 0, &mut usage);
+        (status, usage)
+    };
+    assert!(libc::WIFEXITED(status) && matches!(libc::WEXITSTATUS(status), 0 | 3), "a doisoat process failed");
+    // Reaped: dropping the handle neither waits nor kills.
+    drop(child);
+    (start.elapsed().as_secs_f64(), usage.ru_maxrss as f64 * 1024.0 / 1e9)
+}
