@@ -1,5 +1,6 @@
-//! A province's run split into tasks by agency: the tasks as separate processes at once,
-//! then the merge, publish the run the one process publishes, byte for byte.
+//! A province's run split into tasks by agency: the tasks as separate processes at once
+//! (through `deploy/province-task.sh`, as a scheduler runs them), then the merge, publish
+//! the run the one process publishes, byte for byte.
 
 use crate::{code, files, stderr, Work};
 use std::path::Path;
@@ -44,9 +45,18 @@ fn a_run_split_into_tasks_by_agency_merges_to_the_one_process_run() {
     assert!(matches!(code(&one), 0 | 3), "{}", stderr(&one));
 
     // Three tasks for four agencies, at once: task 0 takes two.
+    let script = crate::root().join("deploy/province-task.sh");
+    let task = |index: &str| {
+        std::process::Command::new("sh")
+            .arg(&script)
+            .args([job, "split", "r", "3", index])
+            .env("DOISOAT", env!("CARGO_BIN_EXE_doisoat"))
+            .current_dir(work.path())
+            .output()
+            .unwrap()
+    };
     let outs: Vec<std::process::Output> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            ["0", "1", "2"].map(|k| s.spawn(move || run("split", &["--task", k, "--tasks", "3"]))).into();
+        let handles: Vec<_> = ["0", "1", "2"].map(|k| s.spawn(move || task(k))).into();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for out in &outs {
@@ -61,7 +71,7 @@ fn a_run_split_into_tasks_by_agency_merges_to_the_one_process_run() {
     assert!(stderr(&early).contains("task 1 has not finished"), "{}", stderr(&early));
     assert!(!work.path().join("split/r").exists(), "nothing published");
     std::fs::rename(work.path().join("task-1"), tasks.join("task-1")).unwrap();
-    let merged = run("split", &["--merge", "--tasks", "3"]);
+    let merged = task("merge");
     assert_eq!(code(&merged), code(&one), "{}", stderr(&merged));
     assert!(!work.path().join("split/.tasks").exists(), "the tasks' folders are removed");
 
