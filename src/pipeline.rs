@@ -110,12 +110,12 @@ pub fn run_task(config: &Config, progress: &dyn Progress, (k, n): (usize, usize)
     }
     let publisher = publish::Publisher::start_task(config, k)?;
     if config.agencies().len() <= k {
-        publisher.finish_task();
+        publisher.finish_task(&[])?;
         return Ok(0);
     }
     let write = |a: &AgencyRun, people: &[Person]| publisher.task_agency(a, people);
     let (data, _, _) = stages(config, progress, Some(&write), Some((k, n)))?;
-    publisher.finish_task();
+    publisher.finish_task(&data.timings)?;
     let written = data.agencies.len();
     std::thread::spawn(move || drop(data));
     Ok(written)
@@ -129,7 +129,8 @@ pub fn merge(config: &Config, progress: &dyn Progress, n: usize) -> Result<RunRe
     let dirs: Vec<std::path::PathBuf> =
         groups.iter().map(|g| publish::tasks::locate(config, n, g)).collect::<Result<_>>()?;
     let publisher = publish::Publisher::start(config)?;
-    let mut timer = Timer { timings: Vec::new() };
+    // The tasks' stage times, summed, then the merge's own reading of the population.
+    let mut timer = Timer { timings: publish::tasks::timings(config, n) };
     progress.stage("ingest", "population");
     let (people, population_rejected, population_files) = read_population(config, &mut timer, progress)?;
     let population_problems = link::population_problems(&people);

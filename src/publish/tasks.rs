@@ -34,6 +34,25 @@ struct Summary {
     written: agency::Written,
 }
 
+/// A task's stage timings (ms), in its folder.
+const TIMINGS: &str = "timings.json";
+
+/// The stage timings of the `n` tasks of a run, summed by stage (in the order the stages
+/// first appear): what the merged run's manifest and report show.
+pub fn timings(cfg: &Config, n: usize) -> Vec<(String, u64)> {
+    let mut sum: Vec<(String, u64)> = Vec::new();
+    for k in 0..n {
+        let text = std::fs::read_to_string(task_dir(cfg, k).join(TIMINGS)).unwrap_or_default();
+        for (stage, ms) in serde_json::from_str::<Vec<(String, u64)>>(&text).unwrap_or_default() {
+            match sum.iter_mut().find(|(s, _)| *s == stage) {
+                Some((_, t)) => *t += ms,
+                None => sum.push((stage, ms)),
+            }
+        }
+    }
+    sum
+}
+
 fn summary_path(dir: &Path, agency: &str) -> PathBuf {
     dir.join(format!("{agency}.task.json"))
 }
@@ -76,9 +95,14 @@ impl Publisher {
         Ok(summary.written)
     }
 
-    /// Ends a task: its folder stays for the merge.
-    pub fn finish_task(mut self) {
+    /// Ends a task: its stage timings are written beside its agencies, and its folder
+    /// stays for the merge.
+    pub fn finish_task(mut self, timings: &[(String, u64)]) -> Result<()> {
+        let path = self.staging.join(TIMINGS);
+        let text = serde_json::to_string(timings).expect("timings serialize");
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
         self.finished = true;
+        Ok(())
     }
 
     /// The merge: moves one agency's folder from the task folder that holds it

@@ -80,6 +80,12 @@ fn a_run_split_into_tasks_by_agency_merges_to_the_one_process_run() {
     for ((path, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{} differs", path.display());
     }
+    // The merged run's stage times are the tasks' (summed) and the merge's.
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.path().join("split/r/manifest.json")).unwrap()).unwrap();
+    let stages: Vec<&str> =
+        m["stage_timings"].as_array().unwrap().iter().map(|t| t["stage"].as_str().unwrap()).collect();
+    assert!(stages.contains(&"link") && stages.contains(&"normalize"), "{stages:?}");
     let feed = |root: &str| std::fs::read(work.path().join(root).join("feed/metrics.jsonl")).unwrap();
     assert_eq!(feed("one"), feed("split"), "the feed's lines");
 
