@@ -108,7 +108,7 @@ pub fn run_task(config: &Config, progress: &dyn Progress, (k, n): (usize, usize)
             n.max(1) - 1
         )));
     }
-    let publisher = publish::Publisher::start_task(config, k)?;
+    let publisher = publish::Publisher::start_task(config, (k, n))?;
     if config.agencies().len() <= k {
         publisher.finish_task(&[])?;
         return Ok(0);

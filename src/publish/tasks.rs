@@ -34,6 +34,10 @@ struct Summary {
     written: agency::Written,
 }
 
+/// A task's split (`K N`), in its folder: the merge takes only the folders of the split
+/// it is given, never one left by an earlier attempt split otherwise.
+const SPLIT: &str = "split";
+
 /// A task's stage timings (ms), in its folder.
 const TIMINGS: &str = "timings.json";
 
@@ -59,13 +63,16 @@ fn summary_path(dir: &Path, agency: &str) -> PathBuf {
 
 impl Publisher {
     /// A task's publisher: no lock, its agencies written into [`task_dir`] (emptied
-    /// first), which is removed if the task fails and kept for the merge if it ends.
-    pub fn start_task(cfg: &Config, k: usize) -> Result<Publisher> {
+    /// first, then marked with its split), which is removed if the task fails and kept
+    /// for the merge if it ends.
+    pub fn start_task(cfg: &Config, (k, n): (usize, usize)) -> Result<Publisher> {
         let staging = task_dir(cfg, k);
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }
         std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        let mark = staging.join(SPLIT);
+        std::fs::write(&mark, format!("{k} {n}")).map_err(|e| Error::io(&mark, e))?;
         Ok(Publisher {
             previous: previous_run(&cfg.run_root, &cfg.run_id),
             staging,
@@ -147,20 +154,24 @@ impl Publisher {
     }
 }
 
-/// The folder of the task (of `n`) that wrote an agency: checked for every agency before
-/// the merge moves any, so that a merge started too early leaves the tasks' work whole.
+/// The folder of the task that writes an agency in a split into `n` (its place in the job
+/// modulo `n`): checked for every agency before the merge moves any, so that a merge
+/// started too early leaves the tasks' work whole.
 pub fn locate(cfg: &Config, n: usize, group: &[usize]) -> Result<PathBuf> {
     let name = &cfg.registries[group[0]].agency;
-    match (0..n).map(|k| task_dir(cfg, k)).find(|d| summary_path(d, name).is_file()) {
-        Some(dir) => Ok(dir),
-        None => {
-            let k = cfg.agencies().iter().position(|g| g[0] == group[0]).unwrap_or(0) % n.max(1);
-            Err(Error::Input {
-                path: task_dir(cfg, k),
-                message: format!("no task of {n} wrote agency '{name}': task {k} has not finished"),
-            })
-        }
+    let k = cfg.agencies().iter().position(|g| g[0] == group[0]).unwrap_or(0) % n.max(1);
+    let dir = task_dir(cfg, k);
+    let split = std::fs::read_to_string(dir.join(SPLIT)).unwrap_or_default();
+    if split.trim() == format!("{k} {n}") && summary_path(&dir, name).is_file() {
+        return Ok(dir);
     }
+    let why = if split.is_empty() || split.trim() == format!("{k} {n}") {
+        format!("task {k} of {n} has not finished: agency '{name}' is not written")
+    } else {
+        let old = split.trim().replace(' ', " of ");
+        format!("this folder holds task {old} (an attempt split otherwise): run task {k} of {n} again")
+    };
+    Err(Error::Input { path: dir, message: why })
 }
 
 /// Removes the tasks' folders of a run once it is published (and `.tasks` when no other

@@ -68,7 +68,7 @@ fn a_run_split_into_tasks_by_agency_merges_to_the_one_process_run() {
     std::fs::rename(tasks.join("task-1"), work.path().join("task-1")).unwrap();
     let early = run("split", &["--merge", "--tasks", "3"]);
     assert_eq!(code(&early), 1, "{}", stderr(&early));
-    assert!(stderr(&early).contains("task 1 has not finished"), "{}", stderr(&early));
+    assert!(stderr(&early).contains("task 1 of 3 has not finished"), "{}", stderr(&early));
     assert!(!work.path().join("split/r").exists(), "nothing published");
     std::fs::rename(work.path().join("task-1"), tasks.join("task-1")).unwrap();
     let merged = task("merge");
@@ -91,4 +91,18 @@ fn a_run_split_into_tasks_by_agency_merges_to_the_one_process_run() {
 
     let bad = run("split", &["--task", "3", "--tasks", "3"]);
     assert_eq!(code(&bad), 2, "{}", stderr(&bad));
+
+    // A task folder left by an attempt split otherwise is never merged.
+    let again = |k: &str, n: &str| run("again", &["--task", k, "--tasks", n]);
+    for (k, n) in [("0", "3"), ("1", "3"), ("2", "3"), ("0", "2")] {
+        let out = again(k, n);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let mixed = run("again", &["--merge", "--tasks", "2"]);
+    assert_eq!(code(&mixed), 1, "{}", stderr(&mixed));
+    assert!(
+        stderr(&mixed).contains("holds task 1 of 3 (an attempt split otherwise): run task 1 of 2 again"),
+        "{}",
+        stderr(&mixed)
+    );
 }
