@@ -157,6 +157,12 @@ impl Publisher {
             )));
         }
         let staging = cfg.run_root.join(format!(".staging-{}", cfg.run_id));
+        Publisher::with_staging(cfg, staging, Some(lock))
+    }
+
+    /// A publisher writing into `staging` (emptied first), holding the run root's lock
+    /// if it is given one.
+    fn with_staging(cfg: &Config, staging: PathBuf, lock: Option<lock::RunLock>) -> Result<Publisher> {
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }
@@ -169,7 +175,7 @@ impl Publisher {
             today: cfg.today,
             province: cfg.province.clone(),
             finished: false,
-            _lock: Some(lock),
+            _lock: lock,
         })
     }
 

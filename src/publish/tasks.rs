@@ -7,7 +7,7 @@
 //! The agency folders are written by the code that writes them in one process, so the
 //! merged run equals the one-process run (a test).
 
-use super::{agency, previous_run, Publisher};
+use super::{agency, Publisher};
 use crate::assess::Assessment;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -66,23 +66,10 @@ impl Publisher {
     /// first, then marked with its split), which is removed if the task fails and kept
     /// for the merge if it ends.
     pub fn start_task(cfg: &Config, (k, n): (usize, usize)) -> Result<Publisher> {
-        let staging = task_dir(cfg, k);
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-        }
-        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-        let mark = staging.join(SPLIT);
+        let publisher = Publisher::with_staging(cfg, task_dir(cfg, k), None)?;
+        let mark = publisher.staging.join(SPLIT);
         std::fs::write(&mark, format!("{k} {n}")).map_err(|e| Error::io(&mark, e))?;
-        Ok(Publisher {
-            previous: previous_run(&cfg.run_root, &cfg.run_id),
-            staging,
-            run_id: cfg.run_id.clone(),
-            mask_review_ids: cfg.privacy.mask_review_ids,
-            today: cfg.today,
-            province: cfg.province.clone(),
-            finished: false,
-            _lock: None,
-        })
+        Ok(publisher)
     }
 
     /// Writes an agency's folder and its summary for the merge.
