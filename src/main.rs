@@ -70,17 +70,11 @@ enum Command {
         /// several keys): `--partition province=12` reads `…/province=12/…` only.
         #[arg(long, value_parser = partition_arg)]
         partition: Vec<(String, String)>,
-        /// A run split into tasks by agency: this task's number (0 to N-1) computes the
-        /// agencies whose place in the job is K modulo N and leaves their folders for
-        /// --merge (separate processes, on separate machines sharing the run root).
-        #[arg(long, requires = "tasks")]
-        task: Option<usize>,
-        /// How many tasks the run is split into.
-        #[arg(long)]
-        tasks: Option<usize>,
-        /// Merge the N tasks' agencies into the run and publish it.
-        #[arg(long, requires = "tasks", conflicts_with = "task")]
-        merge: bool,
+        /// A run split into tasks by agency: task K computes the agencies whose place in
+        /// the job is K modulo N and leaves their folders for --merge (separate processes,
+        /// on separate machines sharing the run root).
+        #[command(flatten)]
+        split: Split,
     },
     /// Generate a synthetic province into a folder and run the batch on it.
     ///
@@ -215,15 +209,10 @@ enum Command {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
-        /// This task's number (0 to N-1): link only its partitions, write its task file.
-        #[arg(long, requires = "tasks")]
-        task: Option<usize>,
-        /// How many tasks the pass is split into.
-        #[arg(long)]
-        tasks: Option<usize>,
-        /// Merge the N task files into the provinces' files.
-        #[arg(long, requires = "tasks", conflicts_with = "task")]
-        merge: bool,
+        /// Task K links only every Nth partition and writes its task file; --merge writes
+        /// the provinces' files from the N task files.
+        #[command(flatten)]
+        split: Split,
         /// The reference day (YYYY-MM-DD); default today.
         #[arg(long)]
         date: Option<String>,
@@ -247,6 +236,40 @@ enum Command {
         /// Values; read from stdin when none are given.
         values: Vec<String>,
     },
+}
+
+/// How a run or the national pass is split into tasks run as separate processes.
+#[derive(clap::Args, Debug)]
+struct Split {
+    /// This task's number (0 to N-1).
+    #[arg(long, requires = "tasks")]
+    task: Option<usize>,
+    /// How many tasks the work is split into.
+    #[arg(long)]
+    tasks: Option<usize>,
+    /// Merge the N tasks' results, once every task has finished.
+    #[arg(long, requires = "tasks", conflicts_with = "task")]
+    merge: bool,
+}
+
+/// What a [`Split`] asks for.
+enum Mode {
+    Whole,
+    Task(usize, usize),
+    Merge(usize),
+}
+
+impl Split {
+    fn mode(&self) -> Result<Mode, Error> {
+        match (self.task, self.tasks, self.merge) {
+            (Some(k), Some(n), _) => Ok(Mode::Task(k, n)),
+            (None, Some(n), true) => Ok(Mode::Merge(n)),
+            (None, Some(_), false) => {
+                Err(Error::Usage("--tasks without --task or --merge: give --task K (0 to N-1) or --merge".into()))
+            }
+            _ => Ok(Mode::Whole),
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -336,16 +359,11 @@ fn run_job(job: &std::path::Path, opts: RunOptions) -> Result<RunReport, Error> 
 }
 
 /// `run`: the whole run, a task of a run split into tasks, or their merge.
-fn run_command(
-    job: &std::path::Path,
-    opts: RunOptions,
-    split: (Option<usize>, Option<usize>, bool),
-) -> Result<ExitCode, Error> {
-    match split {
-        (Some(k), Some(n), _) => run_task(job, opts, (k, n)),
-        (None, Some(n), true) => run_merge(job, opts, n).map(finish_run),
-        (None, Some(_), false) => Err(Error::Usage("--tasks without --task or --merge".into())),
-        _ => run_job(job, opts).map(finish_run),
+fn run_command(job: &std::path::Path, opts: RunOptions, split: &Split) -> Result<ExitCode, Error> {
+    match split.mode()? {
+        Mode::Task(k, n) => run_task(job, opts, (k, n)),
+        Mode::Merge(n) => run_merge(job, opts, n).map(finish_run),
+        Mode::Whole => run_job(job, opts).map(finish_run),
     }
 }
 
@@ -399,6 +417,14 @@ fn generate(
     doisoat::synth::generate(out, &generate_options(people, seed, profile, date)?)
 }
 
+/// A `--date` argument: a full date, not after today.
+fn date_arg(date: &str) -> Result<doisoat::vn::date::PartialDate, Error> {
+    match doisoat::vn::date::parse(date, doisoat::vn::date::DayOrder::Dmy, &config::today()) {
+        Ok(Some(d)) if d.day != 0 => Ok(d),
+        _ => Err(Error::Usage(format!("--date '{date}' is not a date (YYYY-MM-DD)"))),
+    }
+}
+
 fn generate_options(
     people: usize,
     seed: u64,
@@ -409,10 +435,7 @@ fn generate_options(
         Some(p) => doisoat::synth::profile::Profile::load(p)?,
         None => doisoat::synth::profile::Profile::default(),
     };
-    let today = match doisoat::vn::date::parse(date, doisoat::vn::date::DayOrder::Dmy, &config::today()) {
-        Ok(Some(d)) if d.day != 0 => d,
-        _ => return Err(Error::Usage(format!("--date '{date}' is not a date (YYYY-MM-DD)"))),
-    };
+    let today = date_arg(date)?;
     if people == 0 {
         return Err(Error::Usage("--people must be at least 1".into()));
     }
@@ -437,36 +460,21 @@ fn national(
     rules: PathBuf,
     residues: Vec<PathBuf>,
     out: PathBuf,
-    (task, tasks, merge): (Option<usize>, Option<usize>, bool),
+    split: &Split,
     date: Option<&str>,
     seed: u64,
 ) -> Result<ExitCode, Error> {
     let today = match date {
         None => config::today(),
-        Some(d) => match doisoat::vn::date::parse(d, doisoat::vn::date::DayOrder::Dmy, &config::today()) {
-            Ok(Some(t)) if t.day != 0 => t,
-            _ => return Err(Error::Usage(format!("--date '{d}' is not a date (YYYY-MM-DD)"))),
-        },
+        Some(d) => date_arg(d)?,
     };
-    let task = match (task, tasks, merge) {
-        (Some(k), Some(n), _) => Some((k, n)),
-        (None, Some(n), false) if n != 1 => {
-            return Err(Error::Usage("--tasks without --task or --merge: give --task K (0 to N-1) or --merge".into()))
-        }
-        _ => None,
+    let (task, merge) = match split.mode()? {
+        Mode::Task(k, n) => (Some((k, n)), None),
+        Mode::Merge(n) => (None, Some(n)),
+        Mode::Whole => (None, None),
     };
     let run_id = format!("national-{today}");
-    let opts = doisoat::national::Options {
-        population,
-        rules,
-        residues,
-        out,
-        task,
-        merge: if merge { tasks } else { None },
-        today,
-        seed,
-        run_id,
-    };
+    let opts = doisoat::national::Options { population, rules, residues, out, task, merge, today, seed, run_id };
     doisoat::national::run(&opts).map(|r| {
         outln!("residue: {} records in {} files", r.residue_records, r.residue_files);
         for p in &r.partitions {
@@ -612,9 +620,9 @@ fn main() -> ExitCode {
     doisoat::alloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { job, run_root, run_id, partition, task, tasks, merge } => {
+        Command::Run { job, run_root, run_id, partition, split } => {
             let opts = RunOptions { run_root, run_id, today: None, partition };
-            run_command(&job, opts, (task, tasks, merge))
+            run_command(&job, opts, &split)
         }
         Command::Demo { people, out, seed, run_id } => {
             generate(&out, people, seed, None, "2026-11-29").and_then(|summary| {
@@ -687,8 +695,8 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
         }
-        Command::National { population, rules, residues, out, task, tasks, merge, date, seed } => {
-            national(population, rules, residues, out, (task, tasks, merge), date.as_deref(), seed)
+        Command::National { population, rules, residues, out, split, date, seed } => {
+            national(population, rules, residues, out, &split, date.as_deref(), seed)
         }
         Command::Normalize { kind, province, header, values } => {
             let kind = match kind {

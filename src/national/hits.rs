@@ -177,7 +177,7 @@ pub fn write_back(
     found: &[(Hit, Option<Hit>)],
 ) -> Result<Vec<PathBuf>> {
     let units = crate::vn::admin::AdminUnits::get();
-    let province_name = |code: &str| units.provinces().find(|(c, _)| *c == code).map_or("", |(_, n)| n).to_string();
+    let province_name = |code: &str| units.province_name(code).unwrap_or("").to_string();
     let mut written = Vec::new();
     for province in provinces {
         let mine: Vec<&(Hit, Option<Hit>)> = found.iter().filter(|(h, _)| &h.origin.province == province).collect();

@@ -20,7 +20,7 @@
 pub mod hits;
 pub mod residue;
 
-use crate::config::{self, Cardinality, Rules, Thresholds};
+use crate::config::{self, Rules, Thresholds};
 use crate::error::{Error, Result};
 use crate::ingest;
 use crate::link::{self, tier3, Outcome};
@@ -127,8 +127,6 @@ pub fn run(opts: &Options) -> Result<Report> {
                 report.written.push(path);
                 return Ok(report);
             }
-            // One process: the hits as a task file would carry them.
-            hits.iter_mut().for_each(|h| h.score = hits::round6(h.score));
             hits
         }
     };
@@ -242,7 +240,7 @@ fn link_partition(
     let settings = tier3::Settings::compile(&config::model::default_model());
     let index = tier3::index(&people, settings);
     let thresholds = Thresholds::default();
-    let batch = tier3::Batch { cardinality: Cardinality::Many, seed: opts.seed, prior_mass: RESIDUE_PRIOR_MASS };
+    let batch = tier3::Batch { cardinality: residue.cardinality, seed: opts.seed, prior_mass: RESIDUE_PRIOR_MASS };
     let (links, _) = link::link(&people, &index, &records, &thresholds, batch);
     let mut found = Vec::new();
     for (&i, l) in others.iter().zip(&links) {
@@ -258,7 +256,8 @@ fn link_partition(
             person_id: p.pid.digits.clone(),
             person_commune: p.commune.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
             tier: l.tier.map_or(3, |t| t as u8),
-            score: l.score,
+            // As the task file writes it: one process and N tasks merge the same numbers.
+            score: hits::round6(l.score),
             linked: l.outcome == Outcome::Linked,
             levels: l.explanation.as_ref().map_or_else(String::new, |e| {
                 e.levels.iter().map(|(field, level, _)| format!("{field}={level}")).collect::<Vec<_>>().join(" ")

@@ -40,6 +40,8 @@ pub struct Residue {
     pub origins: Vec<Origin>,
     /// The residue files read.
     pub files: Vec<PathBuf>,
+    /// How many records a person may hold among them (`rules/residue.toml`).
+    pub cardinality: crate::config::Cardinality,
 }
 
 /// The residue files of the paths given: a file as it is; a run folder's agencies'
@@ -101,7 +103,8 @@ fn run_residues(run: &Path) -> Result<Vec<PathBuf>> {
 /// Reads and normalizes every residue file (in order).
 pub fn read(files: &[PathBuf], today: &PartialDate) -> Result<Residue> {
     let rules: Rules = toml::from_str(RULES).expect("rules/residue.toml parses");
-    let mut residue = Residue { records: Vec::new(), origins: Vec::new(), files: files.to_vec() };
+    let cardinality = rules.cardinality;
+    let mut residue = Residue { records: Vec::new(), origins: Vec::new(), files: files.to_vec(), cardinality };
     for path in files {
         let origins = origins(path)?;
         let table = ingest::read(path, &rules)?;

@@ -298,7 +298,7 @@ fn guess_province(population: &Sample, today: &PartialDate) -> Result<Guess<Stri
     let best = votes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)));
     match best {
         Some((code, n)) => {
-            let name = units.provinces().find(|(c, _)| *c == code).map_or("", |(_, n)| n);
+            let name = units.province_name(code).unwrap_or("");
             let of = if how.contains("codes") { codes } else { values.len() };
             Ok(Guess { value: code.to_string(), why: format!("{n} of {of} {how} {code} ({name})") })
         }

@@ -28,7 +28,7 @@ impl Province {
     /// The 2025 province of this code, if any.
     pub fn of(code: &str, neighbour: &str, index: u64) -> Option<Province> {
         let units = crate::vn::admin::AdminUnits::get();
-        let name = units.provinces().find(|(c, _)| *c == code)?.1.to_string();
+        let name = units.province_name(code)?.to_string();
         Some(Province { code: code.into(), name, id_code: format!("0{code}"), neighbour: neighbour.into(), index })
     }
 }

@@ -155,6 +155,11 @@ impl AdminUnits {
         self.provinces.iter().map(|(c, n)| (c.as_str(), n.as_str()))
     }
 
+    /// The full name of the 2025 province of this code (`12` → `Tỉnh Lai Châu`).
+    pub fn province_name(&self, code: &str) -> Option<&str> {
+        self.provinces().find(|(c, _)| *c == code).map(|(_, n)| n)
+    }
+
     /// The 2025 unit with this code.
     pub fn unit(&self, code: &str) -> Option<&Unit> {
         self.units.get(code)
