@@ -146,7 +146,24 @@ pub fn identity(rng: &mut Rng, r: &Rates, w: &World, p: &Person, land_format: bo
     if !id_usable {
         codes.insert("LINKED_WITHOUT_ID");
     }
-    Row { name, dob: fmt_date(&dob), male, id, commune_written: String::new(), codes }
+    Row { name, dob: written_dob(rng, &dob), male, id, commune_written: String::new(), codes }
+}
+
+/// A date as a registry writes it: [`fmt_date`], except that a month and year comes in
+/// the forms exports use for it — `03/1987`, `3/1987`, the year first as a database
+/// writes it (`1987-03`, `1987/03`), and `T3/1987` (`T` for `tháng`).
+fn written_dob(rng: &mut Rng, d: &PartialDate) -> String {
+    if d.month == 0 || d.day != 0 {
+        return fmt_date(d);
+    }
+    let (m, y) = (d.month, d.year);
+    match rng.below(5) {
+        0 => format!("{m}/{y}"),
+        1 => format!("{y}-{m:02}"),
+        2 => format!("{y}/{m:02}"),
+        3 => format!("T{m}/{y}"),
+        _ => fmt_date(d),
+    }
 }
 
 /// The name as the registry writes it: one kind of damage at most, drawn by the rates.
@@ -242,7 +259,10 @@ fn damaged_dob(
         }
     } else if draw < r.dob_swap + r.dob_year_only {
         if full && !placeholder {
-            dob = PartialDate { year: p.dob.year, month: 0, day: 0 };
+            // Half keep the month: a month and year of a known full date (`03/1987`,
+            // `1987-03`, `T3/1987`: see `written_dob`).
+            let month = if rng.chance(0.5) { p.dob.month } else { 0 };
+            dob = PartialDate { year: p.dob.year, month, day: 0 };
             codes.insert("DOB_PARTIAL");
         }
     } else if draw < r.dob_swap + r.dob_year_only + r.dob_year_off && !placeholder {

@@ -172,6 +172,13 @@ pub fn parse(raw: &str, order: DayOrder, today: &PartialDate) -> Result<Option<P
     if s.is_empty() {
         return Ok(None);
     }
+    // `T3/1987`: a month written with the initial of `tháng`.
+    if let Some(rest) = s.strip_prefix(['T', 't']) {
+        let month_year = rest.split(['/', '-', '.']).count() == 2;
+        if month_year && rest.starts_with(|c: char| c.is_ascii_digit()) && !rest.chars().any(char::is_alphabetic) {
+            return parse(rest, order, today);
+        }
+    }
     if s.chars().any(|c| c.is_alphabetic() && c != 'T') {
         return check_range(text_date(s, today)?, today).map(Some);
     }
@@ -364,8 +371,14 @@ mod tests {
             ("00/00/1960", "1960"),
             ("00/03/1960", "1960-03"),
             ("03/1960", "1960-03"),
-            // A date's own ISO form at month precision reads back (a run's residue).
+            // A date's own ISO form at month precision reads back (a run's residue), and
+            // its cousins: other separators, the year first or last, `T` for `tháng`.
             ("1960-03", "1960-03"),
+            ("1960/03", "1960-03"),
+            ("1960.3", "1960-03"),
+            ("3/1960", "1960-03"),
+            ("T3/1960", "1960-03"),
+            ("t03-1960", "1960-03"),
             ("05.03.1987", "1987-03-05"),
             ("31952", "1987-06-24"),
             ("19870305", "1987-03-05"),
