@@ -6,7 +6,7 @@
 //! are already in the discrepancy rows).
 
 use super::columns::Row;
-use super::writers::{write_csv, write_parquet};
+use super::writers::{write_csv, write_parquet_chunks};
 use crate::assess::{Code, Discrepancy};
 use crate::error::{Error, Result};
 use crate::handoff::AgencyRun;
@@ -196,77 +196,86 @@ fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person], mask: bool) -> Re
     // The candidates of a record not linked (review candidate, runner-up): masked as in
     // review.csv when the job says so.
     let candidate = |p| pid(p).map(|id: &str| if mask { mask_id(id) } else { id.to_string() });
-    let ls = &a.links;
-    let rule: Vec<Option<&str>> = ls
-        .iter()
-        .map(|l| match (l.tier, &l.explanation) {
-            (_, Some(e)) => Some(e.rule),
-            (Some(Tier::PersonalId), None) if l.person.is_some() => Some("personal_id_exact"),
-            (Some(Tier::LegacyId), None) if l.person.is_some() => Some("legacy_id_exact"),
-            _ => None,
-        })
-        .collect();
-    let levels: Vec<Option<String>> = ls
-        .iter()
-        .map(|l| {
-            l.explanation.as_ref().map(|e| {
-                use std::fmt::Write as _;
-                let mut text = String::with_capacity(160);
-                for (k, (f, lv, w)) in e.levels.iter().enumerate() {
-                    let sep = if k > 0 { ";" } else { "" };
-                    let _ = write!(text, "{sep}{f}={lv}:{w:.3}");
-                }
-                text
+    write_parquet_chunks(&dir.join("links.parquet"), a.links.len(), |range| {
+        let (ls, records) = (&a.links[range.clone()], &a.records[range]);
+        let rule: Vec<Option<&str>> = ls
+            .iter()
+            .map(|l| match (l.tier, &l.explanation) {
+                (_, Some(e)) => Some(e.rule),
+                (Some(Tier::PersonalId), None) if l.person.is_some() => Some("personal_id_exact"),
+                (Some(Tier::LegacyId), None) if l.person.is_some() => Some("legacy_id_exact"),
+                _ => None,
             })
-        })
-        .collect();
-    let mut links = DataFrame::new_infer_height(vec![
-        Column::new("record_id".into(), a.records.iter().map(|r| r.record_id.as_str()).collect::<Vec<_>>()),
-        Column::new("line".into(), a.records.iter().map(|r| r.line).collect::<Vec<u64>>()),
-        Column::new("outcome".into(), ls.iter().map(|l| l.outcome.label()).collect::<Vec<_>>()),
-        Column::new("person_id".into(), ls.iter().map(|l| pid(l.person)).collect::<Vec<_>>()),
-        Column::new(
-            "link_tier".into(),
-            ls.iter().map(|l| l.person.and(l.tier).map(|t| t as u8 as i32)).collect::<Vec<_>>(),
-        ),
-        Column::new("link_score".into(), ls.iter().map(|l| l.person.map(|_| l.score)).collect::<Vec<_>>()),
-        Column::new("rule".into(), rule),
-        Column::new("levels".into(), levels),
-        Column::new(
-            "match_weight".into(),
-            ls.iter().map(|l| l.explanation.as_ref().map(|e| e.weight)).collect::<Vec<_>>(),
-        ),
-        Column::new("review_candidate".into(), ls.iter().map(|l| candidate(l.review_candidate)).collect::<Vec<_>>()),
-        Column::new(
-            "runner_up".into(),
-            ls.iter()
-                .map(|l| candidate(l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| r.0))))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "runner_up_probability".into(),
-            ls.iter()
-                .map(|l| l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| (r.1 * 10_000.0).round() / 10_000.0)))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("source_file".into(), a.records.iter().map(|r| a.source_name(r.source)).collect::<Vec<_>>()),
-        Column::new(
-            "best_candidate".into(),
-            ls.iter()
-                .map(|l| candidate(l.explanation.as_ref().and_then(|e| e.fell_short.map(|f| f.0))))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "best_probability".into(),
-            ls.iter().map(|l| l.explanation.as_ref().and_then(|e| e.fell_short.map(|f| f.1))).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "rules_tried".into(),
-            ls.iter().map(|l| l.tried.as_ref().map(|t| t.rules.join(","))).collect::<Vec<_>>(),
-        ),
-        Column::new("candidates".into(), ls.iter().map(|l| l.tried.as_ref().map(|t| t.candidates)).collect::<Vec<_>>()),
-    ])?;
-    write_parquet(&dir.join("links.parquet"), &mut links)
+            .collect();
+        let levels: Vec<Option<String>> = ls
+            .iter()
+            .map(|l| {
+                l.explanation.as_ref().map(|e| {
+                    use std::fmt::Write as _;
+                    let mut text = String::with_capacity(160);
+                    for (k, (f, lv, w)) in e.levels.iter().enumerate() {
+                        let sep = if k > 0 { ";" } else { "" };
+                        let _ = write!(text, "{sep}{f}={lv}:{w:.3}");
+                    }
+                    text
+                })
+            })
+            .collect();
+        DataFrame::new_infer_height(vec![
+            Column::new("record_id".into(), records.iter().map(|r| r.record_id.as_str()).collect::<Vec<_>>()),
+            Column::new("line".into(), records.iter().map(|r| r.line).collect::<Vec<u64>>()),
+            Column::new("outcome".into(), ls.iter().map(|l| l.outcome.label()).collect::<Vec<_>>()),
+            Column::new("person_id".into(), ls.iter().map(|l| pid(l.person)).collect::<Vec<_>>()),
+            Column::new(
+                "link_tier".into(),
+                ls.iter().map(|l| l.person.and(l.tier).map(|t| t as u8 as i32)).collect::<Vec<_>>(),
+            ),
+            Column::new("link_score".into(), ls.iter().map(|l| l.person.map(|_| l.score)).collect::<Vec<_>>()),
+            Column::new("rule".into(), rule),
+            Column::new("levels".into(), levels),
+            Column::new(
+                "match_weight".into(),
+                ls.iter().map(|l| l.explanation.as_ref().map(|e| e.weight)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "review_candidate".into(),
+                ls.iter().map(|l| candidate(l.review_candidate)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "runner_up".into(),
+                ls.iter()
+                    .map(|l| candidate(l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| r.0))))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "runner_up_probability".into(),
+                ls.iter()
+                    .map(|l| {
+                        l.explanation.as_ref().and_then(|e| e.runner_up.map(|r| (r.1 * 10_000.0).round() / 10_000.0))
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("source_file".into(), records.iter().map(|r| a.source_name(r.source)).collect::<Vec<_>>()),
+            Column::new(
+                "best_candidate".into(),
+                ls.iter()
+                    .map(|l| candidate(l.explanation.as_ref().and_then(|e| e.fell_short.map(|f| f.0))))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "best_probability".into(),
+                ls.iter().map(|l| l.explanation.as_ref().and_then(|e| e.fell_short.map(|f| f.1))).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "rules_tried".into(),
+                ls.iter().map(|l| l.tried.as_ref().map(|t| t.rules.join(","))).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "candidates".into(),
+                ls.iter().map(|l| l.tried.as_ref().map(|t| t.candidates)).collect::<Vec<_>>(),
+            ),
+        ])
+    })
 }
 
 /// A personal ID with only its first 3 and last 3 digits shown (`mask_review_ids`).

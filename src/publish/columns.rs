@@ -238,22 +238,26 @@ pub fn column(name: &str) -> &'static Column {
 /// pass's `cross_province.parquet`): every column, typed, for machines.
 pub fn write_parquet(path: &Path, rows: &[Row]) -> Result<()> {
     use polars::prelude::{Column as Series, DataFrame};
-    let columns: Vec<Series> = COLUMNS
-        .iter()
-        .map(|c| {
-            let values = rows.iter().map(|r| (c.value)(r));
-            let name = c.name.into();
-            match c.kind {
-                Kind::Text => Series::new(name, values.map(|v| v.text()).collect::<Vec<&str>>()),
-                Kind::Line => Series::new(name, values.map(|v| v.line()).collect::<Vec<u64>>()),
-                Kind::Tier => Series::new(name, values.map(|v| v.tier().map(i32::from)).collect::<Vec<Option<i32>>>()),
-                Kind::Score => Series::new(name, values.map(|v| v.score()).collect::<Vec<Option<f64>>>()),
-                Kind::Flag => Series::new(name, values.map(|v| v.flag()).collect::<Vec<bool>>()),
-            }
-        })
-        .collect();
-    let mut df = DataFrame::new_infer_height(columns)?;
-    super::writers::write_parquet(path, &mut df)
+    super::writers::write_parquet_chunks(path, rows.len(), |range| {
+        let rows = &rows[range];
+        let columns: Vec<Series> = COLUMNS
+            .iter()
+            .map(|c| {
+                let values = rows.iter().map(|r| (c.value)(r));
+                let name = c.name.into();
+                match c.kind {
+                    Kind::Text => Series::new(name, values.map(|v| v.text()).collect::<Vec<&str>>()),
+                    Kind::Line => Series::new(name, values.map(|v| v.line()).collect::<Vec<u64>>()),
+                    Kind::Tier => {
+                        Series::new(name, values.map(|v| v.tier().map(i32::from)).collect::<Vec<Option<i32>>>())
+                    }
+                    Kind::Score => Series::new(name, values.map(|v| v.score()).collect::<Vec<Option<f64>>>()),
+                    Kind::Flag => Series::new(name, values.map(|v| v.flag()).collect::<Vec<bool>>()),
+                }
+            })
+            .collect();
+        DataFrame::new_infer_height(columns)
+    })
 }
 
 /// Writes rows as a discrepancy CSV file (every column; a tier and a flag as digits, a
