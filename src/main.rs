@@ -361,7 +361,10 @@ fn run_job(job: &std::path::Path, opts: RunOptions) -> Result<RunReport, Error> 
 /// `run`: the whole run, a task of a run split into tasks, or their merge.
 fn run_command(job: &std::path::Path, opts: RunOptions, split: &Split) -> Result<ExitCode, Error> {
     match split.mode()? {
-        Mode::Task(k, n) => run_task(job, opts, (k, n)),
+        Mode::Task(k, n) => {
+            doisoat::alloc::return_freed_memory();
+            run_task(job, opts, (k, n))
+        }
         Mode::Merge(n) => run_merge(job, opts, n).map(finish_run),
         Mode::Whole => run_job(job, opts).map(finish_run),
     }
