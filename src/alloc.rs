@@ -23,10 +23,12 @@ pub const TASK_PURGE_DELAY_MS: i64 = 100;
 /// [`TASK_PURGE_DELAY_MS`] instead of kept: kept, it serves only the thread that freed it
 /// (a rayon worker's normalizing and assessing), while an agency's folder is written on
 /// threads of their own, which then took fresh memory on top. Measured on a realistic
-/// 500 000-person province, the largest of 4 tasks (insurance): peak 1.54 GB kept, 1.40 GB
-/// handed back, wall time the same within the machine's noise (11.0–11.8 s against
-/// 10.9–11.9 s). A whole run showed no difference in peak beyond its noise (2.0–2.1 GB
-/// either way), so it keeps its memory, as [`keep_freed_memory`] says why.
+/// 500 000-person province in 4 tasks (each run twice, kept against handed back): peaks
+/// 1.30/1.55/1.29/1.34 GB against 1.21/1.40/1.18/1.20 GB (the largest −10 %), for 8 %
+/// more time in all (41.3 s against 44.7 s; the largest task 12.2 s against 13.9 s). A
+/// task is run to fit a machine, so it takes the trade; a whole run showed no difference
+/// in peak beyond its noise (2.0–2.1 GB either way) and keeps its memory, as
+/// [`keep_freed_memory`] says why.
 pub fn return_freed_memory() {
     // SAFETY: as in `keep_freed_memory`.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, TASK_PURGE_DELAY_MS as _) };
