@@ -105,6 +105,7 @@ fn main() {
     let people =
         stage("population: normalize", rows, "person", || normalize::people(&table, &pop.rules, province, &today).0);
     drop(table);
+    person_fields(&people);
     let settings = link::tier3::Settings::compile(&cfg.model);
     let index =
         stage("population: index (ID maps, keys)", people.len(), "person", || link::tier3::index(&people, settings));
@@ -138,5 +139,48 @@ fn main() {
             assessment.discrepancies.len(),
             assessment.discrepancies.len() as f64 / n.max(1) as f64
         );
+    }
+}
+
+/// The heap bytes of a person's text fields (their capacities), per person: which fields
+/// a smaller person would start from.
+fn person_fields(people: &[normalize::Person]) {
+    let n = people.len().max(1) as f64;
+    let name = |n: &doisoat::vn::name::Name| n.display.capacity() + n.key.capacity() + n.folded.capacity();
+    let fields: [(&str, usize); 7] = [
+        ("name as written", people.iter().map(|p| p.name_raw.capacity()).sum()),
+        ("name (display, key, folded)", people.iter().map(|p| name(&p.name)).sum()),
+        ("IDs (personal, legacy)", people.iter().map(|p| p.pid.digits.capacity() + p.legacy.digits.capacity()).sum()),
+        (
+            "commune (code, legacy name)",
+            people
+                .iter()
+                .filter_map(|p| p.commune.as_ref())
+                .map(|c| c.code.capacity() + c.legacy_name.as_ref().map_or(0, String::capacity))
+                .sum(),
+        ),
+        (
+            "parents (boxed names)",
+            people
+                .iter()
+                .flat_map(|p| [p.father.as_deref(), p.mother.as_deref()])
+                .flatten()
+                .map(|b| size_of_val(b) + name(b))
+                .sum(),
+        ),
+        (
+            "attributes",
+            people
+                .iter()
+                .map(|p| {
+                    p.attributes.capacity() * size_of::<(String, String)>()
+                        + p.attributes.iter().map(|(k, v)| k.capacity() + v.capacity()).sum::<usize>()
+                })
+                .sum(),
+        ),
+        ("the struct itself", size_of_val(people)),
+    ];
+    for (label, bytes) in fields {
+        println!("{:<34} {:>8.1} B/person", format!("  person: {label}"), bytes as f64 / n);
     }
 }
