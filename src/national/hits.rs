@@ -152,7 +152,14 @@ pub fn read_tasks(out: &Path, n: usize) -> Result<Vec<Hit>> {
 }
 
 /// The best hit of each record (the others are the runners-up), by record.
-pub fn best(hits: Vec<Hit>) -> Vec<(Hit, Option<Hit>)> {
+///
+/// Each partition decided its tier-3 links among its own people, so a record two
+/// provinces each hold a match for (namesakes born the same day, far apart) is linked in
+/// both. As a province run does among its candidates, the merge weighs the record's
+/// tier-3 hits of all provinces against each other: the best's share of their evidence
+/// (each hit's odds p / (1 − p), the best's over their sum) below the `link` threshold
+/// sends it to review, for a person to choose. An ID-tier hit stays linked.
+pub fn best(hits: Vec<Hit>, link: f64) -> Vec<(Hit, Option<Hit>)> {
     let mut by_record: BTreeMap<Origin, Vec<Hit>> = BTreeMap::new();
     for h in hits {
         by_record.entry(h.origin.clone()).or_default().push(h);
@@ -161,11 +168,32 @@ pub fn best(hits: Vec<Hit>) -> Vec<(Hit, Option<Hit>)> {
         .into_values()
         .map(|mut hs| {
             hs.sort_by(|a, b| a.rank().cmp(&b.rank()));
+            let share = share_of_first(&hs);
             let mut hs = hs.into_iter();
-            let best = hs.next().expect("a record has a hit");
+            let mut best = hs.next().expect("a record has a hit");
+            if best.linked && best.tier == 3 && share < link {
+                best.linked = false;
+            }
             (best, hs.next())
         })
         .collect()
+}
+
+/// The first tier-3 hit's share of the evidence of all the record's tier-3 hits: its odds
+/// over the sum of theirs (1 when it is alone, or not tier 3).
+fn share_of_first(hs: &[Hit]) -> f64 {
+    // A probability rounded to 1 (six decimals) is held at 1 − 10⁻⁶: odds stay finite.
+    let odds = |h: &Hit| {
+        let p = h.score.clamp(0.0, 1.0 - 1e-6);
+        p / (1.0 - p)
+    };
+    match hs.first() {
+        Some(first) if first.tier == 3 => {
+            let total: f64 = hs.iter().filter(|h| h.tier == 3).map(odds).sum();
+            odds(first) / total
+        }
+        _ => 1.0,
+    }
 }
 
 /// Writes each province's `province=XX/cross_province.{parquet,csv}` (every province
@@ -232,8 +260,9 @@ fn discrepancy(h: &Hit, runner: Option<&Hit>, province_name: &dyn Fn(&str) -> St
     if !h.levels.is_empty() {
         note.push_str(&format!(" ({})", h.levels));
     }
-    if let Some(r) = runner.filter(|r| r.linked && r.province != h.province) {
-        note.push_str(&format!("; also linked in {} ({})", province_name(&r.province), r.province));
+    if let Some(r) = runner.filter(|r| r.province != h.province) {
+        let how = if r.linked { "also linked in" } else { "also a candidate in" };
+        note.push_str(&format!("; {how} {} ({})", province_name(&r.province), r.province));
     }
     d.note = note;
     d
@@ -281,15 +310,34 @@ mod tests {
         for rotation in 0..hits.len() {
             let mut v = hits.to_vec();
             v.rotate_left(rotation);
-            let best = best(v);
+            let best = best(v, 0.8);
             assert_eq!(best.len(), 1);
             assert_eq!(
                 (best[0].0.province.as_str(), best[0].1.as_ref().map(|r| r.province.as_str())),
                 ("02", Some("08"))
             );
         }
-        let tier3 = best(vec![hit("01", 3, 0.95, true), hit("04", 3, 0.99, false), hit("11", 3, 0.97, true)]);
+        let tier3 = best(vec![hit("01", 3, 0.95, true), hit("04", 3, 0.99, false), hit("11", 3, 0.97, true)], 0.8);
         assert_eq!(tier3[0].0.province, "11");
+    }
+
+    /// Namesakes of two provinces: each partition linked the record, the merge weighs the
+    /// two links against each other and sends the record to review; a link far more
+    /// probable than the other province's stays linked, and so does an ID link.
+    #[test]
+    fn a_record_two_provinces_both_link_goes_to_review() {
+        let [(both, runner)]: [(Hit, Option<Hit>); 1] =
+            best(vec![hit("01", 3, 0.97, true), hit("11", 3, 0.95, true)], 0.8).try_into().expect("one record");
+        assert!(!both.linked, "odds 32 : 19, a share of 0.63");
+        assert_eq!((both.province.as_str(), runner.map(|r| r.province)), ("01", Some("11".to_string())));
+        let clear = best(vec![hit("01", 3, 0.9999, true), hit("11", 3, 0.9, true)], 0.8);
+        assert!(clear[0].0.linked, "odds 9 999 : 9, a share of 0.999");
+        let weak_other = best(vec![hit("01", 3, 0.97, true), hit("11", 3, 0.6, false)], 0.8);
+        assert!(weak_other[0].0.linked, "odds 32 : 1.5, a share of 0.96");
+        let by_id = best(vec![hit("01", 1, 1.0, true), hit("11", 3, 0.99, true)], 0.8);
+        assert!(by_id[0].0.linked);
+        let d = discrepancy(&both, Some(&hit("11", 3, 0.95, true)), &|_| "Lai Châu".to_string());
+        assert!(d.note.starts_with("review: a person must confirm; also linked in Lai Châu (11)"), "{}", d.note);
     }
 
     /// The row written back: the record's commune as written against the person's, the

@@ -15,7 +15,9 @@
 //! partitions were shared out: one process equals N tasks and their merge, byte for byte.
 //!
 //! What crosses partitions: only the choice between two provinces that both hold a
-//! match, made by the merge; the runner-up's province is named in the row's note.
+//! match, made by the merge, which weighs their tier-3 hits against each other as a
+//! province run weighs its candidates (too close to call: review); the runner-up's
+//! province is named in the row's note.
 
 pub mod hits;
 pub mod residue;
@@ -130,7 +132,7 @@ pub fn run(opts: &Options) -> Result<Report> {
             hits
         }
     };
-    let best = hits::best(hits);
+    let best = hits::best(hits, Thresholds::default().link);
     report.linked = best.iter().filter(|(h, _)| h.linked).count();
     report.review = best.len() - report.linked;
     report.written = hits::write_back(&opts.out, &opts.run_id, &provinces, &best)?;
