@@ -22,7 +22,7 @@ pub(super) fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Fin
         }
         IdKind::Malformed => {
             let mut f = finding(Code::IdMalformed, "id", &r.id_raw);
-            f.note = r.id.note.unwrap_or_default().to_string();
+            f.note = r.id.note_text().unwrap_or_default().to_string();
             f.suggested_value = suggested_pid;
             f.fix = true;
             out.push(f);
@@ -35,7 +35,7 @@ pub(super) fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Fin
             out.push(f);
         }
         IdKind::Personal => {
-            if let Some(note) = r.id.note {
+            if let Some(note) = r.id.note_text() {
                 // Excel damage that could be repaired: the written value is malformed.
                 let mut f = finding(Code::IdMalformed, "id", &r.id_raw);
                 f.note = note.to_string();

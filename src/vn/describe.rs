@@ -124,7 +124,7 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
                 i.digits.clone(),
                 i.kind.label().into(),
                 checks.join(","),
-                i.note.unwrap_or("").into(),
+                i.note_text().unwrap_or("").into(),
             ]
         }
         Kind::Date => match date::parse(value, DayOrder::Dmy, today) {

@@ -41,6 +41,35 @@ impl IdKind {
     }
 }
 
+/// What was repaired in an ID, or why it is malformed. A byte, not the text: a person and
+/// a record each hold two IDs, a million at a time (the text made an ID 48 bytes, 32 now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdNote {
+    /// A number in scientific notation.
+    Scientific,
+    /// Letters or signs among the digits.
+    NotDigits,
+    /// 11 digits starting with 0 ([`DIGIT_LOST`]).
+    DigitLost,
+    /// 11 digits: the leading zero restored.
+    ZeroRestored,
+    /// Another length.
+    Length,
+}
+
+impl IdNote {
+    /// What the note says (the discrepancy's note, `describe`).
+    pub fn text(self) -> &'static str {
+        match self {
+            IdNote::Scientific => "scientific notation: digits lost in a spreadsheet, not recoverable",
+            IdNote::NotDigits => "contains characters other than digits",
+            IdNote::DigitLost => DIGIT_LOST,
+            IdNote::ZeroRestored => "leading zero restored (dropped by a spreadsheet)",
+            IdNote::Length => "neither 12 nor 9 digits",
+        }
+    }
+}
+
 /// A normalized identity number.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Id {
@@ -49,7 +78,14 @@ pub struct Id {
     /// The kind.
     pub kind: IdKind,
     /// What was repaired or why it is malformed.
-    pub note: Option<&'static str>,
+    pub note: Option<IdNote>,
+}
+
+impl Id {
+    /// The note's text, if any.
+    pub fn note_text(&self) -> Option<&'static str> {
+        self.note.map(IdNote::text)
+    }
 }
 
 /// Normalizes an ID: spaces, dots and dashes removed; 11 digits are a personal ID whose
@@ -64,25 +100,17 @@ pub fn parse(raw: &str) -> Id {
         return Id { digits: s, kind: IdKind::Missing, note: None };
     }
     if scientific(raw.trim()) {
-        return Id {
-            digits: raw.trim().to_string(),
-            kind: IdKind::Malformed,
-            note: Some("scientific notation: digits lost in a spreadsheet, not recoverable"),
-        };
+        return Id { digits: raw.trim().to_string(), kind: IdKind::Malformed, note: Some(IdNote::Scientific) };
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Id { digits: s, kind: IdKind::Malformed, note: Some("contains characters other than digits") };
+        return Id { digits: s, kind: IdKind::Malformed, note: Some(IdNote::NotDigits) };
     }
     match s.len() {
         12 => Id { digits: s, kind: IdKind::Personal, note: None },
         9 => Id { digits: s, kind: IdKind::Legacy, note: None },
-        11 if s.starts_with('0') => Id { digits: s, kind: IdKind::Malformed, note: Some(DIGIT_LOST) },
-        11 => Id {
-            digits: format!("0{s}"),
-            kind: IdKind::Personal,
-            note: Some("leading zero restored (dropped by a spreadsheet)"),
-        },
-        _ => Id { digits: s, kind: IdKind::Malformed, note: Some("neither 12 nor 9 digits") },
+        11 if s.starts_with('0') => Id { digits: s, kind: IdKind::Malformed, note: Some(IdNote::DigitLost) },
+        11 => Id { digits: format!("0{s}"), kind: IdKind::Personal, note: Some(IdNote::ZeroRestored) },
+        _ => Id { digits: s, kind: IdKind::Malformed, note: Some(IdNote::Length) },
     }
 }
 
@@ -101,7 +129,7 @@ impl Id {
     /// An 11-digit value starting with 0 ([`DIGIT_LOST`]): a personal ID with one digit
     /// lost somewhere, which the ID-typo index and the ID ladder still look up.
     pub fn digit_lost(&self) -> bool {
-        self.kind == IdKind::Malformed && self.note == Some(DIGIT_LOST)
+        self.kind == IdKind::Malformed && self.note == Some(IdNote::DigitLost)
     }
 }
 
@@ -275,7 +303,7 @@ mod tests {
     #[test]
     fn eleven_digits_starting_with_zero_lost_a_digit() {
         let id = parse("01287000123");
-        assert_eq!((id.kind, id.note), (IdKind::Malformed, Some(DIGIT_LOST)));
+        assert_eq!((id.kind, id.note_text()), (IdKind::Malformed, Some(DIGIT_LOST)));
         assert!(id.digit_lost());
         assert_eq!(parse("12087000123").kind, IdKind::Personal);
     }
