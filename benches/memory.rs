@@ -146,7 +146,7 @@ fn main() {
 /// a smaller person would start from.
 fn person_fields(people: &[normalize::Person]) {
     let n = people.len().max(1) as f64;
-    let name = |n: &doisoat::vn::name::Name| n.display.capacity() + n.key.capacity() + n.folded.capacity();
+    let name = |n: &doisoat::vn::name::Name| n.display.len() + n.key.len() + n.folded.len();
     let fields: [(&str, usize); 7] = [
         ("name as written", people.iter().map(|p| p.name_raw.capacity()).sum()),
         ("name (display, key, folded)", people.iter().map(|p| name(&p.name)).sum()),

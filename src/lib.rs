@@ -24,8 +24,8 @@
 //! use doisoat::vn::{id, name::Name, text};
 //!
 //! let n = Name::parse("NGUYỄN  VĂN hoà").unwrap();
-//! assert_eq!(n.display, "Nguyễn Văn Hòa");
-//! assert_eq!(n.folded, "nguyen van hoa");
+//! assert_eq!(&*n.display, "Nguyễn Văn Hòa");
+//! assert_eq!(&*n.folded, "nguyen van hoa");
 //! assert_eq!(text::fold("Đặng Thị Thuỷ"), "dang thi thuy");
 //! // A spreadsheet dropped the leading zero of a personal ID:
 //! assert_eq!(id::parse("12088000116").digits, "012088000116");

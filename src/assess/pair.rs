@@ -59,8 +59,8 @@ pub(super) fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut
         if let (Some((raw, n)), Some(k)) = (written.as_deref(), known.as_deref()) {
             if name::compare(raw, n, k, r.case_blind) == NameRelation::Mismatch {
                 let mut f = finding(Code::ParentMismatch, field, raw);
-                f.population_value = k.display.clone();
-                f.suggested_value = k.display.clone();
+                f.population_value = k.display.to_string();
+                f.suggested_value = k.display.to_string();
                 out.push(f);
             }
         }
@@ -82,16 +82,16 @@ pub(super) fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut
             NameRelation::Same => {}
             NameRelation::Variant(kind) => {
                 let mut f = finding(Code::NameVariant, "full_name", &r.name_raw);
-                f.population_value = p.name.display.clone();
-                f.suggested_value = p.name.display.clone();
+                f.population_value = p.name.display.to_string();
+                f.suggested_value = p.name.display.to_string();
                 f.fix = true;
                 f.note = kind.label();
                 out.push(f);
             }
             NameRelation::Mismatch => {
                 let mut f = finding(Code::NameMismatch, "full_name", &r.name_raw);
-                f.population_value = p.name.display.clone();
-                f.suggested_value = p.name.display.clone();
+                f.population_value = p.name.display.to_string();
+                f.suggested_value = p.name.display.to_string();
                 out.push(f);
             }
         }

@@ -334,7 +334,7 @@ fn coverage_csv(dir: &Path, a: &AgencyRun, people: &[Person]) -> Result<()> {
             let commune = p.commune.as_ref().map(|c| c.code.clone()).unwrap_or_default();
             vec![
                 p.pid.digits.clone(),
-                p.name.display.clone(),
+                p.name.display.to_string(),
                 p.dob.map(|d| d.to_string()).unwrap_or_default(),
                 commune.clone(),
                 super::commune_name(&commune).to_string(),

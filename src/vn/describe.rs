@@ -53,8 +53,8 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
                 let (surname, given) = (display[0].to_string(), display[display.len() - 1].to_string());
                 let middle = if display.len() > 2 { display[1..display.len() - 1].join(" ") } else { String::new() };
                 vec![
-                    n.display.clone(),
-                    n.folded.clone(),
+                    n.display.to_string(),
+                    n.folded.to_string(),
                     surname,
                     middle,
                     given,

@@ -18,12 +18,13 @@ use unicode_normalization::UnicodeNormalization;
 /// A normalized personal name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Name {
-    /// Canonical display form, e.g. `Giàng A Páo`.
-    pub display: String,
+    /// Canonical display form, e.g. `Giàng A Páo`. (The three forms are boxed text, not
+    /// strings: a person holds up to three names, a million at a time.)
+    pub display: Box<str>,
     /// Lower case, tone placement canonical: equal keys mean the same spelling.
-    pub key: String,
+    pub key: Box<str>,
     /// Lower case without any diacritic (đ→d): equal folds mean the same letters.
-    pub folded: String,
+    pub folded: Box<str>,
     /// Whether the written name carried any diacritic at all.
     pub has_marks: bool,
     /// Legacy encoding or mojibake repaired in this field.
@@ -73,9 +74,9 @@ impl Name {
         let folded = text::fold(&display);
         Some(Name {
             has_marks: text::has_marks(cleaned),
-            display,
-            key,
-            folded,
+            display: display.into_boxed_str(),
+            key: key.into_boxed_str(),
+            folded: folded.into_boxed_str(),
             repair,
             titled: title.is_some(),
             title_sex: title.flatten(),
@@ -508,7 +509,7 @@ pub fn compare(raw: &str, registry: &Name, population: &Name, case_blind_source:
     // A title is not part of the name: compare what follows it.
     let raw = if registry.titled { strip_title(text::clean(raw).as_str()).1.to_string() } else { raw.to_string() };
     let raw = raw.as_str();
-    if raw == population.display {
+    if raw == &*population.display {
         return Same;
     }
     if let Some(r) = registry.repair {
@@ -523,11 +524,11 @@ pub fn compare(raw: &str, registry: &Name, population: &Name, case_blind_source:
             return Same;
         }
         let nfc: String = raw.nfc().collect();
-        let kind = if nfc == population.display {
+        let kind = if *nfc == *population.display {
             VariantKind::UnicodeForm
-        } else if text::clean(raw).to_lowercase() == population.key {
+        } else if *text::clean(raw).to_lowercase() == *population.key {
             VariantKind::Form
-        } else if text::canonical_tones(&text::clean(raw).to_lowercase()) == population.key {
+        } else if *text::canonical_tones(&text::clean(raw).to_lowercase()) == *population.key {
             VariantKind::TonePlacement
         } else {
             VariantKind::Form
@@ -656,7 +657,7 @@ mod tests {
             ("Vì Thịánh", "Vì Thị Ánh"),
         ] {
             let n = Name::parse(raw).unwrap();
-            assert_eq!(n.display, want, "{raw}");
+            assert_eq!(&*n.display, want, "{raw}");
             let population = Name::parse(want).unwrap();
             assert_eq!(compare(raw, &n, &population, false), NameRelation::Variant(VariantKind::Form), "{raw}");
         }
@@ -669,7 +670,7 @@ mod tests {
         }
         for raw in ["Nguyễn Văn Khuyến", "Giàng A Nghiêng", "Hoàng Thị Quỳnh", "H'Mông Kpă", "Lò Văn Xyz"]
         {
-            assert_eq!(Name::parse(raw).unwrap().display, text::title_case(&text::canonical_tones(raw)), "{raw}");
+            assert_eq!(&*Name::parse(raw).unwrap().display, text::title_case(&text::canonical_tones(raw)), "{raw}");
         }
     }
 
@@ -698,7 +699,7 @@ mod tests {
         ];
         for (raw, display, sex) in cases {
             let n = Name::parse(raw).unwrap();
-            assert_eq!((n.display.as_str(), n.titled, n.title_sex), (display, true, sex), "{raw}");
+            assert_eq!((&*n.display, n.titled, n.title_sex), (display, true, sex), "{raw}");
             let population = Name::parse(display).unwrap();
             let relation = compare(raw, &n, &population, false);
             assert!(
@@ -713,7 +714,7 @@ mod tests {
         {
             let n = Name::parse(raw).unwrap();
             assert!(!n.titled, "{raw} is a name: {n:?}");
-            assert_eq!(n.display, text::title_case(&text::canonical_tones(&text::clean(raw))), "{raw}");
+            assert_eq!(&*n.display, text::title_case(&text::canonical_tones(&text::clean(raw))), "{raw}");
         }
     }
 
@@ -731,7 +732,7 @@ mod tests {
             ("  lò   văn   ánh ", "Lò Văn Ánh"),
         ];
         for (input, want) in cases {
-            assert_eq!(n(input).display, want, "{input:?}");
+            assert_eq!(&*n(input).display, want, "{input:?}");
         }
         assert_eq!(Name::parse("   "), None);
     }
@@ -814,7 +815,7 @@ mod tests {
     #[test]
     fn repaired_fields_say_how() {
         let x = n("NguyÔn V¨n Hïng");
-        assert_eq!(x.display, "Nguyễn Văn Hùng");
+        assert_eq!(&*x.display, "Nguyễn Văn Hùng");
         assert_eq!(x.repair, Some(Repair::Legacy(encoding::Legacy::Tcvn3)));
         assert_eq!(n("Nguyá»…n VÄƒn HÃ¹ng").repair, Some(Repair::Mojibake));
     }

@@ -13,7 +13,7 @@ const TODAY: PartialDate = PartialDate { year: 2026, month: 11, day: 29 };
 
 fn actual(kind: &str, input: &str) -> String {
     match kind {
-        "name" => Name::parse(input).map(|n| n.display).unwrap_or_default(),
+        "name" => Name::parse(input).map(|n| n.display.to_string()).unwrap_or_default(),
         "address" => {
             let a = parse_address(input);
             let c = a.commune.as_deref().and_then(|c| AdminUnits::get().resolve_name(c, a.district.as_deref(), "12"));

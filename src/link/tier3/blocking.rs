@@ -236,7 +236,7 @@ impl Keys {
 fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Keys {
     let mut out = Keys { k: [0xcbf2_9ce4_8422_2325, 0, 0, 0], n: 1 };
     let none = Keys::default();
-    let folded = side.name.map(|n| n.folded.as_str());
+    let folded = side.name.map(|n| &*n.folded);
     for k in keys {
         match k {
             BlockKey::IdTypo => return none,
@@ -320,7 +320,7 @@ fn rule_keys(side: &Side, keys: &[BlockKey], map: Map) -> Keys {
                 let mut parents = [None; 2];
                 let mut n = 0;
                 for p in side.parents.iter().flatten() {
-                    parents[n] = Some(p.folded.as_str());
+                    parents[n] = Some(&*p.folded);
                     n += 1;
                 }
                 if n == 0 {

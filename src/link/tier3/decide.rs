@@ -198,7 +198,7 @@ struct Claim {
 /// parents): one record entered twice.
 fn copies(a: &Record, b: &Record) -> bool {
     fn key(n: &crate::normalize::Parent) -> Option<&str> {
-        n.as_deref().map(|(_, n)| n.key.as_str())
+        n.as_deref().map(|(_, n)| &*n.key)
     }
     a.name.as_ref().map(|n| &n.key) == b.name.as_ref().map(|n| &n.key)
         && a.dob == b.dob
