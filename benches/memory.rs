@@ -148,7 +148,7 @@ fn person_fields(people: &[normalize::Person]) {
     let n = people.len().max(1) as f64;
     let name = |n: &doisoat::vn::name::Name| n.display.len() + n.key.len() + n.folded.len();
     let fields: [(&str, usize); 7] = [
-        ("name as written", people.iter().map(|p| p.name_raw.capacity()).sum()),
+        ("name as written", people.iter().map(|p| p.name_raw.len()).sum()),
         ("name (display, key, folded)", people.iter().map(|p| name(&p.name)).sum()),
         ("IDs (personal, legacy)", people.iter().map(|p| p.pid.digits.capacity() + p.legacy.digits.capacity()).sum()),
         (

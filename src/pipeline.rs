@@ -437,7 +437,7 @@ fn agency(
     progress.stage("assess", &input.agency);
     let names: Vec<String> = files.iter().map(|(i, _)| file_name(&i.path)).collect();
     let found = |r: &crate::normalize::Record| {
-        elsewhere.get(&(input.agency.clone(), names[r.source as usize].clone(), r.record_id.clone())).cloned()
+        elsewhere.get(&(input.agency.clone(), names[r.source as usize].clone(), r.record_id.to_string())).cloned()
     };
     let assessment =
         timer.time("assess", || assess::assess(people, &records, &links, &rejected, &input.rules, &today, &found));

@@ -258,7 +258,7 @@ fn assess_record(
         .into_iter()
         .map(|f| Discrepancy {
             fix: f.fix && !f.suggested_value.is_empty(),
-            record_id: r.record_id.clone(),
+            record_id: r.record_id.to_string(),
             line: r.line,
             commune: commune.clone(),
             code: f.code,

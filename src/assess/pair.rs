@@ -73,7 +73,7 @@ pub(super) fn compare(r: &Record, p: &Person, follows_residence: bool, out: &mut
     }
     if let Some(n) = &r.name {
         // Written exactly as the population writes it is no variant, whatever the form.
-        let relation = if r.name_raw == p.name_raw {
+        let relation = if *r.name_raw == *p.name_raw {
             NameRelation::Same
         } else {
             name::compare(&r.name_raw, n, &p.name, r.case_blind)

@@ -89,14 +89,14 @@ pub(super) fn duplicates(
             let l = &links[i];
             flag(&mut outcomes[i].flagged, Code::DuplicateRecord);
             out[i].push(Discrepancy {
-                record_id: r.record_id.clone(),
+                record_id: r.record_id.to_string(),
                 line: r.line,
                 commune: outcomes[i].commune.clone(),
                 code: Code::DuplicateRecord,
                 field: "record_id",
-                registry_value: r.record_id.clone(),
+                registry_value: r.record_id.to_string(),
                 population_value: String::new(),
-                suggested_value: keep.record_id.clone(),
+                suggested_value: keep.record_id.to_string(),
                 person_id: l.person.map(|p| people[p as usize].pid.digits.clone()).unwrap_or_default(),
                 tier: l.tier,
                 score: Some(l.score),

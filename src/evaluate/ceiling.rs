@@ -53,7 +53,7 @@ pub fn ceiling(job: &Path, run: &Path, truth: &Path) -> Result<BTreeMap<String, 
             let input = &config.registries[f];
             let table = ingest::read(&input.path, &input.rules)?;
             for r in normalize::records(&table, &input.rules, province, today).0 {
-                records.entry(r.record_id.clone()).or_insert(r);
+                records.entry(r.record_id.to_string()).or_insert(r);
             }
         }
         let mut c = Ceiling::default();

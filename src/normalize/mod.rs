@@ -28,29 +28,29 @@ pub struct Record {
     /// Line number in the input.
     pub line: u64,
     /// The registry's record key.
-    pub record_id: String,
+    pub record_id: Box<str>,
     /// Name as written.
-    pub name_raw: String,
+    pub name_raw: Box<str>,
     /// Normalized name.
     pub name: Option<Name>,
     /// ID as written.
-    pub id_raw: String,
+    pub id_raw: Box<str>,
     /// Normalized ID (from the ID column, else the legacy column).
     pub id: Id,
     /// Legacy CMND from its own column, when the ID column holds the personal ID.
     pub legacy: Id,
     /// Date of birth as written.
-    pub dob_raw: String,
+    pub dob_raw: Box<str>,
     /// Parsed date of birth.
     pub dob: Option<PartialDate>,
     /// The registry keeps only the birth year, by design (no `DOB_PARTIAL`).
     pub year_only_by_design: bool,
     /// Sex as written.
-    pub sex_raw: String,
+    pub sex_raw: Box<str>,
     /// Parsed sex.
     pub sex: Option<Sex>,
     /// Commune (or address) as written.
-    pub commune_raw: String,
+    pub commune_raw: Box<str>,
     /// `commune_raw` is the free-text address (the record has no commune column value).
     pub commune_in_address: bool,
     /// That address with its legacy unit replaced by the 2025 unit and its district left
@@ -95,7 +95,7 @@ pub struct Person {
     /// Legacy CMND.
     pub legacy: Id,
     /// Name as written (trimmed).
-    pub name_raw: String,
+    pub name_raw: Box<str>,
     /// Name.
     pub name: Name,
     /// Date of birth.
@@ -477,18 +477,18 @@ impl Context<'_> {
         let missing_required = self.rules.required.iter().copied().filter(|f| get(*f).trim().is_empty()).collect();
         Ok(Record {
             line: row.line,
-            record_id,
-            name_raw: get(Field::FullName).trim().to_string(),
+            record_id: record_id.into(),
+            name_raw: get(Field::FullName).trim().into(),
             name: self.name(row),
-            id_raw: id_raw.trim().to_string(),
+            id_raw: id_raw.trim().into(),
             id,
             legacy,
-            dob_raw: get(dob_field).trim().to_string(),
+            dob_raw: get(dob_field).trim().into(),
             dob,
             year_only_by_design: year_only,
-            sex_raw: get(Field::Sex).trim().to_string(),
+            sex_raw: get(Field::Sex).trim().into(),
             sex,
-            commune_raw,
+            commune_raw: commune_raw.into(),
             commune_in_address,
             address_2025,
             commune,
@@ -538,7 +538,7 @@ impl Context<'_> {
             line: row.line,
             pid: self.id(get(Field::Id)),
             legacy: id::parse(get(Field::LegacyId)),
-            name_raw: get(Field::FullName).trim().to_string(),
+            name_raw: get(Field::FullName).trim().into(),
             name,
             dob,
             sex,

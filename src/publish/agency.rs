@@ -222,7 +222,7 @@ fn links_parquet(dir: &Path, a: &AgencyRun, people: &[Person], mask: bool) -> Re
             })
             .collect();
         DataFrame::new_infer_height(vec![
-            Column::new("record_id".into(), records.iter().map(|r| r.record_id.as_str()).collect::<Vec<_>>()),
+            Column::new("record_id".into(), records.iter().map(|r| &*r.record_id).collect::<Vec<_>>()),
             Column::new("line".into(), records.iter().map(|r| r.line).collect::<Vec<u64>>()),
             Column::new("outcome".into(), ls.iter().map(|l| l.outcome.label()).collect::<Vec<_>>()),
             Column::new("person_id".into(), ls.iter().map(|l| pid(l.person)).collect::<Vec<_>>()),
@@ -298,7 +298,7 @@ fn review_csv(dir: &Path, a: &AgencyRun, people: &[Person], mask: bool) -> Resul
     let review = a.records.iter().zip(ls).filter(|(_, l)| l.outcome == crate::link::Outcome::Review).map(|(r, l)| {
         let e = l.explanation.as_deref();
         vec![
-            r.record_id.clone(),
+            r.record_id.to_string(),
             r.line.to_string(),
             shown(pid(l.review_candidate)),
             format!("{:.4}", l.score),

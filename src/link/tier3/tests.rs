@@ -39,7 +39,7 @@ fn person(pid: &str, name: &str, dob: &str, male: bool, code: &str) -> Person {
 fn record(id_raw: &str, name: &str, dob: &str, male: bool, code: &str) -> Record {
     Record {
         line: 2,
-        record_id: format!("R-{name}-{id_raw}"),
+        record_id: format!("R-{name}-{id_raw}").into(),
         name_raw: name.into(),
         name: Name::parse(name),
         id_raw: id_raw.into(),
@@ -150,7 +150,7 @@ fn one_record_per_person_where_the_registry_allows_one() {
     let people = population();
     let r = record("", "Lò Thị Xuân", "20/11/1987", false, "03595");
     let mut r2 = r.clone();
-    r2.record_id.push('2');
+    r2.record_id = format!("{}2", r2.record_id).into();
     r2.sex = None;
     let alone = run(&people, std::slice::from_ref(&r2), Cardinality::One);
     assert_eq!(alone[0].outcome, Outcome::Linked, "{:?}", alone[0]);
@@ -378,7 +378,7 @@ fn the_hamlet_tells_namesakes_of_one_commune_apart() {
     let mut r = record("", "Giàng A Páo", "1987", true, "03424");
     r.hamlet = hamlet("B. Chu Va");
     let mut unknown = r.clone();
-    unknown.record_id.push('2');
+    unknown.record_id = format!("{}2", unknown.record_id).into();
     unknown.hamlet = None;
     let links = run(&people, &[r, unknown], Cardinality::Many);
     assert_eq!(links[0].person, Some(302), "{:?}", links[0]);
@@ -415,7 +415,7 @@ fn an_id_on_someone_born_the_same_year_elsewhere_is_someone_else() {
     let people = population();
     let elsewhere = record("012087999999", "Lò Thị Xuân", "1987", true, "03595");
     let mut here = record("012087999999", "Lò Thị Xuân", "1987", true, "03424");
-    here.record_id.push('2');
+    here.record_id = format!("{}2", here.record_id).into();
     let links = run(&people, &[elsewhere, here], Cardinality::Many);
     assert_eq!(links[0].other_person, Some(300), "{:?}", links[0]);
     assert_ne!(links[0].person, Some(300));
