@@ -156,7 +156,7 @@ fn person_fields(people: &[normalize::Person]) {
             people
                 .iter()
                 .filter_map(|p| p.commune.as_ref())
-                .map(|c| c.code.capacity() + c.legacy_name.as_ref().map_or(0, String::capacity))
+                .map(|c| c.code.len() + c.legacy_name.as_ref().map_or(0, |n| n.len()))
                 .sum(),
         ),
         (

@@ -202,8 +202,8 @@ fn flag(flagged: &mut [bool; 4], code: Code) {
 fn commune_of(r: &Record, person: Option<&Person>) -> String {
     r.commune
         .as_ref()
-        .map(|c| c.code.clone())
-        .or_else(|| person.and_then(|p| p.commune.as_ref().map(|c| c.code.clone())))
+        .map(|c| c.code.to_string())
+        .or_else(|| person.and_then(|p| p.commune.as_ref().map(|c| c.code.to_string())))
         .unwrap_or_else(|| UNKNOWN_COMMUNE.to_string())
 }
 

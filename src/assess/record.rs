@@ -78,7 +78,7 @@ pub(super) fn address_findings(r: &Record, out: &mut Vec<Finding>) {
     let (field, rewritten) = if r.commune_in_address {
         ("address", r.address_2025.as_deref().map(str::to_string))
     } else if r.commune_raw.bytes().all(|b| b.is_ascii_digit()) {
-        ("commune", Some(c.code.clone()))
+        ("commune", Some(c.code.to_string()))
     } else {
         ("commune", Some(unit.clone()))
     };

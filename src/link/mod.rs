@@ -99,7 +99,7 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
         if p.pid.kind != IdKind::Personal || p.name.key.is_empty() {
             continue;
         }
-        let key = (&*p.name.key, dob, p.sex, commune.code.as_str());
+        let key = (&*p.name.key, dob, p.sex, &*commune.code);
         let first = *same.entry(key).or_insert((p.line, p.pid.digits.as_str()));
         if first.1 != p.pid.digits {
             let first = first.0;

@@ -256,7 +256,7 @@ fn link_partition(
             origin: residue.origins[i].clone(),
             province: province.to_string(),
             person_id: p.pid.digits.clone(),
-            person_commune: p.commune.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
+            person_commune: p.commune.as_ref().map(|c| c.code.to_string()).unwrap_or_default(),
             tier: l.tier.map_or(3, |t| t as u8),
             // As the task file writes it: one process and N tasks merge the same numbers.
             score: hits::round6(l.score),

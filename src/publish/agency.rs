@@ -331,7 +331,7 @@ fn coverage_csv(dir: &Path, a: &AgencyRun, people: &[Person]) -> Result<()> {
     if let Some(cov) = &a.assessment.coverage {
         let rows = cov.absent.iter().map(|&i| {
             let p = &people[i as usize];
-            let commune = p.commune.as_ref().map(|c| c.code.clone()).unwrap_or_default();
+            let commune = p.commune.as_ref().map(|c| c.code.to_string()).unwrap_or_default();
             vec![
                 p.pid.digits.clone(),
                 p.name.display.to_string(),

@@ -38,7 +38,7 @@ pub fn write(dir: &Path, a: &AgencyRun, province: &str) -> Result<()> {
         Column::new("legacy_id".into(), text(&|i| digits(&r[i].legacy))),
         Column::new("dob".into(), text(&|i| r[i].dob.map(|d| d.to_string()).unwrap_or_default())),
         Column::new("sex".into(), text(&|i| r[i].sex.map(|s| s.label().to_string()).unwrap_or_default())),
-        Column::new("commune".into(), text(&|i| r[i].commune.as_ref().map(|c| c.code.clone()).unwrap_or_default())),
+        Column::new("commune".into(), text(&|i| r[i].commune.as_ref().map(|c| c.code.to_string()).unwrap_or_default())),
         Column::new("commune_written".into(), text(&|i| r[i].commune_raw.to_string())),
         Column::new("father_name".into(), text(&|i| parent(&r[i].father))),
         Column::new("mother_name".into(), text(&|i| parent(&r[i].mother))),

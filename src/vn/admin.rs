@@ -50,12 +50,13 @@ struct LegacyUnit {
 /// A written commune resolved to its 2025 unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commune {
-    /// The 2025 unit code.
-    pub code: String,
+    /// The 2025 unit code. (Boxed text, not a string: every person and record holds a
+    /// commune, a million at a time.)
+    pub code: Box<str>,
     /// The era of what was written.
     pub era: Era,
     /// The legacy unit's full name when the era is legacy, e.g. `Xã Nà Tăm`.
-    pub legacy_name: Option<String>,
+    pub legacy_name: Option<Box<str>>,
     /// The old unit went to several new ones and the default target was taken.
     pub ambiguous: bool,
 }
@@ -189,9 +190,9 @@ impl AdminUnits {
 
     fn legacy_target(&self, l: &LegacyUnit) -> Commune {
         Commune {
-            code: l.target.clone(),
+            code: l.target.as_str().into(),
             era: Era::Legacy,
-            legacy_name: Some(l.name.clone()),
+            legacy_name: Some(l.name.as_str().into()),
             ambiguous: l.n_targets > 1,
         }
     }
@@ -200,7 +201,7 @@ impl AdminUnits {
     pub fn resolve_code(&self, code: &str, era: Era) -> Option<Commune> {
         match era {
             Era::Current => self.units.get(code).map(|u| Commune {
-                code: u.code.clone(),
+                code: u.code.as_str().into(),
                 era: Era::Current,
                 legacy_name: None,
                 ambiguous: false,
@@ -362,20 +363,20 @@ mod tests {
     #[test]
     fn resolve_current_and_legacy_names() {
         let c = units().resolve_name("Xã Bản Bo", None, "12").unwrap();
-        assert_eq!((c.code.as_str(), c.era), ("03424", Era::Current));
+        assert_eq!((&*c.code, c.era), ("03424", Era::Current));
         // A stray mark of an export (an en dash TCVN3 cannot write, shown as `?`).
         let c = units().resolve_name("xã Bản Bo ?", None, "12").unwrap();
-        assert_eq!(c.code, "03424");
+        assert_eq!(&*c.code, "03424");
         let c = units().resolve_name("X. Nà Tăm", None, "12").unwrap();
-        assert_eq!((c.code.as_str(), c.era), ("03424", Era::Legacy));
+        assert_eq!((&*c.code, c.era), ("03424", Era::Legacy));
         assert_eq!(c.legacy_name.as_deref(), Some("Xã Nà Tăm"));
         let c = units().resolve_name("xa na tam", Some("H. Tam Đường"), "12").unwrap();
-        assert_eq!(c.code, "03424");
+        assert_eq!(&*c.code, "03424");
         // A false friend: old Xã Mường Than (Than Uyên district) went to Xã Than Uyên.
         let c = units().resolve_name("Xã Mường Than", Some("Huyện Than Uyên"), "12").unwrap();
-        assert_eq!((c.code.as_str(), c.era), ("03595", Era::Legacy));
+        assert_eq!((&*c.code, c.era), ("03595", Era::Legacy));
         let c = units().resolve_name("Xã Mường Than", None, "12").unwrap();
-        assert_eq!((c.code.as_str(), c.era), ("03618", Era::Current));
+        assert_eq!((&*c.code, c.era), ("03618", Era::Current));
         assert!(units().resolve_name("Xã Không Có", None, "12").is_none());
         // Spellings of other sources (reference README, "Lai Châu verification").
         for (written, district, code) in [
@@ -385,7 +386,7 @@ mod tests {
             ("Xã Tông Qua Lìn", "Huyện Phong Thổ", "03571"),
         ] {
             let c = units().resolve_name(written, Some(district), "12");
-            assert_eq!(c.map(|c| c.code), Some(code.to_string()), "{written}");
+            assert_eq!(c.map(|c| c.code.to_string()), Some(code.to_string()), "{written}");
         }
     }
 
@@ -416,9 +417,9 @@ mod tests {
     #[test]
     fn resolve_codes_by_era() {
         let c = units().resolve_code("03388", Era::Current).unwrap();
-        assert_eq!(c.code, "03388");
+        assert_eq!(&*c.code, "03388");
         let c = units().resolve_code("03427", Era::Legacy).unwrap();
-        assert_eq!(c.code, "03424");
+        assert_eq!(&*c.code, "03424");
     }
 
     /// Generated 500 000-person province: 1 235 civil-status registrations written at
@@ -429,9 +430,9 @@ mod tests {
     #[test]
     fn nam_cha_and_nam_cha_with_a_grave_are_two_communes() {
         let c = units().resolve_name("X. Nậm Cha", None, "12").unwrap();
-        assert_eq!((c.code.as_str(), c.legacy_name.as_deref()), ("03517", Some("Xã Nậm Cha")));
+        assert_eq!((&*c.code, c.legacy_name.as_deref()), ("03517", Some("Xã Nậm Cha")));
         let c = units().resolve_name("X. Nậm Chà", None, "12").unwrap();
-        assert_eq!((c.code.as_str(), c.legacy_name.as_deref()), ("03472", Some("Xã Nậm Chà")));
+        assert_eq!((&*c.code, c.legacy_name.as_deref()), ("03472", Some("Xã Nậm Chà")));
         // Without marks the name is either: no guess.
         assert!(units().resolve_name("X. Nam Cha", None, "12").is_none());
         let (a, b) = (units().resolve_name("Xã Phù Đổng", None, "01"), units().resolve_name("Xã Phú Đông", None, "01"));

@@ -86,7 +86,12 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
                     }
                     let era = if c.era == Era::Legacy { "legacy" } else { "2025" };
                     let unit = units.unit(&c.code).map(|u| u.name.clone()).unwrap_or_default();
-                    (c.code.clone(), era.to_string(), unit, c.legacy_name.clone().unwrap_or_default())
+                    (
+                        c.code.to_string(),
+                        era.to_string(),
+                        unit,
+                        c.legacy_name.as_deref().unwrap_or_default().to_string(),
+                    )
                 }
                 None => {
                     flags.push("commune_not_found".into());
