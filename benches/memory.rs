@@ -49,12 +49,14 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Runs `f`, then prints what it left live (beyond `base`) and its peak, per `unit`.
-fn stage<T>(label: &str, n: usize, unit: &str, f: impl FnOnce() -> T) -> T {
+/// Runs `f`, then prints what it left live (beyond what was live before) and its peak,
+/// per `unit`: `n` of them, counted on what `f` gave.
+fn stage<T>(label: &str, unit: &str, f: impl FnOnce() -> T, n: impl FnOnce(&T) -> usize) -> T {
     let before = LIVE.load(Relaxed);
     PEAK.store(before, Relaxed);
     let out = f();
     let (after, peak) = (LIVE.load(Relaxed), PEAK.load(Relaxed));
+    let n = n(&out);
     let per = |b: usize| b as f64 / n.max(1) as f64;
     println!(
         "{label:<34} {:>9} {unit}s  kept {:>8.0} B/{unit}  peak {:>8.0} B/{unit}  ({:.0} MB kept)",
@@ -100,15 +102,24 @@ fn main() {
         size_of::<assess::RecordOutcome>()
     );
     let pop = &cfg.population;
-    let rows = ingest::read(&pop.path, &pop.rules).expect("population").rows_read as usize;
-    let table = stage("population: read table", rows, "person", || ingest::read(&pop.path, &pop.rules).expect("read"));
-    let people =
-        stage("population: normalize", rows, "person", || normalize::people(&table, &pop.rules, province, &today).0);
+    let rows = |t: &ingest::Table| t.rows_read as usize;
+    let table = stage("population: read table", "person", || ingest::read(&pop.path, &pop.rules).expect("read"), rows);
+    let rows = rows(&table);
+    let people = stage(
+        "population: normalize",
+        "person",
+        || normalize::people(&table, &pop.rules, province, &today).0,
+        |_| rows,
+    );
     drop(table);
     person_fields(&people);
     let settings = link::tier3::Settings::compile(&cfg.model);
-    let index =
-        stage("population: index (ID maps, keys)", people.len(), "person", || link::tier3::index(&people, settings));
+    let index = stage(
+        "population: index (ID maps, keys)",
+        "person",
+        || link::tier3::index(&people, settings),
+        |_| people.len(),
+    );
     for group in cfg.agencies() {
         let input = &cfg.registries[group[0]];
         let agency = input.agency.as_str();
@@ -118,21 +129,18 @@ fn main() {
             let file = &cfg.registries[f];
             let table = ingest::read(&file.path, &file.rules).expect("registry");
             let n = table.rows_read as usize;
-            let (mut r, mut j) = stage(&format!("{agency}: normalize"), n, "record", || {
-                normalize::records(&table, &file.rules, province, &today)
-            });
+            let normalized = || normalize::records(&table, &file.rules, province, &today);
+            let (mut r, mut j) = stage(&format!("{agency}: normalize"), "record", normalized, |_| n);
             records.append(&mut r);
             rejected.append(&mut j);
         }
         let n = records.len();
         let batch = link::tier3::Batch::registry(input.rules.cardinality, cfg.seed);
-        let (links, _model) = stage(&format!("{agency}: link (+ rule blocks)"), n, "record", || {
-            link::link(&people, &index, &records, &cfg.thresholds, batch)
-        });
+        let linked = || link::link(&people, &index, &records, &cfg.thresholds, batch);
+        let (links, _model) = stage(&format!("{agency}: link (+ rule blocks)"), "record", linked, |_| n);
         let found = |_: &normalize::Record| None;
-        let assessment = stage(&format!("{agency}: assess"), n, "record", || {
-            assess::assess(&people, &records, &links, &rejected, &input.rules, &today, &found)
-        });
+        let assessed = || assess::assess(&people, &records, &links, &rejected, &input.rules, &today, &found);
+        let assessment = stage(&format!("{agency}: assess"), "record", assessed, |_| n);
         println!(
             "{:<34} {} discrepancies, {:.2} per record",
             "",

@@ -54,7 +54,7 @@ impl CsvFile {
 
 /// Rows per Parquet row group of [`write_parquet_chunks`]: polars' own default row-group
 /// size (512 × 512).
-pub const ROW_GROUP: usize = 512 * 512;
+const ROW_GROUP: usize = 512 * 512;
 
 fn parquet_writer(path: &Path) -> Result<ParquetWriter<std::fs::File>> {
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
@@ -92,9 +92,9 @@ fn write_in_groups(
     group: usize,
     chunk: impl Fn(std::ops::Range<usize>) -> PolarsResult<DataFrame>,
 ) -> Result<()> {
-    let first = chunk(0..rows.min(group)).map_err(|e| cannot_write(path, e))?;
+    let mut first = chunk(0..rows.min(group)).map_err(|e| cannot_write(path, e))?;
     if rows <= group {
-        return write_parquet(path, &mut { first });
+        return write_parquet(path, &mut first);
     }
     let writer = parquet_writer(path)?;
     let write = || -> PolarsResult<()> {
