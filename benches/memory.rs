@@ -120,6 +120,8 @@ fn main() {
         || link::tier3::index(&people, settings),
         |_| people.len(),
     );
+    // Every rule's maps at once (a run builds a rule's when a registry first needs it).
+    stage("population: rule blocks (every rule)", "person", || index.build_all(&people), |_| people.len());
     for group in cfg.agencies() {
         let input = &cfg.registries[group[0]];
         let agency = input.agency.as_str();
