@@ -211,7 +211,7 @@ pub fn write_back(
         let mine: Vec<&(Hit, Option<Hit>)> = found.iter().filter(|(h, _)| &h.origin.province == province).collect();
         let ds: Vec<Discrepancy> =
             mine.iter().map(|(h, runner)| discrepancy(h, runner.as_ref(), &province_name)).collect();
-        let ids: Vec<String> = mine.iter().zip(&ds).map(|((h, _), d)| d.stable_id(&h.origin.agency)).collect();
+        let ids: Vec<_> = mine.iter().zip(&ds).map(|((h, _), d)| d.stable_id(&h.origin.agency)).collect();
         let rows: Vec<Row> = mine
             .iter()
             .zip(&ds)
@@ -221,7 +221,7 @@ pub fn write_back(
                 agency: &h.origin.agency,
                 d,
                 commune_name: crate::publish::commune_name(&d.commune),
-                id,
+                id: id.as_str(),
                 suggested: &d.suggested_value,
                 is_new: true,
                 source_file: &h.origin.source_file,

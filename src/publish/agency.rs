@@ -47,22 +47,24 @@ pub fn write(
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let agency = a.input.agency.as_str();
     let ds: &[Discrepancy] = &a.assessment.discrepancies;
-    let ids: Vec<String> = ds.iter().map(|d| d.stable_id(agency)).collect();
-    let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id))).collect();
+    let ids: Vec<crate::assess::StableId> = ds.iter().map(|d| d.stable_id(agency)).collect();
+    let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id.as_str()))).collect();
     // With `mask_review_ids`, a REVIEW row's candidate ID is masked in every file, as in
-    // review.csv (it is in each discrepancy form and in links.parquet).
-    let masked: Vec<Option<String>> = ds
-        .iter()
-        .map(|d| (mask && d.code == crate::assess::Code::Review).then(|| mask_id(&d.suggested_value)))
-        .collect();
+    // review.csv (it is in each discrepancy form and in links.parquet). Without, no list.
+    let masked: Vec<Option<String>> = match mask {
+        true => {
+            ds.iter().map(|d| (d.code == crate::assess::Code::Review).then(|| mask_id(&d.suggested_value))).collect()
+        }
+        false => Vec::new(),
+    };
     let rows: Vec<Row> = (0..ds.len())
         .map(|i| Row {
             run_id,
             agency,
             d: &ds[i],
             commune_name: super::commune_name(&ds[i].commune),
-            id: &ids[i],
-            suggested: masked[i].as_deref().unwrap_or(&ds[i].suggested_value),
+            id: ids[i].as_str(),
+            suggested: masked.get(i).and_then(Option::as_deref).unwrap_or(&ds[i].suggested_value),
             is_new: is_new[i],
             source_file: a.source_name(ds[i].source),
         })
@@ -120,12 +122,12 @@ pub fn write(
     drop(work);
     drop(fixes);
     drop(rows);
-    let current: HashSet<&String> = ids.iter().collect();
-    let mut new: Vec<String> = ids.iter().zip(&is_new).filter(|(_, n)| **n).map(|(i, _)| i.clone()).collect();
+    let current: HashSet<&str> = ids.iter().map(crate::assess::StableId::as_str).collect();
+    let mut new: Vec<String> = ids.iter().zip(&is_new).filter(|(_, n)| **n).map(|(i, _)| i.to_string()).collect();
     new.sort();
     new.dedup();
     let mut resolved: Vec<String> =
-        previous.map(|p| p.iter().filter(|i| !current.contains(i)).cloned().collect()).unwrap_or_default();
+        previous.map(|p| p.iter().filter(|i| !current.contains(i.as_str())).cloned().collect()).unwrap_or_default();
     resolved.sort();
     Ok(Written { new, resolved })
 }
