@@ -160,7 +160,7 @@ fn person_fields(people: &[normalize::Person]) {
     let fields: [(&str, usize); 7] = [
         ("name as written", people.iter().map(|p| p.name_raw.len()).sum()),
         ("name (display, key, folded)", people.iter().map(|p| name(&p.name)).sum()),
-        ("IDs (personal, legacy)", people.iter().map(|p| p.pid.digits.capacity() + p.legacy.digits.capacity()).sum()),
+        ("IDs (personal, legacy)", people.iter().map(|p| p.pid.digits.len() + p.legacy.digits.len()).sum()),
         (
             "commune (code, legacy name)",
             people

@@ -28,7 +28,7 @@
 //! assert_eq!(&*n.folded, "nguyen van hoa");
 //! assert_eq!(text::fold("Đặng Thị Thuỷ"), "dang thi thuy");
 //! // A spreadsheet dropped the leading zero of a personal ID:
-//! assert_eq!(id::parse("12088000116").digits, "012088000116");
+//! assert_eq!(&*id::parse("12088000116").digits, "012088000116");
 //! ```
 //!
 //! [`run`] drives them; the library never prints — progress goes to a

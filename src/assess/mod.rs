@@ -251,7 +251,8 @@ fn assess_record(
         }
         (None, Outcome::Review) => {
             let mut f = finding(Code::Review, "record_id", &r.record_id);
-            f.suggested_value = l.review_candidate.map(|c| people[c as usize].pid.digits.clone()).unwrap_or_default();
+            f.suggested_value =
+                l.review_candidate.map(|c| people[c as usize].pid.digits.to_string()).unwrap_or_default();
             f.note = format!("probable match {:.4}: confirm in review.csv", l.score);
             found.push(f);
         }
@@ -284,7 +285,7 @@ fn assess_record(
             registry_value: f.registry_value,
             population_value: f.population_value,
             suggested_value: f.suggested_value,
-            person_id: person.map(|p| p.pid.digits.clone()).unwrap_or_default(),
+            person_id: person.map(|p| p.pid.digits.to_string()).unwrap_or_default(),
             tier: l.person.and(l.tier),
             score: l.person.map(|_| l.score),
             note: f.note,

@@ -14,8 +14,8 @@ use crate::vn::name::{self, NameRelation};
 pub(super) fn tier3_findings(r: &Record, l: &Link, p: &Person, out: &mut Vec<Finding>) {
     if matches!(r.id.kind, IdKind::Missing | IdKind::Malformed) {
         let mut f = finding(Code::LinkedWithoutId, "id", &r.id_raw);
-        f.population_value = p.pid.digits.clone();
-        f.suggested_value = p.pid.digits.clone();
+        f.population_value = p.pid.digits.to_string();
+        f.suggested_value = p.pid.digits.to_string();
         f.fix = true;
         f.note = l.explanation.as_ref().map(|e| format!("found by {}", e.rule)).unwrap_or_default();
         out.push(f);
@@ -27,8 +27,8 @@ pub(super) fn tier3_findings(r: &Record, l: &Link, p: &Person, out: &mut Vec<Fin
     {
         // One or two edits from the person's ID (SPEC §5); further apart it is no typo.
         let mut f = finding(Code::IdTypo, "id", &r.id_raw);
-        f.population_value = p.pid.digits.clone();
-        f.suggested_value = p.pid.digits.clone();
+        f.population_value = p.pid.digits.to_string();
+        f.suggested_value = p.pid.digits.to_string();
         out.push(f);
     }
 }

@@ -10,7 +10,7 @@ use crate::vn::id::{self, IdKind, IdProblem};
 /// Checks of the record on its own: the ID.
 pub(super) fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Finding>) {
     let suggested_pid =
-        person.filter(|p| p.pid.kind == IdKind::Personal).map(|p| p.pid.digits.clone()).unwrap_or_default();
+        person.filter(|p| p.pid.kind == IdKind::Personal).map(|p| p.pid.digits.to_string()).unwrap_or_default();
     match r.id.kind {
         // Another scheme's identifier: nothing of the personal ID's structure to check.
         IdKind::Other => {}
@@ -39,7 +39,7 @@ pub(super) fn id_findings(r: &Record, person: Option<&Person>, out: &mut Vec<Fin
                 // Excel damage that could be repaired: the written value is malformed.
                 let mut f = finding(Code::IdMalformed, "id", &r.id_raw);
                 f.note = note.to_string();
-                f.suggested_value = r.id.digits.clone();
+                f.suggested_value = r.id.digits.to_string();
                 // Repaired, it is the ID of the person the record linked to: a fix.
                 f.fix = person.is_some_and(|p| p.pid.digits == r.id.digits);
                 out.push(f);

@@ -27,7 +27,7 @@ pub(super) fn coverage(
             linked[p as usize] = true;
         }
     }
-    let held: std::collections::HashSet<String> = rejected
+    let held: std::collections::HashSet<Box<str>> = rejected
         .iter()
         .map(|r| crate::vn::id::parse(&r.id))
         .filter(|id| id.kind == crate::vn::id::IdKind::Personal)
@@ -97,7 +97,7 @@ pub(super) fn duplicates(
                 registry_value: r.record_id.to_string(),
                 population_value: String::new(),
                 suggested_value: keep.record_id.to_string(),
-                person_id: l.person.map(|p| people[p as usize].pid.digits.clone()).unwrap_or_default(),
+                person_id: l.person.map(|p| people[p as usize].pid.digits.to_string()).unwrap_or_default(),
                 tier: l.tier,
                 score: Some(l.score),
                 note: format!("same person as record {}", keep.record_id),

@@ -64,7 +64,7 @@ pub fn ceiling(job: &Path, run: &Path, truth: &Path) -> Result<BTreeMap<String, 
                 continue;
             };
             c.true_pairs += 1;
-            let found = candidates(r, &idx).into_iter().find(|&(p, _)| people[p as usize].pid.digits == *person);
+            let found = candidates(r, &idx).into_iter().find(|&(p, _)| *people[p as usize].pid.digits == **person);
             if let Some((_, rule)) = found {
                 c.let_through += 1;
                 *c.by_rule.entry(rule.label().to_string()).or_default() += 1;

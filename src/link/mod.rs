@@ -82,7 +82,7 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
     for p in people {
         for (id, what) in [(&p.pid, "personal ID"), (&p.legacy, "legacy ID")] {
             if matches!(id.kind, IdKind::Personal | IdKind::Legacy | IdKind::Other) {
-                if let Some(first) = seen.insert((what, id.digits.as_str()), p.line) {
+                if let Some(first) = seen.insert((what, &*id.digits), p.line) {
                     out.push(format!("line {}: {what} already on line {first}; the first row is used", p.line));
                 }
             }
@@ -100,8 +100,8 @@ pub fn population_problems(people: &[Person]) -> Vec<String> {
             continue;
         }
         let key = (&*p.name.key, dob, p.sex, &*commune.code);
-        let first = *same.entry(key).or_insert((p.line, p.pid.digits.as_str()));
-        if first.1 != p.pid.digits {
+        let first = *same.entry(key).or_insert((p.line, &*p.pid.digits));
+        if first.1 != &*p.pid.digits {
             let first = first.0;
             out.push(format!(
                 "line {}: same name, date of birth, sex and commune as line {first} under another personal ID (one person entered twice?)",

@@ -255,7 +255,7 @@ fn link_partition(
         found.push(Hit {
             origin: residue.origins[i].clone(),
             province: province.to_string(),
-            person_id: p.pid.digits.clone(),
+            person_id: p.pid.digits.to_string(),
             person_commune: p.commune.as_ref().map(|c| c.code.to_string()).unwrap_or_default(),
             tier: l.tier.map_or(3, |t| t as u8),
             // As the task file writes it: one process and N tasks merge the same numbers.

@@ -189,7 +189,7 @@ fn slice_of<'s, 'r>(rows: &'s [&'r Row<'r>], commune: &str) -> &'s [&'r Row<'r>]
 
 /// A person's personal ID, by index.
 fn person_id(people: &[Person], p: Option<u32>) -> Option<&str> {
-    p.map(|p| people[p as usize].pid.digits.as_str())
+    p.map(|p| &*people[p as usize].pid.digits)
 }
 
 /// `links.parquet`: every readable record, linked or not, with what `explain` shows.
@@ -335,7 +335,7 @@ fn coverage_csv(dir: &Path, a: &AgencyRun, people: &[Person]) -> Result<()> {
             let p = &people[i as usize];
             let commune = p.commune.as_ref().map(|c| c.code.to_string()).unwrap_or_default();
             vec![
-                p.pid.digits.clone(),
+                p.pid.digits.to_string(),
                 p.name.display.to_string(),
                 p.dob.map(|d| d.to_string()).unwrap_or_default(),
                 commune.clone(),

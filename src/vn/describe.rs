@@ -125,8 +125,8 @@ pub fn describe(kind: Kind, value: &str, province: &str, today: &PartialDate) ->
                 })
                 .collect();
             vec![
-                i.digits.clone(),
-                i.digits.clone(),
+                i.digits.to_string(),
+                i.digits.to_string(),
                 i.kind.label().into(),
                 checks.join(","),
                 i.note_text().unwrap_or("").into(),

@@ -191,7 +191,7 @@ proptest! {
 /// What a run decided, independent of row order: per agency and record ID, the outcome,
 /// the person's ID, tier and score; and every discrepancy (record, code, field, values).
 fn decisions(data: &doisoat::handoff::RunData) -> Vec<String> {
-    let pid = |p: Option<u32>| p.map(|p| data.people[p as usize].pid.digits.clone()).unwrap_or_default();
+    let pid = |p: Option<u32>| p.map(|p| data.people[p as usize].pid.digits.to_string()).unwrap_or_default();
     let mut out = Vec::new();
     for a in &data.agencies {
         for (r, l) in a.records.iter().zip(&a.links) {

@@ -103,7 +103,7 @@ fn a_common_name_agreement_weighs_less_than_a_rare_one() {
     // Eight namesakes of the same year and commune: linked or sent to review, the
     // best candidate is the one with the same date of birth.
     let best = links[0].person.or(links[0].review_candidate);
-    assert_eq!(best.map(|p| people[p as usize].pid.digits.clone()), Some(common.pid.digits.clone()));
+    assert_eq!(best.map(|p| people[p as usize].pid.digits.to_string()), Some(common.pid.digits.to_string()));
     assert!(
         name_weight(&links[0]) + 5.0 < name_weight(&links[1]),
         "{} vs {}",
