@@ -51,11 +51,10 @@ pub fn write(
     let is_new: Vec<bool> = ids.iter().map(|id| previous.is_none_or(|p| !p.contains(id.as_str()))).collect();
     // With `mask_review_ids`, a REVIEW row's candidate ID is masked in every file, as in
     // review.csv (it is in each discrepancy form and in links.parquet). Without, no list.
-    let masked: Vec<Option<String>> = match mask {
-        true => {
-            ds.iter().map(|d| (d.code == crate::assess::Code::Review).then(|| mask_id(&d.suggested_value))).collect()
-        }
-        false => Vec::new(),
+    let masked: Vec<Option<String>> = if mask {
+        ds.iter().map(|d| (d.code == crate::assess::Code::Review).then(|| mask_id(&d.suggested_value))).collect()
+    } else {
+        Vec::new()
     };
     let rows: Vec<Row> = (0..ds.len())
         .map(|i| Row {
