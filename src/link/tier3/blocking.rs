@@ -556,3 +556,24 @@ pub fn index(people: &[Person], settings: &'static Settings) -> Index {
     let blocks = settings.rules().map(|_| RuleBlocks::default()).collect();
     Index { settings, names, stable, rank, pid, legacy, other, blocks, phonetic, name_freq }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_map_holds_a_slot_per_key_not_per_person() {
+        // Five people under three keys (a date of birth most people share, say).
+        let pairs = vec![(5, 1), (3, 0), (5, 2), (3, 4), (9, 7), (5, 3)];
+        let people = pairs.len();
+        let b = Blocks::of(pairs);
+        assert_eq!(b.get(&3), Some(&[0, 4][..]));
+        assert_eq!(b.get(&5), Some(&[1, 2, 3][..]));
+        assert_eq!(b.get(&9), Some(&[7][..]));
+        assert_eq!(b.get(&1), None);
+        assert_eq!(b.slices.len(), 3);
+        let per_person: HashMap<u64, (u32, u32)> = HashMap::with_capacity_and_hasher(people, Default::default());
+        assert!(b.slices.capacity() < per_person.capacity(), "{} slots", b.slices.capacity());
+        assert!(Blocks::of(Vec::new()).get(&3).is_none());
+    }
+}
