@@ -23,12 +23,9 @@ pub const FILE: &str = "residue.parquet";
 pub fn write(dir: &Path, a: &AgencyRun, province: &str) -> Result<()> {
     let rows: Vec<usize> = (0..a.records.len()).filter(|&i| a.links[i].outcome == Outcome::NotInPopulation).collect();
     let text = |f: &dyn Fn(usize) -> String| rows.iter().map(|&i| f(i)).collect::<Vec<String>>();
-    let digits = |id: &Id| {
-        if matches!(id.kind, IdKind::Personal | IdKind::Legacy) {
-            id.digits.to_string()
-        } else {
-            String::new()
-        }
+    let digits = |id: &Id| match id.kind {
+        IdKind::Personal | IdKind::Legacy => id.digits.to_string(),
+        _ => String::new(),
     };
     let r = &a.records;
     let parent = |p: &crate::normalize::Parent| p.as_ref().map(|b| b.0.clone()).unwrap_or_default();

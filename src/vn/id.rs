@@ -41,6 +41,9 @@ impl IdKind {
     }
 }
 
+/// The note of an 11-digit value that starts with 0: a 12-digit ID with a digit lost.
+pub const DIGIT_LOST: &str = "11 digits starting with 0: a digit lost (a spreadsheet drops only a leading zero)";
+
 /// What was repaired in an ID, or why it is malformed. A byte, not the text: a person and
 /// a record each hold two IDs, a million at a time (the text made an ID 48 bytes, 32 now).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,6 +90,12 @@ impl Id {
     pub fn note_text(&self) -> Option<&'static str> {
         self.note.map(IdNote::text)
     }
+
+    /// An 11-digit value starting with 0 ([`DIGIT_LOST`]): a personal ID with one digit
+    /// lost somewhere, which the ID-typo index and the ID ladder still look up.
+    pub fn digit_lost(&self) -> bool {
+        self.kind == IdKind::Malformed && self.note == Some(IdNote::DigitLost)
+    }
 }
 
 /// Normalizes an ID: spaces, dots and dashes removed; 11 digits are a personal ID whose
@@ -121,17 +130,6 @@ pub fn parse_other(raw: &str) -> Id {
     let s: String = raw.trim().chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
     let kind = if s.is_empty() { IdKind::Missing } else { IdKind::Other };
     Id { digits: s.into(), kind, note: None }
-}
-
-/// The note of an 11-digit value that starts with 0: a 12-digit ID with a digit lost.
-pub const DIGIT_LOST: &str = "11 digits starting with 0: a digit lost (a spreadsheet drops only a leading zero)";
-
-impl Id {
-    /// An 11-digit value starting with 0 ([`DIGIT_LOST`]): a personal ID with one digit
-    /// lost somewhere, which the ID-typo index and the ID ladder still look up.
-    pub fn digit_lost(&self) -> bool {
-        self.kind == IdKind::Malformed && self.note == Some(IdNote::DigitLost)
-    }
 }
 
 /// Whether a value is a number in scientific notation (`1.20851E+11`, `1,20851E+11`,
